@@ -1,0 +1,59 @@
+// arch/completion.cpp - completions as in kernel/sched/completion.c.
+#include "arch/completion.h"
+
+#include "arch/machine.h"
+
+namespace kmsim::arch {
+
+void completion::complete()
+{
+    if (done_ != UINT_MAX)
+        ++done_;
+    if (!waiters_.empty()) {
+        context* w = waiters_.front();
+        waiters_.pop_front();
+        w->wake();
+    }
+}
+
+void completion::complete_all()
+{
+    done_ = UINT_MAX;
+    while (!waiters_.empty()) {
+        context* w = waiters_.front();
+        waiters_.pop_front();
+        w->wake();
+    }
+}
+
+void completion::wait_for_completion()
+{
+    machine_.might_sleep("kernel/sched/completion.c", 115);
+    context& c = machine_.current();
+    while (done_ == 0) {
+        waiters_.push_back(&c);
+        c.wait(*this);
+    }
+    if (done_ != UINT_MAX)
+        --done_;
+}
+
+bool completion::try_wait_for_completion()
+{
+    if (done_ == 0)
+        return false;
+    if (done_ != UINT_MAX)
+        --done_;
+    return true;
+}
+
+std::vector<const sim::actor*> completion::holders() const
+{
+    std::vector<const sim::actor*> h;
+    for (const sim::actor* a : completers_)
+        if (!a->is_done())
+            h.push_back(a);
+    return h;
+}
+
+}  // namespace kmsim::arch

@@ -1,0 +1,106 @@
+// arch/context.cpp - how a kernel context waits, spins and is woken.
+#include "arch/context.h"
+
+#include "arch/cpu.h"
+#include "arch/machine.h"
+#include "sim/error.h"
+
+namespace kmsim::arch {
+
+const char* to_string(run_state s)
+{
+    switch (s) {
+    case run_state::created: return "created";
+    case run_state::runnable: return "runnable";
+    case run_state::resumable: return "resumable";
+    case run_state::running: return "running";
+    case run_state::busy: return "busy";
+    case run_state::spinning: return "spinning";
+    case run_state::sleeping: return "sleeping";
+    case run_state::done: return "done";
+    }
+    return "?";
+}
+
+std::string frame::format() const
+{
+    if (file.empty())
+        return function;
+    return function + " at " + file + ":" + std::to_string(line);
+}
+
+context::context(machine& m, context_kind kind, std::string name, int pid, sim::actor_role role,
+                 std::function<void()> body)
+    : sim::actor(m.eng(), std::move(name), role, std::move(body)), machine_(m), kind_(kind), pid_(pid)
+{
+}
+
+const frame* context::location() const
+{
+    for (auto it = frames_.rbegin(); it != frames_.rend(); ++it)
+        if (!it->file.empty())
+            return &*it;
+    return nullptr;
+}
+
+const sim::blocker* context::waiting_for() const
+{
+    switch (rstate_) {
+    case run_state::spinning:
+    case run_state::sleeping:
+        return waiting_on_;
+    case run_state::runnable:
+        return cpu_ ? &cpu_->rq_blocker() : nullptr;
+    case run_state::resumable:
+    case run_state::busy:
+        // Below an IRQ handler on its CPU: it waits for the handler to return.
+        if (cpu_ && cpu_->top() != this)
+            return &cpu_->irq_blocker();
+        return nullptr;
+    default:
+        return nullptr;
+    }
+}
+
+void context::wait(const sim::blocker& reason)
+{
+    KMSIM_ASSERT(machine_.current_context() == this, "a context can only make itself wait");
+    machine_.schedule_debug(*this);
+    waiting_on_ = &reason;
+    rstate_ = run_state::sleeping;
+    eng().note_waiting(*this);
+    eng().suspend_current();
+}
+
+void context::wake()
+{
+    if (rstate_ != run_state::sleeping)
+        return;
+    waiting_on_ = nullptr;
+    if (is_irq()) {
+        // A sleeping IRQ handler never left its CPU.
+        rstate_ = run_state::resumable;
+        cpu_->resume_on_cpu(*this);
+    } else {
+        machine_.make_runnable(*this);
+    }
+}
+
+void context::spin(const sim::blocker& lock)
+{
+    KMSIM_ASSERT(machine_.current_context() == this, "a context can only spin itself");
+    waiting_on_ = &lock;
+    rstate_ = run_state::spinning;
+    eng().note_waiting(*this);
+    eng().suspend_current();
+}
+
+void context::end_spin()
+{
+    KMSIM_ASSERT(rstate_ == run_state::spinning, "end_spin() on a context that is not spinning");
+    waiting_on_ = nullptr;
+    rstate_ = run_state::resumable;
+    cpu_->resume_on_cpu(*this);
+}
+
+}  // namespace kmsim::arch

@@ -1,0 +1,112 @@
+// arch/context.h - a kernel execution context: a kernel thread or a hard-IRQ handler.
+//
+// Owns: what the kernel knows about one flow of execution - its kind (task in
+// process context, or hard-IRQ handler), pid, CPU, the simulated call stack
+// used in reports, the locks it holds, and where it stands on its CPU.
+// A task leaves its CPU when it sleeps; an IRQ handler never does: if it
+// sleeps (a bug) it keeps the CPU, with interrupts off, until it is woken.
+//
+// run_state, per context:
+//   created    not started yet (a thread before its start time)
+//   runnable   on a runqueue, waiting for its CPU
+//   resumable  on a CPU, ready to continue at once (after `remaining` more CPU time)
+//   running    its fiber is executing now (exactly one context at a time)
+//   busy       on a CPU, consuming CPU time until an event (udelay, a statement's cost)
+//   spinning   on a CPU, spinning for a spinlock (burns CPU, no event)
+//   sleeping   waiting for a mutex, completion, timer...; off its CPU if a task
+//   done       the body returned
+#pragma once
+
+#include "sim/actor.h"
+#include "sim/time.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace kmsim::arch {
+
+class cpu;
+class machine;
+class lock_base;
+
+enum class context_kind { task, hardirq };
+
+enum class run_state { created, runnable, resumable, running, busy, spinning, sleeping, done };
+const char* to_string(run_state s);
+
+// A frame of the simulated call stack: a scenario location or a kernel function.
+struct frame {
+    std::string function;  // "kmalloc", "worker"
+    std::string file;      // "irq-vs-process.kms" ("" for kernel-internal frames)
+    int line = 0;
+    std::string format() const;  // "kmalloc at irq-vs-process.kms:17"
+};
+
+class context : public sim::actor {
+public:
+    context(machine& m, context_kind kind, std::string name, int pid, sim::actor_role role,
+            std::function<void()> body);
+    ~context() override { unwind(); }
+
+    context_kind kind() const { return kind_; }
+    bool is_irq() const { return kind_ == context_kind::hardirq; }
+    int pid() const { return pid_; }
+    machine& mach() const { return machine_; }
+    cpu* on_cpu() const { return cpu_; }
+    int pinned_cpu() const { return pinned_cpu_; }
+    run_state state_on_cpu() const { return rstate_; }
+
+    // Simulated call stack (innermost last), for reports.
+    std::vector<frame>& frames() { return frames_; }
+    const std::vector<frame>& frames() const { return frames_; }
+    // The innermost frame with a file, or nullptr.
+    const frame* location() const;
+
+    // Locks held, in the order they were taken.
+    std::vector<const lock_base*>& held_locks() { return held_; }
+    const std::vector<const lock_base*>& held_locks() const { return held_; }
+
+    // sim::actor
+    std::string label() const override { return name(); }
+    const sim::blocker* waiting_for() const override;
+    void wait(const sim::blocker& reason) override;
+    void wake() override;
+
+    // Spin (fiber side): burn CPU until the lock's owner hands it over with
+    // end_spin().
+    void spin(const sim::blocker& lock);
+    void end_spin();
+
+private:
+    friend class cpu;
+    friend class machine;
+
+    machine& machine_;
+    context_kind kind_;
+    int pid_;
+    int pinned_cpu_ = -1;
+    cpu* cpu_ = nullptr;
+    run_state rstate_ = run_state::created;
+    sim::duration remaining_{};              // CPU time still owed before it continues
+    const sim::blocker* waiting_on_ = nullptr;  // set while spinning or sleeping
+    std::uint32_t saved_preempt_count_ = 0;  // saved across a context switch
+    bool saved_irqs_disabled_ = false;
+    frame preempt_disabled_at_;              // where preempt_count left 0 (DEBUG_PREEMPT)
+    std::vector<frame> frames_;
+    std::vector<const lock_base*> held_;
+};
+
+// Pushes a frame for the lifetime of a scope.
+class frame_guard {
+public:
+    frame_guard(context& c, frame f) : c_(c) { c_.frames().push_back(std::move(f)); }
+    ~frame_guard() { c_.frames().pop_back(); }
+    frame_guard(const frame_guard&) = delete;
+    frame_guard& operator=(const frame_guard&) = delete;
+
+private:
+    context& c_;
+};
+
+}  // namespace kmsim::arch

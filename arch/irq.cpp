@@ -1,0 +1,55 @@
+// arch/irq.cpp - raising interrupt lines, once or periodically with seeded jitter.
+#include "arch/irq.h"
+
+#include "arch/machine.h"
+#include "sim/error.h"
+
+namespace kmsim::arch {
+
+irq_line::irq_line(machine& m, int line, std::string name, int cpu, std::function<void()> handler)
+    : machine_(m), line_(line), name_(std::move(name)), cpu_(cpu), handler_(std::move(handler))
+{
+}
+
+void irq_line::raise()
+{
+    ++raised_;
+    machine_.cpu_at(cpu_).raise(*this);
+}
+
+void irq_line::raise_at(sim::time_point when)
+{
+    machine_.eng().schedule_at(when, [this] { raise(); });
+}
+
+void irq_line::raise_every(sim::time_point start, sim::duration period, std::uint64_t count, sim::duration jitter)
+{
+    if (period <= sim::duration::zero())
+        throw sim::config_error("irq " + name_ + ": the period must be positive");
+    if (jitter < sim::duration::zero())
+        throw sim::config_error("irq " + name_ + ": the jitter cannot be negative");
+    start_ = start;
+    period_ = period;
+    count_ = count;
+    jitter_ = jitter;
+    schedule_periodic(0);
+}
+
+void irq_line::schedule_periodic(std::uint64_t index)
+{
+    if (count_ != 0 && index >= count_)
+        return;
+    sim::time_point when = start_ + period_ * static_cast<std::int64_t>(index);
+    if (jitter_ > sim::duration::zero()) {
+        auto& rng = machine_.eng().random().stream("irq:" + name_);
+        when += sim::nsecs(static_cast<std::int64_t>(rng.uniform(0, static_cast<std::uint64_t>(sim::to_ns(jitter_)))));
+    }
+    if (when < machine_.now())
+        when = machine_.now();
+    machine_.eng().schedule_at(when, [this, index] {
+        raise();
+        schedule_periodic(index + 1);
+    });
+}
+
+}  // namespace kmsim::arch

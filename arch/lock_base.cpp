@@ -1,0 +1,29 @@
+// arch/lock_base.cpp - lock identity and ownership bookkeeping.
+#include "arch/lock_base.h"
+
+#include "arch/context.h"
+#include "arch/machine.h"
+
+#include <fmt/format.h>
+
+namespace kmsim::arch {
+
+std::string lock_base::describe_wait() const { return fmt::format("{}({})", wait_call(), name_); }
+
+std::vector<const sim::actor*> lock_base::holders() const
+{
+    if (owner_)
+        return {owner_};
+    return {};
+}
+
+void lock_base::set_owner(context* c)
+{
+    if (owner_)
+        machine_.note_lock_released(*owner_, *this);
+    owner_ = c;
+    if (owner_)
+        machine_.note_lock_acquired(*owner_, *this);
+}
+
+}  // namespace kmsim::arch

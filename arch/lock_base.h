@@ -1,0 +1,40 @@
+// arch/lock_base.h - what every kernel lock shares: a name, an owner, a wait kind.
+//
+// Owns: identity and ownership of a lock for reports and the wait-for graph.
+// A lock is "exclusive" in the wait-for sense: only its owner can end a wait
+// for it, so a cycle of lock waits is a deadlock now.
+#pragma once
+
+#include "sim/actor.h"
+
+#include <string>
+#include <vector>
+
+namespace kmsim::arch {
+
+class context;
+class machine;
+
+class lock_base : public sim::blocker {
+public:
+    lock_base(machine& m, std::string name) : machine_(m), name_(std::move(name)) {}
+    const std::string& name() const { return name_; }
+    context* owner() const { return owner_; }
+    bool is_locked() const { return owner_ != nullptr; }
+    // "spinlock", "mutex"
+    virtual const char* type_name() const = 0;
+    // The call that waits for it: "spin_lock", "mutex_lock".
+    virtual const char* wait_call() const = 0;
+
+    std::string describe_wait() const override;
+    std::vector<const sim::actor*> holders() const override;
+    bool exclusive() const override { return true; }
+
+protected:
+    void set_owner(context* c);
+    machine& machine_;
+    std::string name_;
+    context* owner_ = nullptr;
+};
+
+}  // namespace kmsim::arch

@@ -1,0 +1,286 @@
+// arch/machine.cpp - building the machine, placing tasks, and the execution-side kernel calls.
+#include "arch/machine.h"
+
+#include "arch/lock_base.h"
+#include "arch/preempt.h"
+#include "sim/error.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace kmsim::arch {
+
+machine::machine(sim::engine& e, machine_config cfg) : engine_(e), config_(cfg)
+{
+    if (cfg.cpus < 1 || cfg.cpus > 1024)
+        throw sim::config_error(fmt::format("a machine has 1 to 1024 CPUs, not {}", cfg.cpus));
+    if (cfg.hz < 1 || cfg.hz > 10000)
+        throw sim::config_error(fmt::format("hz must be between 1 and 10000, not {}", cfg.hz));
+    if (cfg.timeslice <= sim::duration::zero())
+        throw sim::config_error("the scheduler time slice must be positive");
+    tick_ = sim::nsecs(1000000000LL / cfg.hz);
+    cpus_.reserve(static_cast<std::size_t>(cfg.cpus));
+    for (int i = 0; i < cfg.cpus; ++i)
+        cpus_.push_back(std::make_unique<cpu>(*this, i));
+    engine_.on_deadlock.push_back([this](const sim::deadlock_info& d) { print_deadlock(d); });
+}
+
+machine::~machine()
+{
+    // Contexts may still be parked mid-body (a deadlocked run): destroying
+    // them unwinds their fibers, which must not see a half-destroyed machine.
+    irq_contexts_.clear();
+    threads_.clear();
+}
+
+cpu& machine::cpu_at(int id)
+{
+    if (id < 0 || id >= nr_cpus())
+        throw sim::config_error(fmt::format("CPU {} does not exist (the machine has CPUs 0..{})", id, nr_cpus() - 1));
+    return *cpus_[static_cast<std::size_t>(id)];
+}
+
+context& machine::create_thread(std::string name, std::function<void()> body, thread_options opts)
+{
+    if (opts.cpu != -1)
+        cpu_at(opts.cpu);  // validates
+    if (opts.start < now())
+        throw sim::config_error("thread " + name + ": start time is in the past");
+    auto c = std::make_unique<context>(*this, context_kind::task, std::move(name), next_pid_++, opts.role,
+                                       std::move(body));
+    c->pinned_cpu_ = opts.cpu;
+    context& ref = *c;
+    threads_.push_back(std::move(c));
+    engine_.schedule_at(opts.start, [this, &ref] { make_runnable(ref); });
+    return ref;
+}
+
+irq_line& machine::request_irq(int line, std::string name, int cpu_id, std::function<void()> handler)
+{
+    if (line < 0 || line > 1023)
+        throw sim::config_error(fmt::format("irq {}: line numbers are 0..1023", line));
+    cpu_at(cpu_id);  // validates
+    if (irqs_.count(line))
+        throw sim::config_error(fmt::format("irq {} is already requested by {}", line, irqs_[line]->name()));
+    auto l = std::make_unique<irq_line>(*this, line, std::move(name), cpu_id, std::move(handler));
+    irq_line& ref = *l;
+    irqs_[line] = std::move(l);
+    return ref;
+}
+
+irq_line& machine::irq(int line)
+{
+    auto it = irqs_.find(line);
+    if (it == irqs_.end())
+        throw sim::config_error(fmt::format("irq {} was never requested", line));
+    return *it->second;
+}
+
+context& machine::new_irq_context(irq_line& line)
+{
+    irq_contexts_.push_back(std::make_unique<context>(*this, context_kind::hardirq, line.name(), -1,
+                                                      sim::actor_role::background, line.handler()));
+    return *irq_contexts_.back();
+}
+
+void machine::retire_irq_context(context* c)
+{
+    auto it = std::find_if(irq_contexts_.begin(), irq_contexts_.end(), [c](const auto& p) { return p.get() == c; });
+    KMSIM_ASSERT(it != irq_contexts_.end(), "retiring an unknown IRQ context");
+    irq_contexts_.erase(it);
+}
+
+void machine::task_exit(context& c)
+{
+    // do_exit(): a task that returns in atomic context is noted and its
+    // count cleared.
+    std::uint32_t pc = c.cpu_->preempt_count();
+    if (pc != 0)
+        log_.printk(now(), log_level::info,
+                    fmt::format("note: {}[{}] exited with preempt_count {}", c.name(), c.pid(), pc), c.name(),
+                    c.cpu_->id());
+}
+
+cpu* machine::place(context& c)
+{
+    if (c.pinned_cpu_ >= 0)
+        return cpus_[static_cast<std::size_t>(c.pinned_cpu_)].get();
+    auto idle = [](const cpu* p) { return p->is_idle() && p->runqueue().empty(); };
+    if (c.cpu_ && idle(c.cpu_))
+        return c.cpu_;
+    for (auto& p : cpus_)
+        if (idle(p.get()))
+            return p.get();
+    if (c.cpu_)
+        return c.cpu_;
+    cpu* best = cpus_.front().get();
+    for (auto& p : cpus_)
+        if (p->runqueue().size() < best->runqueue().size())
+            best = p.get();
+    return best;
+}
+
+void machine::make_runnable(context& c)
+{
+    place(c)->enqueue(c);
+}
+
+context& machine::current()
+{
+    KMSIM_ASSERT(running_ != nullptr, "a kernel call made outside any context (call it from a thread or IRQ body)");
+    return *running_;
+}
+
+cpu& machine::this_cpu() { return *current().cpu_; }
+
+std::string machine::current_comm() const
+{
+    const context* c = running_;
+    if (!c)
+        return "swapper/0";
+    if (!c->is_irq())
+        return c->name();
+    return c->cpu_->curr() ? c->cpu_->curr()->name() : c->cpu_->idle_name();
+}
+
+int machine::current_pid() const
+{
+    const context* c = running_;
+    if (!c)
+        return 0;
+    if (!c->is_irq())
+        return c->pid();
+    return c->cpu_->curr() ? c->cpu_->curr()->pid() : 0;
+}
+
+// ---- time ----
+
+void machine::consume(sim::duration d)
+{
+    if (d <= sim::duration::zero())
+        return;
+    context& c = current();
+    c.remaining_ += d;
+    c.rstate_ = run_state::resumable;
+    engine_.suspend_current();
+}
+
+void machine::yield_cpu(context& c, run_state how)
+{
+    c.rstate_ = how;
+    engine_.suspend_current();
+}
+
+void machine::schedule_timeout(std::uint64_t jiffies_to_sleep)
+{
+    context& c = current();
+    const std::int64_t tick = sim::to_ns(tick_);
+    // Timers expire on jiffy boundaries.
+    std::int64_t wake = (sim::to_ns(now()) / tick + static_cast<std::int64_t>(jiffies_to_sleep)) * tick;
+    if (wake <= sim::to_ns(now()))
+        wake = sim::to_ns(now());
+    sim::named_wait w(fmt::format("schedule_timeout({})", jiffies_to_sleep));
+    engine_.schedule_at(sim::at_ns(wake), [&c] { c.wake(); });
+    c.wait(w);
+}
+
+void machine::msleep(std::uint64_t ms)
+{
+    might_sleep("kernel/time/sleep_timeout.c", 329);
+    schedule_timeout(msecs_to_jiffies(ms, config_.hz) + 1);
+}
+
+void machine::usleep_range(std::uint64_t min_us, std::uint64_t max_us)
+{
+    might_sleep("kernel/time/sleep_timeout.c", 362);
+    context& c = current();
+    // An hrtimer with slack: it fires at the hard expiry, max_us, when
+    // nothing else wakes the CPU earlier (the usual case).
+    std::uint64_t us = std::max(min_us, max_us);
+    sim::named_wait w(fmt::format("usleep_range({}, {})", min_us, max_us));
+    engine_.schedule_at(now() + sim::usecs(static_cast<std::int64_t>(us)), [&c] { c.wake(); });
+    c.wait(w);
+}
+
+void machine::schedule()
+{
+    context& c = current();
+    schedule_debug(c);
+    if (c.is_irq() || c.cpu_->runqueue().empty())
+        return;
+    yield_cpu(c, run_state::runnable);
+}
+
+void machine::cond_resched()
+{
+    might_sleep("kernel/sched/core.c", 8655);
+    context& c = current();
+    if (!c.is_irq() && !c.cpu_->runqueue().empty() && c.cpu_->preemptible())
+        yield_cpu(c, run_state::runnable);
+}
+
+// ---- IRQ and preemption control ----
+
+void machine::local_irq_disable() { this_cpu().set_irqs_disabled(true); }
+
+void machine::local_irq_enable()
+{
+    cpu& p = this_cpu();
+    p.set_irqs_disabled(false);
+    // Interrupts that arrived while they were off are taken now, before the
+    // next instruction.
+    if (!p.pending_.empty())
+        yield_cpu(current(), run_state::resumable);
+}
+
+unsigned long machine::local_irq_save()
+{
+    unsigned long flags = this_cpu().irqs_disabled() ? FLAGS_IRQS_OFF : FLAGS_IRQS_ON;
+    local_irq_disable();
+    return flags;
+}
+
+void machine::local_irq_restore(unsigned long flags)
+{
+    if (flags & X86_EFLAGS_IF)
+        local_irq_enable();
+    else
+        local_irq_disable();
+}
+
+void machine::preempt_disable() { this_cpu().add_preempt_count(PREEMPT_OFFSET); }
+
+void machine::preempt_enable()
+{
+    cpu& p = this_cpu();
+    if ((p.preempt_count() & PREEMPT_MASK) == 0) {
+        warn("DEBUG_LOCKS_WARN_ON(val > preempt_count())", "kernel/sched/core.c", 5807, "preempt_count_sub");
+        return;
+    }
+    p.sub_preempt_count(PREEMPT_OFFSET);
+}
+
+std::uint32_t machine::preempt_count() { return this_cpu().preempt_count(); }
+bool machine::in_interrupt() { return arch::in_interrupt(preempt_count()); }
+bool machine::irqs_disabled() { return this_cpu().irqs_disabled(); }
+int machine::smp_processor_id() { return this_cpu().id(); }
+
+std::uint64_t machine::jiffies() const
+{
+    // INITIAL_JIFFIES: jiffies start 5 minutes before wrapping a 32-bit count.
+    const std::uint64_t initial = static_cast<std::uint32_t>(-300 * config_.hz);
+    return initial + static_cast<std::uint64_t>(sim::to_ns(now()) / sim::to_ns(tick_));
+}
+
+// ---- locks held ----
+
+void machine::note_lock_acquired(context& c, const lock_base& l) { c.held_.push_back(&l); }
+
+void machine::note_lock_released(context& c, const lock_base& l)
+{
+    auto it = std::find(c.held_.rbegin(), c.held_.rend(), &l);
+    if (it != c.held_.rend())
+        c.held_.erase(std::next(it).base());
+}
+
+}  // namespace kmsim::arch

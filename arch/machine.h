@@ -1,0 +1,175 @@
+// arch/machine.h - the simulated machine: CPUs, kernel threads, IRQ lines, the kernel log.
+//
+// Owns: everything that exists at the arch level of one simulation - its CPUs,
+// its contexts (threads for the whole run, IRQ handler contexts for one
+// interrupt each), its interrupt lines, the kernel log and taint, and the
+// kernel calls a running context makes that are about execution rather than
+// memory: delays and sleeps, IRQ and preemption control, the context checks
+// (might_sleep, scheduling while atomic) and their reports.
+// Does not own: the engine (it is handed one), memory (mm/ builds on this).
+//
+// Calls marked "fiber side" must be made by the running context; they act on
+// `current`, as the kernel's do.
+#pragma once
+
+#include "arch/context.h"
+#include "arch/cpu.h"
+#include "arch/irq.h"
+#include "arch/kernel_log.h"
+#include "sim/engine.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kmsim::arch {
+
+inline constexpr const char* kernel_release = "6.12.0-kmsim";
+
+struct machine_config {
+    int cpus = 1;       // 1..1024
+    int hz = 1000;      // jiffies per second
+    // Round-robin time slice: a task that has run this long is preempted at
+    // the next tick if another task is runnable on its CPU and it is
+    // preemptible (preempt_count 0, IRQs on).
+    sim::duration timeslice = sim::msecs(3);
+};
+
+struct thread_options {
+    int cpu = -1;                 // pinned CPU, or -1 to let the scheduler place it
+    sim::time_point start{};      // when it becomes runnable
+    sim::actor_role role = sim::actor_role::foreground;
+};
+
+// Taint flags, in print_tainted() order.
+enum class taint : unsigned { proprietary_module, forced_module, cpu_out_of_spec, forced_rmmod, machine_check,
+                              bad_page, user, die, overridden_acpi_table, warn, crap, firmware_workaround,
+                              oot_module, unsigned_module, soft_lockup, livepatch, aux, randstruct, test, fwctl };
+
+class machine {
+public:
+    machine(sim::engine& e, machine_config cfg);
+    ~machine();
+    machine(const machine&) = delete;
+    machine& operator=(const machine&) = delete;
+
+    sim::engine& eng() const { return engine_; }
+    const machine_config& config() const { return config_; }
+    kernel_log& log() { return log_; }
+    const kernel_log& log() const { return log_; }
+    int nr_cpus() const { return static_cast<int>(cpus_.size()); }
+    cpu& cpu_at(int id);
+    sim::time_point now() const { return engine_.now(); }
+    sim::duration tick() const { return tick_; }
+
+    // --- creating contexts (setup time or engine side) ---
+    context& create_thread(std::string name, std::function<void()> body, thread_options opts = {});
+    irq_line& request_irq(int line, std::string name, int cpu, std::function<void()> handler);
+    irq_line& irq(int line);
+    const std::vector<std::unique_ptr<context>>& threads() const { return threads_; }
+
+    // --- the running context (fiber side) ---
+    context* current_context() const { return running_; }
+    context& current();
+    cpu& this_cpu();
+    // The task the kernel calls `current`: in hard-IRQ context, the task that
+    // was interrupted (or the idle task).
+    std::string current_comm() const;
+    int current_pid() const;
+
+    // Time (fiber side). Delays burn CPU and can be interrupted; sleeps leave
+    // the CPU. msleep() sleeps msecs_to_jiffies(ms) + 1 jiffies, to a jiffy
+    // boundary, as the kernel's does.
+    void consume(sim::duration d);
+    void udelay(std::uint64_t us) { consume(sim::usecs(static_cast<std::int64_t>(us))); }
+    void ndelay(std::uint64_t ns) { consume(sim::nsecs(static_cast<std::int64_t>(ns))); }
+    void mdelay(std::uint64_t ms) { consume(sim::msecs(static_cast<std::int64_t>(ms))); }
+    void msleep(std::uint64_t ms);
+    void usleep_range(std::uint64_t min_us, std::uint64_t max_us);
+    void schedule_timeout(std::uint64_t jiffies_to_sleep);
+    void schedule();
+    void cond_resched();
+
+    // IRQ and preemption control (fiber side).
+    void local_irq_disable();
+    void local_irq_enable();
+    unsigned long local_irq_save();
+    void local_irq_restore(unsigned long flags);
+    void preempt_disable();
+    void preempt_enable();
+    void rcu_read_lock() { preempt_disable(); }    // !CONFIG_PREEMPT_RCU
+    void rcu_read_unlock() { preempt_enable(); }
+
+    // Queries (fiber side).
+    std::uint32_t preempt_count();
+    bool in_interrupt();
+    bool in_atomic() { return preempt_count() != 0; }
+    bool irqs_disabled();
+    int smp_processor_id();
+    std::uint64_t jiffies() const;
+
+    // Context checks (fiber side). KERNEL_FILE:KERNEL_LINE is where the
+    // kernel's check lives; the report names the scenario location instead
+    // when the context has one.
+    void might_sleep(const char* kernel_file = "kernel/sched/core.c", int kernel_line = 0);
+    // WARN(): "------------[ cut here ]------------", FIRST_LINE if any, the
+    // "WARNING: CPU: N PID: P at FILE:LINE FUNCTION" line, the stack, the end
+    // marker. Returns normally; taints W.
+    void warn(std::string_view first_line, const char* kernel_file, int kernel_line, const char* function);
+    // panic(): prints "Kernel panic - not syncing: MESSAGE" and stops the
+    // machine (outcome panic). From a context, it never returns to the caller.
+    void panic(std::string_view message);
+
+    // Reports: the CPU line, Hardware name and Call Trace of dump_stack().
+    std::string dump_stack(const context& c) const;
+    std::string taint_string() const;
+    void add_taint(taint t) { taint_mask_ |= 1u << static_cast<unsigned>(t); }
+    // Record a report raised by the running context (or by the machine).
+    void add_report(report_kind kind, std::string title, std::string text, log_level level = log_level::err);
+
+    // Placement and wakeup (engine or fiber side).
+    void make_runnable(context& c);
+    // Internal: scheduling-while-atomic check, made when a context is about to wait.
+    void schedule_debug(context& c);
+
+    // Called by lock code when a context's hold set changes.
+    void note_lock_acquired(context& c, const lock_base& l);
+    void note_lock_released(context& c, const lock_base& l);
+
+private:
+    friend class cpu;
+    friend class irq_line;
+    friend class context;
+
+    context& new_irq_context(irq_line& line);
+    void task_exit(context& c);
+    void yield_cpu(context& c, run_state how);
+    void retire_irq_context(context* c);
+    void print_deadlock(const sim::deadlock_info& d);
+    void emit_context_report(report_kind kind, const context& c, std::string title, std::string body);
+    std::string held_locks_text(const context& c) const;
+    cpu* place(context& c);
+
+    sim::engine& engine_;
+    machine_config config_;
+    sim::duration tick_;
+    kernel_log log_;
+    std::vector<std::unique_ptr<cpu>> cpus_;
+    std::vector<std::unique_ptr<context>> threads_;
+    std::vector<std::unique_ptr<context>> irq_contexts_;
+    std::map<int, std::unique_ptr<irq_line>> irqs_;
+    context* running_ = nullptr;
+    int dispatching_ = 0;  // > 0 while some cpu::run() is on the stack
+    int next_pid_ = 100;  // scenario threads: 100, 101, ... (low pids belong to boot-time kthreads)
+    unsigned taint_mask_ = 0;
+    std::uint64_t might_sleep_prev_jiffy_ = 0;
+    bool might_sleep_ever_ = false;
+    sim::named_wait halted_{"panic()"};
+};
+
+// Context-switch-free helpers with kernel names, for code that reads like C.
+inline std::uint64_t msecs_to_jiffies(std::uint64_t ms, int hz) { return (ms * hz + 999) / 1000; }
+
+}  // namespace kmsim::arch

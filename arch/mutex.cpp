@@ -1,0 +1,47 @@
+// arch/mutex.cpp - mutex_lock / mutex_unlock / mutex_trylock with DEBUG_MUTEXES checks.
+#include "arch/mutex.h"
+
+#include "arch/machine.h"
+
+namespace kmsim::arch {
+
+void mutex::lock()
+{
+    machine_.might_sleep("kernel/locking/mutex.c", 283);
+    context& c = machine_.current();
+    if (!owner_) {
+        set_owner(&c);
+        return;
+    }
+    waiters_.push_back(&c);
+    c.wait(*this);  // unlock() makes us the owner before waking us
+}
+
+bool mutex::trylock()
+{
+    if (owner_)
+        return false;
+    set_owner(&machine_.current());
+    return true;
+}
+
+void mutex::unlock()
+{
+    context& c = machine_.current();
+    if (owner_ != &c) {
+        machine_.warn("DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current)", "kernel/locking/mutex.c", 935,
+                      "__mutex_unlock_slowpath");
+        if (!owner_)
+            return;
+    }
+    if (!waiters_.empty()) {
+        context* next = waiters_.front();
+        waiters_.pop_front();
+        set_owner(next);
+        next->wake();
+    } else {
+        set_owner(nullptr);
+    }
+}
+
+}  // namespace kmsim::arch

@@ -1,0 +1,276 @@
+// arch/sched_debug.cpp - the kernel's context checks and the reports they print.
+//
+// Owns: might_sleep() (__might_resched: "BUG: sleeping function called from
+// invalid context"), schedule_debug() ("BUG: scheduling while atomic"), WARN(),
+// panic(), dump_stack() with <IRQ>/<TASK> sections, the taint string, and the
+// deadlock report. Formats follow kernel/sched/core.c, kernel/panic.c and
+// lib/dump_stack.c; rate limits are the kernel's (might_sleep: once per HZ).
+#include "arch/lock_base.h"
+#include "arch/machine.h"
+#include "arch/preempt.h"
+#include "sim/error.h"
+
+#include <fmt/format.h>
+
+namespace kmsim::arch {
+
+namespace {
+
+// print_tainted(): one character per flag, in this order.
+struct taint_char {
+    char on, off;
+};
+constexpr taint_char taint_chars[] = {
+    {'P', 'G'}, {'F', ' '}, {'S', ' '}, {'R', ' '}, {'M', ' '}, {'B', ' '}, {'U', ' '},
+    {'D', ' '}, {'A', ' '}, {'W', ' '}, {'C', ' '}, {'I', ' '}, {'O', ' '}, {'E', ' '},
+    {'L', ' '}, {'K', ' '}, {'X', ' '}, {'T', ' '}, {'N', ' '}, {'J', ' '},
+};
+
+void append_frames(std::string& out, const context& c)
+{
+    for (auto it = c.frames().rbegin(); it != c.frames().rend(); ++it)
+        out += " " + it->format() + "\n";
+}
+
+}  // namespace
+
+std::string machine::taint_string() const
+{
+    if (taint_mask_ == 0)
+        return "Not tainted";
+    std::string s = "Tainted: ";
+    for (unsigned i = 0; i < std::size(taint_chars); ++i)
+        s += (taint_mask_ & (1u << i)) ? taint_chars[i].on : taint_chars[i].off;
+    return s;
+}
+
+std::string machine::dump_stack(const context& c) const
+{
+    const cpu& p = *c.on_cpu();
+    std::string comm = c.is_irq() ? (p.curr() ? p.curr()->name() : p.idle_name()) : c.name();
+    int pid = c.is_irq() ? (p.curr() ? p.curr()->pid() : 0) : c.pid();
+    std::string out = fmt::format("CPU: {} UID: 0 PID: {} Comm: {} {} {} #1\n", p.id(), pid, comm, taint_string(),
+                                  kernel_release);
+    out += "Hardware name: kmsim virtual machine, BIOS kmsim 01/01/2026\n";
+    out += "Call Trace:\n";
+    if (c.is_irq()) {
+        out += " <IRQ>\n";
+        // Handlers from c down to the outermost, each entered from the IRQ core.
+        const auto& stack = p.irq_stack();
+        for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
+            append_frames(out, **it);
+            out += " __handle_irq_event_percpu\n handle_irq_event\n common_interrupt\n";
+        }
+        out += " </IRQ>\n <TASK>\n asm_common_interrupt\n";
+        if (p.curr()) {
+            append_frames(out, *p.curr());
+            out += " kthread\n ret_from_fork\n";
+        } else {
+            out += " default_idle\n do_idle\n cpu_startup_entry\n start_secondary\n";
+        }
+        out += " </TASK>\n";
+    } else {
+        out += " <TASK>\n";
+        append_frames(out, c);
+        out += " kthread\n ret_from_fork\n </TASK>\n";
+    }
+    return out;
+}
+
+std::string machine::held_locks_text(const context& c) const
+{
+    // lockdep_print_held_locks() of `current`: in an IRQ, the interrupted
+    // task's locks and those the handlers took on its behalf.
+    std::vector<const lock_base*> locks;
+    const cpu& p = *c.on_cpu();
+    const context* task = c.is_irq() ? p.curr() : &c;
+    if (task)
+        locks = task->held_locks();
+    if (c.is_irq())
+        for (const context* h : p.irq_stack())
+            locks.insert(locks.end(), h->held_locks().begin(), h->held_locks().end());
+    std::string comm = task ? task->name() : p.idle_name();
+    int pid = task ? task->pid() : 0;
+    if (locks.empty())
+        return fmt::format("no locks held by {}/{}.\n", comm, pid);
+    std::string out = fmt::format("{} lock{} held by {}/{}:\n", locks.size(), locks.size() > 1 ? "s" : "", comm, pid);
+    for (std::size_t i = 0; i < locks.size(); ++i)
+        out += fmt::format(" #{}: ({}){{{}}}\n", i, locks[i]->name(), locks[i]->type_name());
+    return out;
+}
+
+void machine::add_report(report_kind kind, std::string title, std::string text, log_level level)
+{
+    report r;
+    r.kind = kind;
+    r.title = std::move(title);
+    r.context = running_ ? running_->name() : "";
+    r.cpu = running_ && running_->on_cpu() ? running_->on_cpu()->id() : -1;
+    r.when = now();
+    r.text = std::move(text);
+    if (!r.text.empty() && r.text.back() == '\n')
+        r.text.pop_back();
+    log_.add_report(std::move(r), level);
+}
+
+void machine::might_sleep(const char* kernel_file, int kernel_line)
+{
+    context& c = current();
+    const cpu& p = *c.cpu_;
+    const std::uint32_t pc = p.preempt_count();
+    if (pc == 0 && !p.irqs_disabled())
+        return;
+    // __might_resched(): at most one report per second.
+    const std::uint64_t j = jiffies();
+    if (might_sleep_ever_ && j < might_sleep_prev_jiffy_ + static_cast<std::uint64_t>(config_.hz))
+        return;
+    might_sleep_ever_ = true;
+    might_sleep_prev_jiffy_ = j;
+
+    const frame* loc = c.location();
+    std::string where = loc ? fmt::format("{}:{}", loc->file, loc->line) : fmt::format("{}:{}", kernel_file, kernel_line);
+    std::string title = "BUG: sleeping function called from invalid context at " + where;
+    std::string text = title + "\n";
+    text += fmt::format("in_atomic(): {}, irqs_disabled(): {}, non_block: 0, pid: {}, name: {}\n", pc != 0 ? 1 : 0,
+                        p.irqs_disabled() ? 1 : 0, current_pid(), current_comm());
+    text += fmt::format("preempt_count: {:x}, expected: 0\n", pc);
+    text += held_locks_text(c);
+    if (pc != 0)
+        text += fmt::format("Preemption disabled at:\n[<0000000000000000>] {}\n", c.preempt_disabled_at_.format());
+    text += dump_stack(c);
+    add_report(report_kind::might_sleep, title, text);
+    add_taint(taint::warn);
+}
+
+void machine::schedule_debug(context& c)
+{
+    const cpu& p = *c.cpu_;
+    if (p.preempt_count() == 0)
+        return;
+    // __schedule_bug(): the count printed includes schedule()'s own
+    // preempt_disable().
+    std::string title = fmt::format("BUG: scheduling while atomic: {}/{}/0x{:08x}", current_comm(), current_pid(),
+                                    p.preempt_count() + PREEMPT_OFFSET);
+    std::string text = title + "\n";
+    text += held_locks_text(c);
+    text += "Modules linked in:\n";
+    text += fmt::format("Preemption disabled at:\n[<0000000000000000>] {}\n", c.preempt_disabled_at_.format());
+    text += dump_stack(c);
+    add_report(report_kind::atomic_sleep, title, text);
+    add_taint(taint::warn);
+}
+
+void machine::warn(std::string_view first_line, const char* kernel_file, int kernel_line, const char* function)
+{
+    context& c = current();
+    const frame* loc = c.location();
+    std::string where = loc ? fmt::format("{}:{}", loc->file, loc->line) : fmt::format("{}:{}", kernel_file, kernel_line);
+    std::string warning = fmt::format("WARNING: CPU: {} PID: {} at {} {}", c.cpu_->id(), current_pid(), where, function);
+    std::string text = "------------[ cut here ]------------\n";
+    if (!first_line.empty())
+        text += std::string(first_line) + "\n";
+    text += warning + "\n";
+    text += "Modules linked in:\n";
+    text += dump_stack(c);
+    text += "---[ end trace 0000000000000000 ]---\n";
+    add_report(report_kind::warning, first_line.empty() ? warning : std::string(first_line), text, log_level::warning);
+    add_taint(taint::warn);
+}
+
+void machine::panic(std::string_view message)
+{
+    std::string title = "Kernel panic - not syncing: " + std::string(message);
+    std::string text = title + "\n";
+    if (running_)
+        text += dump_stack(*running_);
+    text += "---[ end " + title + " ]---\n";
+    add_report(report_kind::panic, title, text, log_level::emerg);
+    engine_.stop(sim::outcome::panic, title);
+    if (running_) {
+        // A panicked CPU never returns to the code that called panic().
+        context& c = *running_;
+        c.waiting_on_ = &halted_;
+        c.rstate_ = run_state::sleeping;
+        engine_.suspend_current();
+        KMSIM_ASSERT(false, "a context resumed after panic()");
+    }
+}
+
+void machine::print_deadlock(const sim::deadlock_info& d)
+{
+    auto as_context = [](const sim::actor* a) { return static_cast<const context*>(a); };
+    auto holds = [](const context* c) {
+        std::string s;
+        for (const lock_base* l : c->held_locks())
+            s += (s.empty() ? "" : ", ") + std::string(l->name());
+        return s;
+    };
+    auto describe = [&](const sim::wait_edge& e, bool in_cycle) {
+        const context* c = as_context(e.who);
+        std::string s = fmt::format("  {}", e.context);
+        if (c->pid() > 0)
+            s += fmt::format("/{}", c->pid());
+        if (c->on_cpu())
+            s += fmt::format(" on CPU{}", c->on_cpu()->id());
+        if (c->is_irq())
+            s += " (hard IRQ)";
+        std::string h = holds(c);
+        s += h.empty() ? " holds no lock\n" : " holds " + h + "\n";
+        s += "    and waits for " + e.waits_for;
+        if (const frame* loc = c->location())
+            s += fmt::format(" at {}:{}", loc->file, loc->line);
+        if (!e.held_by.empty())
+            s += (in_cycle ? ", held by " : ", which only ") + e.held_by + (in_cycle ? "" : " can end");
+        else if (!in_cycle)
+            s += ", which nothing can end";
+        return s + "\n";
+    };
+
+    std::string title;
+    switch (d.kind) {
+    case sim::deadlock_kind::self:
+        title = fmt::format("INFO: deadlock detected: {} waits for itself on CPU{} (self)", d.cycle.front().context,
+                            as_context(d.cycle.front().who)->on_cpu()->id());
+        break;
+    case sim::deadlock_kind::lock_cycle:
+        title = fmt::format("INFO: deadlock detected: {} contexts wait for each other (lock_cycle)", d.cycle.size());
+        break;
+    case sim::deadlock_kind::no_progress:
+        title = "INFO: deadlock detected: nothing can make progress (no_progress)";
+        break;
+    }
+    std::string text = "======================================================\n" + title + "\n" +
+                       "------------------------------------------------------\n";
+    if (!d.cycle.empty()) {
+        text += "the cycle:\n";
+        for (const auto& e : d.cycle)
+            text += describe(e, true);
+        std::string chain;
+        for (const auto& e : d.cycle) {
+            const context* c = as_context(e.who);
+            std::string h = holds(c);
+            chain += e.context + (h.empty() ? "" : " holds " + h) + " -> " + e.waits_for + " held by ";
+        }
+        chain += d.cycle.front().context;
+        text += "  " + chain + "\n";
+    }
+    if (!d.stuck.empty()) {
+        text += d.cycle.empty() ? "waiting:\n" : "also waiting:\n";
+        for (const auto& e : d.stuck)
+            text += describe(e, false);
+    }
+    text += " *** DEADLOCK ***\n";
+
+    report r;
+    r.kind = report_kind::deadlock;
+    r.title = title;
+    const sim::wait_edge& first = d.cycle.empty() ? d.stuck.front() : d.cycle.front();
+    r.context = first.context;
+    r.cpu = as_context(first.who)->on_cpu() ? as_context(first.who)->on_cpu()->id() : -1;
+    r.when = now();
+    r.text = text;
+    r.text.pop_back();
+    log_.add_report(std::move(r), log_level::err);
+}
+
+}  // namespace kmsim::arch

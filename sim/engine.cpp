@@ -1,0 +1,166 @@
+// sim/engine.cpp - the event loop, actor switching and stop conditions.
+#include "sim/engine.h"
+
+#include "sim/error.h"
+
+#include <algorithm>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/null_sink.h>
+
+namespace kmsim::sim {
+
+const char* to_string(outcome o)
+{
+    switch (o) {
+    case outcome::completed: return "completed";
+    case outcome::deadlock: return "deadlock";
+    case outcome::panic: return "panic";
+    case outcome::stopped: return "stopped";
+    case outcome::assertion: return "assert";
+    }
+    return "?";
+}
+
+engine::engine(engine_config cfg)
+    : random_(cfg.seed), stacks_(cfg.stack_size), log_(std::move(cfg.log))
+{
+    if (!log_)
+        log_ = std::make_shared<spdlog::logger>("kmsim", std::make_shared<spdlog::sinks::null_sink_st>());
+}
+
+engine::~engine() = default;
+
+event_queue::handle engine::schedule_at(time_point when, event_queue::callback fn)
+{
+    KMSIM_ASSERT(when >= now_, "scheduling an event in the past");
+    return queue_.push(when, std::move(fn));
+}
+
+void engine::attach(actor& a)
+{
+    actors_.push_back(&a);
+    if (a.role() == actor_role::foreground) {
+        ++foreground_alive_;
+        foreground_seen_ = true;
+    }
+}
+
+void engine::detach(actor& a)
+{
+    KMSIM_ASSERT(current_ != &a, "destroying the running actor");
+    auto it = std::find(actors_.begin(), actors_.end(), &a);
+    if (it != actors_.end())
+        actors_.erase(it);
+    if (a.role() == actor_role::foreground && !a.is_done())
+        --foreground_alive_;
+}
+
+void engine::switch_to(actor& a)
+{
+    KMSIM_ASSERT(current_ == nullptr, "switch_to() from inside a fiber: fibers only switch through the engine");
+    KMSIM_ASSERT(!a.is_done(), "switching to an actor that has finished");
+    current_ = &a;
+    a.set_state(actor_state::running);
+    try {
+        a.fib().resume();
+    } catch (...) {
+        current_ = nullptr;
+        a.set_state(actor_state::done);
+        if (a.role() == actor_role::foreground)
+            --foreground_alive_;
+        throw;
+    }
+    current_ = nullptr;
+    if (a.fib().finished()) {
+        a.set_state(actor_state::done);
+        a.set_blocker(nullptr);
+        if (a.role() == actor_role::foreground)
+            --foreground_alive_;
+        for (auto& f : on_actor_exit)
+            f(a);
+    }
+}
+
+void engine::suspend_current()
+{
+    actor* a = current_;
+    KMSIM_ASSERT(a != nullptr, "suspend_current() outside any actor");
+    a->fib().suspend();
+}
+
+void engine::note_waiting(const actor& a)
+{
+    if (stopping_)
+        return;
+    if (auto d = find_certain_cycle(a))
+        declare_deadlock(std::move(*d));
+}
+
+void engine::declare_deadlock(deadlock_info d)
+{
+    if (stopping_)
+        return;
+    d.when = now_;
+    for (auto& f : on_deadlock)
+        f(d);
+    result_.deadlock = std::move(d);
+    stop(outcome::deadlock, "deadlock");
+}
+
+void engine::stop(outcome o, std::string reason)
+{
+    if (stopping_)
+        return;
+    stopping_ = true;
+    result_.result = o;
+    result_.reason = std::move(reason);
+}
+
+void engine::quiesce()
+{
+    std::vector<const actor*> waiting;
+    for (const actor* a : actors_)
+        if (!a->is_done() && a->waiting_for())
+            waiting.push_back(a);
+    if (waiting.empty()) {
+        stop(outcome::completed, "no more events");
+        return;
+    }
+    declare_deadlock(analyze_waits(waiting));
+}
+
+run_result engine::run(run_limits limits)
+{
+    event_queue::callback fn;
+    time_point when;
+    // A run that stopped at its time limit may be continued with a later one.
+    if (stopping_ && result_.result == outcome::stopped) {
+        stopping_ = false;
+        result_ = run_result{};
+    }
+    while (!stopping_) {
+        if (foreground_seen_ && foreground_alive_ == 0) {
+            stop(outcome::completed, "every thread returned");
+            break;
+        }
+        if (queue_.empty()) {
+            quiesce();
+            break;
+        }
+        when = queue_.next_time();
+        if (when > limits.until) {
+            now_ = limits.until;
+            stop(outcome::stopped, "time limit reached");
+            break;
+        }
+        queue_.pop(when, fn);
+        now_ = when;
+        ++events_;
+        fn();
+    }
+    result_.end = now_;
+    result_.events = events_;
+    return result_;
+}
+
+}  // namespace kmsim::sim

@@ -1,0 +1,136 @@
+// sim/engine.h - the discrete-event engine: a clock, an event queue, actors on fibers.
+//
+// Owns: simulated time, the order of events, which actor runs, and when a run
+// stops. Knows nothing of CPUs or kernels: arch/ builds the machine on top.
+//
+// The event loop:
+//     while not stopping:
+//         all foreground actors done      -> completed
+//         no event left                   -> deadlock if anyone waits, else completed
+//         next event later than the limit -> stopped
+//         pop the earliest event, advance now() to it, run its callback
+// A callback may switch_to() an actor; the actor's fiber runs until it waits
+// or finishes, and control comes back to the callback. Fibers never switch to
+// each other directly, and nothing runs between events: now() only moves at
+// the top of the loop.
+//
+// Invariants: at most one actor is current; now() never decreases; the same
+// seed and the same inputs give the same sequence of events.
+// No globals: every piece of state lives in an engine, so several engines can
+// run in one process (tests do).
+#pragma once
+
+#include "sim/actor.h"
+#include "sim/event_queue.h"
+#include "sim/random.h"
+#include "sim/stack_pool.h"
+#include "sim/time.h"
+#include "sim/waitfor.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace spdlog {
+class logger;
+}
+
+namespace kmsim::sim {
+
+enum class outcome { completed, deadlock, panic, stopped, assertion };
+const char* to_string(outcome o);
+
+struct engine_config {
+    std::uint64_t seed = 1;
+    std::size_t stack_size = stack_pool::default_stack_size;
+    // Diagnostics of the simulator itself (not the simulated kernel log).
+    // Sinks are configured by tools/; the default discards everything.
+    std::shared_ptr<spdlog::logger> log;
+};
+
+struct run_limits {
+    // Stop here if the run has not ended by itself (the CLI's --until; 600 s
+    // simulated by default).
+    time_point until = time_point(secs(600));
+};
+
+struct run_result {
+    outcome result = outcome::completed;
+    time_point end{};
+    std::uint64_t events = 0;
+    std::string reason;
+    std::optional<deadlock_info> deadlock;
+};
+
+class engine {
+public:
+    explicit engine(engine_config cfg = {});
+    ~engine();
+    engine(const engine&) = delete;
+    engine& operator=(const engine&) = delete;
+
+    time_point now() const { return now_; }
+    random_source& random() { return random_; }
+    stack_pool& stacks() { return stacks_; }
+    spdlog::logger& log() { return *log_; }
+
+    event_queue::handle schedule_at(time_point when, event_queue::callback fn);
+    event_queue::handle schedule_after(duration d, event_queue::callback fn)
+    {
+        return schedule_at(now_ + d, std::move(fn));
+    }
+    bool cancel(event_queue::handle h) { return queue_.cancel(h); }
+    bool is_pending(event_queue::handle h) const { return queue_.is_pending(h); }
+    std::size_t pending_events() const { return queue_.size(); }
+
+    // The actor whose fiber is running, or nullptr in an event callback.
+    actor* current() const { return current_; }
+    bool in_fiber() const { return current_ != nullptr; }
+    // Engine side: run A until it waits or finishes. Exceptions that escaped
+    // A's body are rethrown here.
+    void switch_to(actor& a);
+    // Fiber side: give control back to the event loop.
+    void suspend_current();
+
+    // An actor began to wait: if its wait closes a cycle of exclusive waits,
+    // the run is deadlocked now.
+    void note_waiting(const actor& a);
+    void declare_deadlock(deadlock_info d);
+    // Ask the loop to end after the current event (panic, a failed assertion).
+    void stop(outcome o, std::string reason);
+    bool stopping() const { return stopping_; }
+
+    run_result run(run_limits limits = {});
+    std::uint64_t events() const { return events_; }
+
+    const std::vector<actor*>& actors() const { return actors_; }
+
+    // Observers (SimGrid-style signals): called when a deadlock is declared,
+    // before the run stops. The machine prints the report from here.
+    std::vector<std::function<void(const deadlock_info&)>> on_deadlock;
+    // Called once an actor's body has returned.
+    std::vector<std::function<void(actor&)>> on_actor_exit;
+
+private:
+    friend class actor;
+    void attach(actor& a);
+    void detach(actor& a);
+    void quiesce();
+
+    time_point now_{};
+    event_queue queue_;
+    random_source random_;
+    stack_pool stacks_;
+    std::shared_ptr<spdlog::logger> log_;
+    actor* current_ = nullptr;
+    std::vector<actor*> actors_;
+    std::size_t foreground_alive_ = 0;
+    bool foreground_seen_ = false;
+    bool stopping_ = false;
+    std::uint64_t events_ = 0;
+    run_result result_;
+};
+
+}  // namespace kmsim::sim

@@ -1,0 +1,87 @@
+// sim/event_queue.cpp - binary heap with lazy deletion; see the header for the invariants.
+#include "sim/event_queue.h"
+
+#include "sim/error.h"
+
+#include <algorithm>
+
+namespace kmsim::sim {
+
+event_queue::handle event_queue::push(time_point when, callback fn)
+{
+    std::uint32_t slot;
+    if (!free_slots_.empty()) {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+    } else {
+        slot = static_cast<std::uint32_t>(slots_.size());
+        slots_.emplace_back();
+    }
+    slot_state& s = slots_[slot];
+    s.fn = std::move(fn);
+    s.live = true;
+    heap_.push_back(key{to_ns(when), next_seq_++, slot, s.generation});
+    std::push_heap(heap_.begin(), heap_.end(), later);
+    ++live_;
+    return handle{slot, s.generation};
+}
+
+void event_queue::release(std::uint32_t slot)
+{
+    slot_state& s = slots_[slot];
+    --live_;
+    s.live = false;
+    ++s.generation;
+    free_slots_.push_back(slot);
+}
+
+bool event_queue::is_pending(handle h) const
+{
+    return h.valid() && h.slot < slots_.size() && slots_[h.slot].live &&
+           slots_[h.slot].generation == h.generation;
+}
+
+bool event_queue::cancel(handle h)
+{
+    if (!is_pending(h))
+        return false;
+    slots_[h.slot].fn = nullptr;
+    release(h.slot);
+    return true;
+}
+
+void event_queue::drop_stale_top()
+{
+    while (!heap_.empty()) {
+        const key& top = heap_.front();
+        const slot_state& s = slots_[top.slot];
+        if (s.live && s.generation == top.generation)
+            return;
+        std::pop_heap(heap_.begin(), heap_.end(), later);
+        heap_.pop_back();
+    }
+}
+
+time_point event_queue::next_time()
+{
+    drop_stale_top();
+    KMSIM_ASSERT(!heap_.empty(), "next_time() on an empty event queue");
+    return at_ns(heap_.front().when);
+}
+
+bool event_queue::pop(time_point& when, callback& fn)
+{
+    drop_stale_top();
+    if (heap_.empty())
+        return false;
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    key k = heap_.back();
+    heap_.pop_back();
+    when = at_ns(k.when);
+    fn = std::move(slots_[k.slot].fn);
+    slots_[k.slot].fn = nullptr;
+    release(k.slot);
+    return true;
+}
+
+}  // namespace kmsim::sim

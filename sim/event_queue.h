@@ -1,0 +1,73 @@
+// sim/event_queue.h - pending events ordered by (time, sequence), with cancellation.
+//
+// Owns: the future of one engine - what happens when.
+// Invariants:
+//   - pop() yields events in nondecreasing time; events at the same time come
+//     out in the order they were pushed (the sequence number breaks ties), so a
+//     run is a pure function of its inputs and seed;
+//   - a cancelled event never runs; cancelling twice, or after it ran, is a no-op
+//     that returns false;
+//   - size() counts live (not cancelled, not yet popped) events.
+// Implementation: a binary heap of 24-byte keys (time, seq, slot, generation)
+// over a slot table holding the callbacks. Cancel frees the slot and bumps its
+// generation; the stale heap key is dropped when it surfaces.
+#pragma once
+
+#include "sim/time.h"
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace kmsim::sim {
+
+class event_queue {
+public:
+    using callback = std::function<void()>;
+
+    struct handle {
+        std::uint32_t slot = UINT32_MAX;
+        std::uint32_t generation = 0;
+        bool valid() const { return slot != UINT32_MAX; }
+    };
+
+    handle push(time_point when, callback fn);
+    bool cancel(handle h);
+    bool is_pending(handle h) const;
+
+    bool empty() const { return live_ == 0; }
+    std::size_t size() const { return live_; }
+
+    // Time of the earliest live event; only valid when !empty().
+    time_point next_time();
+
+    // Removes the earliest live event; returns false when there is none.
+    bool pop(time_point& when, callback& fn);
+
+private:
+    struct key {
+        std::int64_t when;
+        std::uint64_t seq;
+        std::uint32_t slot;
+        std::uint32_t generation;
+    };
+    struct slot_state {
+        callback fn;
+        std::uint32_t generation = 0;
+        bool live = false;
+    };
+    static bool later(const key& a, const key& b)
+    {
+        return a.when != b.when ? a.when > b.when : a.seq > b.seq;
+    }
+    void drop_stale_top();
+    void release(std::uint32_t slot);
+
+    std::vector<key> heap_;
+    std::vector<slot_state> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    std::uint64_t next_seq_ = 0;
+    std::size_t live_ = 0;
+};
+
+}  // namespace kmsim::sim

@@ -1,0 +1,41 @@
+// tools/kmsim.cpp - the kmsim command line.
+//
+// Owns: option parsing (CLI11), log sinks, exit statuses. Everything else is
+// in the libraries. Exit statuses follow spec/cli.md: 0 success, 1 an
+// expectation failed, 2 bad input or command line, 3 internal error.
+#include "sim/error.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"kmsim - a simulator of the Linux kernel's memory allocation, GFP semantics and execution contexts",
+                 "kmsim"};
+    app.set_version_flag("--version", std::string("kmsim ") + KMSIM_VERSION);
+    app.footer(
+        "The scenario language and the subcommands run, check, list, show and gfp arrive with the\n"
+        "scenario-language milestone; --explain, --trace, --ftrace, --html and explore come later.\n"
+        "Until then kmsim is a library with a test suite: see README.md.");
+    app.require_subcommand(0);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : 2;
+    }
+    try {
+        if (argc == 1)
+            std::fputs(app.help().c_str(), stdout);
+        return 0;
+    } catch (const kmsim::sim::internal_error& e) {
+        fmt::print(stderr, "{}\n", e.what());
+        return 3;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "kmsim: internal error: {}\n", e.what());
+        return 3;
+    }
+}
