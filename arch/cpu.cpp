@@ -32,6 +32,8 @@ std::vector<const sim::actor*> cpu::cpu_blocker::holders() const
     return {};
 }
 
+const sim::actor* cpu::cpu_blocker::sole_holder() const { return owner->top(); }
+
 void cpu::add_preempt_count(std::uint32_t v)
 {
     if (preempt_count_ == 0 && top()) {

@@ -83,6 +83,7 @@ private:
         std::string describe_wait() const override;
         std::vector<const sim::actor*> holders() const override;
         bool exclusive() const override { return under_irq; }
+        const sim::actor* sole_holder() const override;
         bool is_cpu() const override { return true; }
     };
 

@@ -17,6 +17,8 @@ std::vector<const sim::actor*> lock_base::holders() const
     return {};
 }
 
+const sim::actor* lock_base::sole_holder() const { return owner_; }
+
 void lock_base::set_owner(context* c)
 {
     if (owner_)

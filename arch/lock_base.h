@@ -29,6 +29,7 @@ public:
     std::string describe_wait() const override;
     std::vector<const sim::actor*> holders() const override;
     bool exclusive() const override { return true; }
+    const sim::actor* sole_holder() const override;
 
 protected:
     void set_owner(context* c);

@@ -155,6 +155,27 @@ int machine::current_pid() const
 
 // ---- time ----
 
+namespace {
+// The wait of a context asleep on a timer: never part of a deadlock (the timer
+// is a pending event). Described lazily - formatting on every sleep would
+// dominate the cost of a simulated msleep().
+class timer_wait : public sim::blocker {
+public:
+    timer_wait(const char* call, std::uint64_t a) : call_(call), a_(a), two_(false) {}
+    timer_wait(const char* call, std::uint64_t a, std::uint64_t b) : call_(call), a_(a), b_(b), two_(true) {}
+    std::string describe_wait() const override
+    {
+        return two_ ? fmt::format("{}({}, {})", call_, a_, b_) : fmt::format("{}({})", call_, a_);
+    }
+    std::vector<const sim::actor*> holders() const override { return {}; }
+
+private:
+    const char* call_;
+    std::uint64_t a_, b_ = 0;
+    bool two_;
+};
+}  // namespace
+
 void machine::consume(sim::duration d)
 {
     if (d <= sim::duration::zero())
@@ -179,7 +200,7 @@ void machine::schedule_timeout(std::uint64_t jiffies_to_sleep)
     std::int64_t wake = (sim::to_ns(now()) / tick + static_cast<std::int64_t>(jiffies_to_sleep)) * tick;
     if (wake <= sim::to_ns(now()))
         wake = sim::to_ns(now());
-    sim::named_wait w(fmt::format("schedule_timeout({})", jiffies_to_sleep));
+    timer_wait w("schedule_timeout", jiffies_to_sleep);
     engine_.schedule_at(sim::at_ns(wake), [&c] { c.wake(); });
     c.wait(w);
 }
@@ -197,7 +218,7 @@ void machine::usleep_range(std::uint64_t min_us, std::uint64_t max_us)
     // An hrtimer with slack: it fires at the hard expiry, max_us, when
     // nothing else wakes the CPU earlier (the usual case).
     std::uint64_t us = std::max(min_us, max_us);
-    sim::named_wait w(fmt::format("usleep_range({}, {})", min_us, max_us));
+    timer_wait w("usleep_range", min_us, max_us);
     engine_.schedule_at(now() + sim::usecs(static_cast<std::int64_t>(us)), [&c] { c.wake(); });
     c.wait(w);
 }

@@ -35,6 +35,9 @@ public:
     // context on top of a CPU): a cycle made only of such waits is a deadlock
     // now, whatever else is pending.
     virtual bool exclusive() const { return false; }
+    // For exclusive waits: the one actor that can end it (or nullptr). Lets
+    // the check made at every lock wait walk a chain without allocating.
+    virtual const actor* sole_holder() const { return nullptr; }
     // Edges through a CPU (an IRQ handler above the context it interrupted)
     // make a same-CPU ("self") deadlock.
     virtual bool is_cpu() const { return false; }

@@ -30,10 +30,9 @@ engine::engine(engine_config cfg)
 
 engine::~engine() = default;
 
-event_queue::handle engine::schedule_at(time_point when, event_queue::callback fn)
+void engine::check_not_past(time_point when) const
 {
     KMSIM_ASSERT(when >= now_, "scheduling an event in the past");
-    return queue_.push(when, std::move(fn));
 }
 
 void engine::attach(actor& a)
@@ -90,7 +89,10 @@ void engine::suspend_current()
 
 void engine::note_waiting(const actor& a)
 {
-    if (stopping_)
+    // Only waits that nothing but their holders can end (locks, CPUs) can
+    // close a certain cycle; a timer or a completion cannot.
+    const blocker* b = a.waiting_for();
+    if (stopping_ || !b || !b->exclusive())
         return;
     if (auto d = find_certain_cycle(a))
         declare_deadlock(std::move(*d));

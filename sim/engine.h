@@ -76,10 +76,16 @@ public:
     stack_pool& stacks() { return stacks_; }
     spdlog::logger& log() { return *log_; }
 
-    event_queue::handle schedule_at(time_point when, event_queue::callback fn);
-    event_queue::handle schedule_after(duration d, event_queue::callback fn)
+    template <typename F>
+    event_queue::handle schedule_at(time_point when, F&& fn)
     {
-        return schedule_at(now_ + d, std::move(fn));
+        check_not_past(when);
+        return queue_.push(when, std::forward<F>(fn));
+    }
+    template <typename F>
+    event_queue::handle schedule_after(duration d, F&& fn)
+    {
+        return schedule_at(now_ + d, std::forward<F>(fn));
     }
     bool cancel(event_queue::handle h) { return queue_.cancel(h); }
     bool is_pending(event_queue::handle h) const { return queue_.is_pending(h); }
@@ -118,6 +124,7 @@ private:
     void attach(actor& a);
     void detach(actor& a);
     void quiesce();
+    void check_not_past(time_point when) const;
 
     time_point now_{};
     event_queue queue_;

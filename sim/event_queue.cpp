@@ -7,7 +7,7 @@
 
 namespace kmsim::sim {
 
-event_queue::handle event_queue::push(time_point when, callback fn)
+std::uint32_t event_queue::take_slot(time_point when)
 {
     std::uint32_t slot;
     if (!free_slots_.empty()) {
@@ -18,12 +18,11 @@ event_queue::handle event_queue::push(time_point when, callback fn)
         slots_.emplace_back();
     }
     slot_state& s = slots_[slot];
-    s.fn = std::move(fn);
     s.live = true;
     heap_.push_back(key{to_ns(when), next_seq_++, slot, s.generation});
     std::push_heap(heap_.begin(), heap_.end(), later);
     ++live_;
-    return handle{slot, s.generation};
+    return slot;
 }
 
 void event_queue::release(std::uint32_t slot)

@@ -31,7 +31,13 @@ public:
         bool valid() const { return slot != UINT32_MAX; }
     };
 
-    handle push(time_point when, callback fn);
+    template <typename F>
+    handle push(time_point when, F&& fn)
+    {
+        std::uint32_t slot = take_slot(when);
+        slots_[slot].fn = std::forward<F>(fn);
+        return handle{slot, slots_[slot].generation};
+    }
     bool cancel(handle h);
     bool is_pending(handle h) const;
 
@@ -60,6 +66,7 @@ private:
     {
         return a.when != b.when ? a.when > b.when : a.seq > b.seq;
     }
+    std::uint32_t take_slot(time_point when);
     void drop_stale_top();
     void release(std::uint32_t slot);
 

@@ -7,8 +7,6 @@
 #include "sim/waitfor.h"
 
 #include <algorithm>
-#include <functional>
-#include <set>
 
 namespace kmsim::sim {
 
@@ -41,33 +39,39 @@ wait_edge edge_of(const actor& a)
     return e;
 }
 
-std::optional<std::vector<const actor*>> search(const actor& start, bool exclusive_only)
-{
+struct cycle_search {
     std::vector<const actor*> path;
-    std::set<const actor*> dead_ends;
-    std::optional<std::vector<const actor*>> found;
+    std::vector<const actor*> dead_ends;  // tiny graphs: a vector beats a set
+    std::vector<const actor*> found;
 
-    std::function<bool(const actor*)> dfs = [&](const actor* a) -> bool {
+    bool visit(const actor* a)
+    {
         auto on_path = std::find(path.begin(), path.end(), a);
         if (on_path != path.end()) {
-            found = std::vector<const actor*>(on_path, path.end());
+            found.assign(on_path, path.end());
             return true;
         }
-        if (dead_ends.count(a))
+        if (std::find(dead_ends.begin(), dead_ends.end(), a) != dead_ends.end())
             return false;
         const blocker* b = a->waiting_for();
-        if (!b || (exclusive_only && !b->exclusive()))
+        if (!b)
             return false;
         path.push_back(a);
         for (const actor* h : b->holders())
-            if (dfs(h))
+            if (visit(h))
                 return true;
         path.pop_back();
-        dead_ends.insert(a);
+        dead_ends.push_back(a);
         return false;
-    };
-    dfs(&start);
-    return found;
+    }
+};
+
+std::optional<std::vector<const actor*>> search(const actor& start)
+{
+    cycle_search s{{}, {}, {}};
+    if (s.visit(&start))
+        return std::move(s.found);
+    return std::nullopt;
 }
 
 deadlock_info from_cycle(const std::vector<const actor*>& cycle)
@@ -91,20 +95,38 @@ deadlock_info from_cycle(const std::vector<const actor*>& cycle)
 
 std::optional<deadlock_info> find_certain_cycle(const actor& from)
 {
-    auto cycle = search(from, true);
-    if (!cycle || std::find(cycle->begin(), cycle->end(), &from) == cycle->end())
-        return std::nullopt;
-    // Report the cycle starting from the actor that just began to wait.
-    auto it = std::find(cycle->begin(), cycle->end(), &from);
-    std::rotate(cycle->begin(), it, cycle->end());
-    return from_cycle(*cycle);
+    // Exclusive waits have one holder each, so the graph seen from FROM is a
+    // chain: follow it until it ends or comes back. It cannot enter a cycle
+    // that avoids FROM (that cycle would have been reported when it closed),
+    // but the walk is bounded all the same.
+    const actor* a = &from;
+    for (int steps = 0; steps < 1 << 16; ++steps) {
+        const blocker* b = a->waiting_for();
+        if (!b || !b->exclusive())
+            return std::nullopt;
+        const actor* h = b->sole_holder();
+        if (!h)
+            return std::nullopt;
+        if (h == &from) {
+            std::vector<const actor*> cycle;
+            for (const actor* c = &from;;) {
+                cycle.push_back(c);
+                c = c->waiting_for()->sole_holder();
+                if (c == &from)
+                    break;
+            }
+            return from_cycle(cycle);
+        }
+        a = h;
+    }
+    return std::nullopt;
 }
 
 deadlock_info analyze_waits(const std::vector<const actor*>& waiting)
 {
     deadlock_info d;
     for (const actor* a : waiting) {
-        if (auto cycle = search(*a, false)) {
+        if (auto cycle = search(*a)) {
             d = from_cycle(*cycle);
             break;
         }
