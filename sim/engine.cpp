@@ -60,6 +60,7 @@ void engine::switch_to(actor& a)
     KMSIM_ASSERT(!a.is_done(), "switching to an actor that has finished");
     current_ = &a;
     a.set_state(actor_state::running);
+    log_->trace("t={}ns switch to {}", to_ns(now_), a.name());
     try {
         a.fib().resume();
     } catch (...) {
@@ -103,6 +104,8 @@ void engine::declare_deadlock(deadlock_info d)
     if (stopping_)
         return;
     d.when = now_;
+    log_->debug("t={}ns deadlock ({}): {} in the cycle, {} more waiting", to_ns(now_), to_string(d.kind),
+                d.cycle.size(), d.stuck.size());
     for (auto& f : on_deadlock)
         f(d);
     result_.deadlock = std::move(d);
@@ -114,6 +117,7 @@ void engine::stop(outcome o, std::string reason)
     if (stopping_)
         return;
     stopping_ = true;
+    log_->debug("t={}ns run stops: {} ({})", to_ns(now_), to_string(o), reason);
     result_.result = o;
     result_.reason = std::move(reason);
 }

@@ -7,9 +7,28 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/stdout_sinks.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <memory>
+
+namespace {
+
+// The simulator's own diagnostics (not the simulated kernel log) go to
+// standard error; KMSIM_LOG=trace|debug|info|warn|error|off sets the level.
+std::shared_ptr<spdlog::logger> make_diagnostics_logger()
+{
+    auto logger = std::make_shared<spdlog::logger>("kmsim", std::make_shared<spdlog::sinks::stderr_sink_st>());
+    logger->set_pattern("kmsim: %l: %v");
+    const char* level = std::getenv("KMSIM_LOG");
+    logger->set_level(level ? spdlog::level::from_str(level) : spdlog::level::warn);
+    return logger;
+}
+
+}  // namespace
 
 int main(int argc, char** argv)
 {
@@ -27,6 +46,8 @@ int main(int argc, char** argv)
         int rc = app.exit(e);
         return rc == 0 ? 0 : 2;
     }
+    auto diagnostics = make_diagnostics_logger();
+    (void)diagnostics;  // handed to each engine once subcommands run simulations
     try {
         if (argc == 1)
             std::fputs(app.help().c_str(), stdout);
