@@ -63,6 +63,11 @@ public:
     // The innermost frame with a file, or nullptr.
     const frame* location() const;
 
+    // Task flags (PF_MEMALLOC, PF_MEMALLOC_NOFS, ...: include/linux/sched.h).
+    // The bits are mm's business; arch only keeps them per task.
+    std::uint32_t& task_flags() { return task_flags_; }
+    std::uint32_t task_flags() const { return task_flags_; }
+
     // Locks held, in the order they were taken.
     std::vector<const lock_base*>& held_locks() { return held_; }
     const std::vector<const lock_base*>& held_locks() const { return held_; }
@@ -95,6 +100,7 @@ private:
     frame preempt_disabled_at_;              // where preempt_count left 0 (DEBUG_PREEMPT)
     std::vector<frame> frames_;
     std::vector<const lock_base*> held_;
+    std::uint32_t task_flags_ = 0;
 };
 
 // Pushes a frame for the lifetime of a scope.

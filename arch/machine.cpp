@@ -143,6 +143,14 @@ std::string machine::current_comm() const
     return c->cpu_->curr() ? c->cpu_->curr()->name() : c->cpu_->idle_name();
 }
 
+context* machine::current_task() const
+{
+    const context* c = running_;
+    if (!c)
+        return nullptr;
+    return c->is_irq() ? c->cpu_->curr() : running_;
+}
+
 int machine::current_pid() const
 {
     const context* c = running_;

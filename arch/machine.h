@@ -26,7 +26,7 @@
 
 namespace kmsim::arch {
 
-inline constexpr const char* kernel_release = "6.12.0-kmsim";
+inline constexpr const char* kernel_release = "6.15.0-kmsim";
 
 struct machine_config {
     int cpus = 1;       // 1..1024
@@ -77,6 +77,8 @@ public:
     // The task the kernel calls `current`: in hard-IRQ context, the task that
     // was interrupted (or the idle task).
     std::string current_comm() const;
+    // That task as a context, or nullptr when an IRQ interrupted the idle task.
+    context* current_task() const;
     int current_pid() const;
 
     // Time (fiber side). Delays burn CPU and can be interrupted; sleeps leave
@@ -116,7 +118,9 @@ public:
     void might_sleep(const char* kernel_file = "kernel/sched/core.c", int kernel_line = 0);
     // WARN(): "------------[ cut here ]------------", FIRST_LINE if any, the
     // "WARNING: CPU: N PID: P at FILE:LINE FUNCTION" line, the stack, the end
-    // marker. Returns normally; taints W.
+    // marker. Returns normally; taints W. A warning raised inside a kernel
+    // function names its kernel file; KERNEL_FILE nullptr means the scenario's
+    // own WARN_ON, located at the scenario line.
     void warn(std::string_view first_line, const char* kernel_file, int kernel_line, const char* function);
     // panic(): prints "Kernel panic - not syncing: MESSAGE" and stops the
     // machine (outcome panic). From a context, it never returns to the caller.

@@ -164,7 +164,9 @@ void machine::warn(std::string_view first_line, const char* kernel_file, int ker
 {
     context& c = current();
     const frame* loc = c.location();
-    std::string where = loc ? fmt::format("{}:{}", loc->file, loc->line) : fmt::format("{}:{}", kernel_file, kernel_line);
+    std::string where = kernel_file ? fmt::format("{}:{}", kernel_file, kernel_line)
+                        : loc       ? fmt::format("{}:{}", loc->file, loc->line)
+                                    : std::string("?:0");
     std::string warning = fmt::format("WARNING: CPU: {} PID: {} at {} {}", c.cpu_->id(), current_pid(), where, function);
     std::string text = "------------[ cut here ]------------\n";
     if (!first_line.empty())

@@ -52,7 +52,7 @@ TEST_CASE("might_sleep in a hard-IRQ handler prints the kernel's report", "[arch
               "no locks held by worker/100.",
               "Preemption disabled at:",
               "[<0000000000000000>] irq_enter_rcu",
-              "CPU: 0 UID: 0 PID: 100 Comm: worker Not tainted 6.12.0-kmsim #1",
+              "CPU: 0 UID: 0 PID: 100 Comm: worker Not tainted 6.15.0-kmsim #1",
           });
     // The call trace shows the handler inside <IRQ> above the interrupted task.
     CHECK(r->text.find("Call Trace:\n <IRQ>\n kmalloc at test.kms:17\n buggy at test.kms:16\n"
@@ -88,7 +88,7 @@ TEST_CASE("might_sleep under a spinlock in process context", "[arch][might_sleep
               " #0: (dev_lock){spinlock}",
               "Preemption disabled at:",
               "[<0000000000000000>] worker at test.kms:5",
-              "CPU: 0 UID: 0 PID: 100 Comm: worker Not tainted 6.12.0-kmsim #1",
+              "CPU: 0 UID: 0 PID: 100 Comm: worker Not tainted 6.15.0-kmsim #1",
           });
     // No actual sleep happened: the mutex was free.
     CHECK_FALSE(f.find_report("scheduling while atomic"));
@@ -124,7 +124,7 @@ TEST_CASE("the second report shows the W taint", "[arch][might_sleep]")
     });
     f.run();
     REQUIRE(f.m.log().reports().size() == 2);
-    CHECK(f.m.log().reports()[1].text.find("Comm: t Tainted: G        W           6.12.0-kmsim #1") !=
+    CHECK(f.m.log().reports()[1].text.find("Comm: t Tainted: G        W           6.15.0-kmsim #1") !=
           std::string::npos);
 }
 

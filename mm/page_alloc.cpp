@@ -1,0 +1,418 @@
+// mm/page_alloc.cpp - the page allocator's fast path, slow path, failure report and frees.
+#include "mm/page_alloc.h"
+
+#include "arch/machine.h"
+#include "sim/error.h"
+
+#include <cstring>
+#include <fmt/format.h>
+
+namespace kmsim::mm {
+
+unsigned gfp_to_alloc_flags(gfp_t gfp, unsigned order)
+{
+    // The watermark drops to min; __GFP_HIGH and __GFP_KSWAPD_RECLAIM have
+    // the same bit values as ALLOC_MIN_RESERVE and ALLOC_KSWAPD on purpose.
+    unsigned flags = WMARK_MIN | alloc::CPUSET;
+    flags |= gfp & (gfp::HIGH | gfp::KSWAPD_RECLAIM);
+    if (!(gfp & gfp::DIRECT_RECLAIM)) {
+        // Not allowed to block: may dip further, unless told not to.
+        if (!(gfp & gfp::NOMEMALLOC))
+            flags |= alloc::NON_BLOCK;
+        if (order > 0 && (flags & alloc::MIN_RESERVE))
+            flags |= alloc::HIGHATOMIC;
+        if (flags & alloc::MIN_RESERVE)
+            flags &= ~alloc::CPUSET;
+    }
+    return flags;
+}
+
+page_allocator::page_allocator(arch::machine& m, node& n, vm_counters& vm)
+    : machine_(m), node_(n), vm_(vm), nopage_rs_(10 * static_cast<std::uint64_t>(m.config().hz), 1)
+{
+}
+
+std::uint32_t page_allocator::current_task_flags() const
+{
+    const arch::context* t = machine_.current_task();
+    return t ? t->task_flags() : 0;
+}
+
+void page_allocator::prep_new_page(pfn_t pfn, unsigned order, gfp_t gfp)
+{
+    page& p = node_.map()[pfn];
+    p.flags = PG_allocated;
+    p.order = static_cast<std::uint8_t>(order);
+    if ((gfp & gfp::COMP) && order > 0)
+        p.flags |= PG_head;
+    if (gfp & gfp::ZERO)
+        std::memset(node_.map().data(pfn), 0, PAGE_SIZE << order);
+}
+
+page* page_allocator::get_page_from_freelist(gfp_t gfp, unsigned order, unsigned alloc_flags, int highest_zoneidx)
+{
+    // The zonelist: from the highest usable zone downward, never upward.
+    for (int t = highest_zoneidx; t >= 0; --t) {
+        zone& z = node_.zone_at(t);
+        if (!z.managed())
+            continue;
+        const std::uint64_t mark = z.watermark[alloc_flags & alloc::WMARK_MASK];
+        if (!zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags) &&
+            !(alloc_flags & alloc::NO_WATERMARKS))
+            continue;
+        if (auto pfn = node_.buddy_of(t).allocate(order)) {
+            prep_new_page(*pfn, order, gfp);
+            vm_.add(static_cast<vm_item>(PGALLOC_DMA + t), 1LL << order);
+            return node_.map().page_of(*pfn);
+        }
+    }
+    return nullptr;
+}
+
+std::uint64_t page_allocator::direct_reclaim(gfp_t gfp, unsigned order, int highest_zoneidx)
+{
+    // __perform_reclaim(): PF_MEMALLOC for the duration, so allocations made
+    // by reclaim itself use the reserves and never recurse into reclaim.
+    arch::context& c = machine_.current();
+    vm_.add(static_cast<vm_item>(ALLOCSTALL_DMA + highest_zoneidx), 1);
+    const std::uint32_t saved = c.task_flags() & PF_MEMALLOC;
+    c.task_flags() |= PF_MEMALLOC;
+    machine_.consume(reclaim_pass_cost);
+    std::uint64_t progress = reclaim_->try_to_free_pages(gfp, order, highest_zoneidx);
+    c.task_flags() = (c.task_flags() & ~PF_MEMALLOC) | saved;
+    machine_.cond_resched();
+    return progress;
+}
+
+bool page_allocator::should_reclaim_retry(gfp_t gfp, unsigned order, unsigned alloc_flags, int highest_zoneidx,
+                                          bool progress, int& no_progress_loops)
+{
+    // Progress resets the count for cheap orders only.
+    if (progress && order <= PAGE_ALLOC_COSTLY_ORDER)
+        no_progress_loops = 0;
+    else
+        ++no_progress_loops;
+    if (no_progress_loops > 16)  // MAX_RECLAIM_RETRIES
+        return false;
+    // Retry only if some zone would pass min if everything reclaimable were
+    // reclaimed.
+    for (int t = highest_zoneidx; t >= 0; --t) {
+        const zone& z = node_.zone_at(t);
+        if (!z.managed())
+            continue;
+        const std::int64_t available =
+            static_cast<std::int64_t>(reclaim_->reclaimable_pages(z, gfp) + z.nr_free_pages);
+        if (zone_watermark_ok(z, order, z.min_wmark(), highest_zoneidx, alloc_flags, available)) {
+            machine_.cond_resched();
+            return true;
+        }
+    }
+    return false;
+}
+
+page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
+{
+    const bool can_direct_reclaim = gfp & gfp::DIRECT_RECLAIM;
+    const bool costly_order = order > PAGE_ALLOC_COSTLY_ORDER;
+    int no_progress_loops = 0;
+    unsigned alloc_flags = gfp_to_alloc_flags(gfp, order);
+
+    if ((gfp & gfp::NOFAIL) && order > 1 && !warned_order_) {
+        // WARN_ON_ONCE(gfp_mask & __GFP_NOFAIL && order > 1)
+        warned_order_ = true;
+        machine_.warn("", "mm/page_alloc.c", 4384, "__alloc_pages_slowpath");
+    }
+
+    for (;;) {
+        // Rung 1: kswapd, woken for every allocation that missed low.
+        if (alloc_flags & alloc::KSWAPD)
+            reclaim_->wakeup_kswapd(gfp, order, highest_zoneidx);
+
+        // Rung 2: the freelists at min, less the caller's reserve discount.
+        if (page* p = get_page_from_freelist(gfp, order, alloc_flags, highest_zoneidx))
+            return p;
+
+        // Rung 3: reserves of last resort. __GFP_NOMEMALLOC forbids them;
+        // __GFP_MEMALLOC, or PF_MEMALLOC outside interrupts, ignore watermarks.
+        unsigned reserve_flags = 0;
+        if (!(gfp & gfp::NOMEMALLOC)) {
+            if (gfp & gfp::MEMALLOC)
+                reserve_flags = alloc::NO_WATERMARKS;
+            else if (!machine_.in_interrupt() && (current_task_flags() & PF_MEMALLOC))
+                reserve_flags = alloc::NO_WATERMARKS;
+        }
+        if (reserve_flags) {
+            if (page* p = get_page_from_freelist(gfp, order, reserve_flags | (alloc_flags & alloc::KSWAPD),
+                                                 highest_zoneidx))
+                return p;
+        }
+
+        // Rung 4: a caller that cannot sleep fails here (GFP_ATOMIC, GFP_NOWAIT).
+        if (!can_direct_reclaim)
+            return nullptr;
+        // Rung 5: no reclaim from inside reclaim.
+        if (current_task_flags() & PF_MEMALLOC)
+            return nullptr;
+
+        // Rung 6: direct reclaim, then try again.
+        const std::uint64_t progress = direct_reclaim(gfp, order, highest_zoneidx);
+        if (progress)
+            if (page* p = get_page_from_freelist(gfp, order, alloc_flags, highest_zoneidx))
+                return p;
+
+        // Rung 7: __GFP_NORETRY gives up after one pass; so do costly
+        // orders unless __GFP_RETRY_MAYFAIL asks for more.
+        if (gfp & gfp::NORETRY)
+            break;
+        if (costly_order && !(gfp & gfp::RETRY_MAYFAIL))
+            break;
+
+        // Rung 8: retry while reclaim could still make a difference.
+        if (should_reclaim_retry(gfp, order, alloc_flags, highest_zoneidx, progress != 0, no_progress_loops))
+            continue;
+
+        // Rung 9: the OOM killer, for those allowed to use it.
+        bool oom_progress = false;
+        const bool may_oom = !costly_order && !(gfp & (gfp::RETRY_MAYFAIL | gfp::THISNODE)) &&
+                             highest_zoneidx >= ZONE_NORMAL;
+        if (may_oom) {
+            // Last-second attempt at the high watermark catches parallel frees.
+            if (page* p = get_page_from_freelist((gfp | gfp::HARDWALL) & ~gfp::DIRECT_RECLAIM, order,
+                                                 WMARK_HIGH | alloc::CPUSET, highest_zoneidx))
+                return p;
+            reclaim_->out_of_memory(gfp, order, &oom_progress);
+            if (machine_.eng().stopping())
+                return nullptr;  // the OOM path panicked
+        }
+        if (oom_progress) {
+            no_progress_loops = 0;
+            continue;
+        }
+
+        // Rung 10: __GFP_NOFAIL never returns NULL to a caller that may block.
+        if (gfp & gfp::NOFAIL) {
+            alloc_flags |= alloc::MIN_RESERVE;
+            machine_.cond_resched();
+            continue;
+        }
+        break;
+    }
+    return nullptr;
+}
+
+page* page_allocator::alloc_pages(gfp_t gfp, unsigned order)
+{
+    if (order > MAX_PAGE_ORDER) {
+        // WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)
+        if (!(gfp & gfp::NOWARN) && !warned_order_) {
+            warned_order_ = true;
+            machine_.warn("", "mm/page_alloc.c", 4773, "__alloc_pages_noprof");
+        }
+        return nullptr;
+    }
+    gfp &= gfp::BITS_MASK;
+    // might_alloc(): a mask that may block may sleep, wherever we are.
+    if (gfpflags_allow_blocking(gfp))
+        machine_.might_sleep("include/linux/sched/mm.h", 337);
+    last_stall_ = sim::duration::zero();
+    if (should_fail_alloc_page && should_fail_alloc_page(gfp, order))
+        return nullptr;
+
+    auto zi = gfp_zone_checked(gfp);
+    if (zi.invalid)
+        machine_.warn(fmt::format("Invalid zone modifiers in gfp {}: gfp_zone() falls back to ZONE_DMA",
+                                  format_gfp_mode(gfp)),
+                      "include/linux/gfp.h", 160, "gfp_zone");
+
+    // Fast path: the low watermark, no reserves.
+    unsigned alloc_flags = WMARK_LOW | (gfp & gfp::KSWAPD_RECLAIM);
+    if (page* p = get_page_from_freelist(gfp, order, alloc_flags, zi.zone))
+        return p;
+
+    // Slow path, with the task's scoped NOIO/NOFS constraints applied.
+    const gfp_t alloc_gfp = current_gfp_context(gfp, current_task_flags());
+    const sim::time_point start = machine_.now();
+    page* p = slowpath(alloc_gfp, order, zi.zone);
+    last_stall_ = machine_.now() - start;
+    if (!p && !machine_.eng().stopping())
+        warn_alloc(alloc_gfp, order);
+    return p;
+}
+
+std::uint64_t page_allocator::get_free_pages(gfp_t gfp, unsigned order)
+{
+    page* p = alloc_pages(gfp & ~gfp::HIGHMEM, order);
+    return p ? memmap::pfn_to_virt(pfn_of(p)) : 0;
+}
+
+void page_allocator::bad_page(pfn_t pfn, const char* reason, const std::string& detail)
+{
+    // At most 60 reports a minute, as bad_page() does.
+    const std::uint64_t j = machine_.jiffies();
+    if (bad_page_shown_ == 60) {
+        if (j < bad_page_resume_) {
+            ++bad_page_unshown_;
+            return;
+        }
+        if (bad_page_unshown_) {
+            machine_.log().printk(machine_.now(), arch::log_level::alert,
+                                  fmt::format("BUG: Bad page state: {} messages suppressed", bad_page_unshown_));
+            bad_page_unshown_ = 0;
+        }
+        bad_page_shown_ = 0;
+    }
+    if (bad_page_shown_++ == 0)
+        bad_page_resume_ = j + 60 * static_cast<std::uint64_t>(machine_.config().hz);
+
+    const page& p = node_.map()[pfn];
+    std::string title =
+        fmt::format("BUG: Bad page state in process {}  pfn:{:05x}", machine_.current_comm(), pfn);
+    std::string text = title + "\n";
+    text += fmt::format("page: refcount:0 mapcount:{} mapping:0000000000000000 index:0x0 pfn:{:#x}\n",
+                        (p.flags & PG_buddy) ? -129 : 0, pfn);
+    text += fmt::format("flags: {:#x}({})\n", p.flags & PG_head ? 0x40 : 0, p.flags & PG_head ? "head" : "");
+    text += fmt::format("page dumped because: {}\n", reason);
+    if (!detail.empty())
+        text += "kmsim: " + detail + "\n";
+    text += "Modules linked in:\n";
+    text += machine_.dump_stack(machine_.current());
+    text += "Disabling lock debugging due to kernel taint\n";
+    machine_.add_report(arch::report_kind::bug, title, text, arch::log_level::alert);
+    machine_.add_taint(arch::taint::bad_page);
+}
+
+void page_allocator::free_pages_at(page* p, unsigned order)
+{
+    if (!p)
+        return;
+    const pfn_t pfn = pfn_of(p);
+    zone* z = node_.zone_of(pfn);
+    if (order > MAX_PAGE_ORDER) {
+        bad_page(pfn, "nonzero _refcount", fmt::format("__free_pages() with order {} (at most {})", order, MAX_PAGE_ORDER));
+        return;
+    }
+    if (!z || z->managed_pages == 0 || pfn < z->zone_start_pfn) {
+        bad_page(pfn, "PAGE_FLAGS_CHECK_AT_FREE flag(s) set",
+                 fmt::format("pfn {:#x} is reserved or not RAM; the page allocator never gave it out", pfn));
+        return;
+    }
+    if (p->flags & PG_buddy) {
+        bad_page(pfn, "nonzero mapcount", fmt::format("pfn {:#x} is already free (double free)", pfn));
+        return;
+    }
+    if (!(p->flags & PG_allocated)) {
+        bad_page(pfn, "nonzero _refcount",
+                 fmt::format("pfn {:#x} is not the first page of an allocated block (never allocated, or freed "
+                             "already as part of a larger block)", pfn));
+        return;
+    }
+    if (p->order != order) {
+        bad_page(pfn, "nonzero _refcount",
+                 fmt::format("pfn {:#x} was allocated with order {} and freed with order {}", pfn, p->order, order));
+        return;
+    }
+    vm_.add(PGFREE, 1LL << order);
+    node_.buddy_of(z->type).free(pfn, order);
+}
+
+void page_allocator::free_pages(std::uint64_t addr, unsigned order)
+{
+    if (addr == 0)
+        return;
+    pfn_t pfn;
+    if (!node_.map().virt_to_pfn(addr, pfn) || (addr & (PAGE_SIZE - 1))) {
+        // free_pages() of an address that is not a page of the direct map:
+        // VM_BUG_ON(!virt_addr_valid(addr)) in the kernel.
+        machine_.warn(fmt::format("free_pages: {:#x} is not a page address", addr), "mm/page_alloc.c", 5021,
+                      "free_pages");
+        return;
+    }
+    free_pages_at(node_.map().page_of(pfn), order);
+}
+
+void page_allocator::warn_alloc(gfp_t gfp, unsigned order)
+{
+    if (gfp & gfp::NOWARN)
+        return;
+    // No managed DMA zone: the kernel keeps quiet about __GFP_DMA failures.
+    if ((gfp & gfp::DMA) && !node_.zone_at(ZONE_DMA).managed())
+        return;
+    unsigned suppressed = 0;
+    const bool ok = nopage_rs_.allow(machine_.jiffies(), &suppressed);
+    if (suppressed)
+        machine_.log().printk(machine_.now(), arch::log_level::warning,
+                              fmt::format("warn_alloc: {} callbacks suppressed", suppressed),
+                              machine_.current_context() ? machine_.current().name() : "");
+    if (!ok)
+        return;
+    std::string title = fmt::format("{}: page allocation failure: order:{}, mode:{}, nodemask=(null)",
+                                    machine_.current_comm(), order, format_gfp_mode(gfp));
+    std::string text = title + "\n" + machine_.dump_stack(machine_.current()) + show_mem(gfp_zone(gfp));
+    machine_.add_report(arch::report_kind::alloc_failure, title, text, arch::log_level::warning);
+    machine_.add_taint(arch::taint::warn);
+}
+
+std::string page_allocator::show_mem(int max_zone_idx) const
+{
+    auto K = [](std::uint64_t pages) { return pages << (PAGE_SHIFT - 10); };
+    const vm_counters& v = vm_;
+    std::string o = "Mem-Info:\n";
+    o += fmt::format("active_anon:{} inactive_anon:{} isolated_anon:{}\n active_file:{} inactive_file:{} "
+                     "isolated_file:{}\n unevictable:{} dirty:{} writeback:{}\n slab_reclaimable:{} "
+                     "slab_unreclaimable:{}\n mapped:{} shmem:{} pagetables:0\n sec_pagetables:0 bounce:0\n "
+                     "kernel_misc_reclaimable:0\n free:{} free_pcp:0 free_cma:0\n",
+                     v[NR_ACTIVE_ANON], v[NR_INACTIVE_ANON], v[NR_ISOLATED_ANON], v[NR_ACTIVE_FILE],
+                     v[NR_INACTIVE_FILE], v[NR_ISOLATED_FILE], v[NR_UNEVICTABLE], v[NR_FILE_DIRTY], v[NR_WRITEBACK],
+                     v[NR_SLAB_RECLAIMABLE], v[NR_SLAB_UNRECLAIMABLE], v[NR_FILE_MAPPED], v[NR_SHMEM],
+                     node_.nr_free_pages());
+    o += fmt::format("Node 0 active_anon:{}kB inactive_anon:{}kB active_file:{}kB inactive_file:{}kB "
+                     "unevictable:{}kB isolated(anon):{}kB isolated(file):{}kB mapped:{}kB dirty:{}kB "
+                     "writeback:{}kB shmem:{}kB writeback_tmp:0kB kernel_stack:0kB pagetables:0kB "
+                     "sec_pagetables:0kB all_unreclaimable? no\n",
+                     K(v[NR_ACTIVE_ANON]), K(v[NR_INACTIVE_ANON]), K(v[NR_ACTIVE_FILE]), K(v[NR_INACTIVE_FILE]),
+                     K(v[NR_UNEVICTABLE]), K(v[NR_ISOLATED_ANON]), K(v[NR_ISOLATED_FILE]), K(v[NR_FILE_MAPPED]),
+                     K(v[NR_FILE_DIRTY]), K(v[NR_WRITEBACK]), K(v[NR_SHMEM]));
+    for (int t = 0; t <= max_zone_idx && t < MAX_NR_ZONES; ++t) {
+        const zone& z = node_.zone_at(t);
+        if (!z.populated())
+            continue;
+        o += fmt::format("{} free:{}kB boost:0kB min:{}kB low:{}kB high:{}kB reserved_highatomic:0KB "
+                         "active_anon:0kB inactive_anon:0kB active_file:0kB inactive_file:0kB unevictable:0kB "
+                         "writepending:0kB present:{}kB managed:{}kB mlocked:0kB bounce:0kB free_pcp:0kB "
+                         "local_pcp:0kB free_cma:0kB\n",
+                         z.name, K(z.nr_free_pages), K(z.min_wmark()), K(z.low_wmark()), K(z.high_wmark()),
+                         K(z.present_pages), K(z.managed_pages));
+        o += "lowmem_reserve[]:";
+        for (std::uint64_t r : z.lowmem_reserve)
+            o += fmt::format(" {}", r);
+        o += "\n";
+    }
+    for (int t = 0; t <= max_zone_idx && t < MAX_NR_ZONES; ++t) {
+        const zone& z = node_.zone_at(t);
+        if (!z.populated())
+            continue;
+        o += z.name + ": ";
+        std::uint64_t total = 0;
+        for (unsigned ord = 0; ord < NR_PAGE_ORDERS; ++ord) {
+            const std::uint64_t n = z.free_area[ord].nr_free;
+            total += n << ord;
+            o += fmt::format("{}*{}kB ", n, K(1) << ord);
+            if (n)
+                o += "(U) ";
+        }
+        o += fmt::format("= {}kB\n", K(total));
+    }
+    o += fmt::format("{} total pagecache pages\n", v[NR_FILE_PAGES]);
+    o += "0 pages in swap cache\nFree swap  = 0kB\nTotal swap = 0kB\n";
+    std::uint64_t ram = 0, reserved = 0;
+    for (int t = 0; t < MAX_NR_ZONES; ++t) {
+        const zone& z = node_.zone_at(t);
+        ram += z.present_pages;
+        reserved += z.present_pages - z.managed_pages;
+    }
+    o += fmt::format("{} pages RAM\n0 pages HighMem/MovableOnly\n{} pages reserved\n0 pages hwpoisoned\n", ram,
+                     reserved);
+    return o;
+}
+
+}  // namespace kmsim::mm

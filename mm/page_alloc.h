@@ -1,0 +1,120 @@
+// mm/page_alloc.h - alloc_pages() and __free_pages(): zones, fallback and the slow path strung together.
+//
+// Owns: the decisions of mm/page_alloc.c for one node - the fast path at the
+// low watermark, the zonelist walked downward from gfp_zone(), the slow path's
+// alloc_flags and reserves, waking kswapd, direct reclaim, retry and OOM
+// decisions, __GFP_ZERO and __GFP_COMP, the order > MAX_PAGE_ORDER warning,
+// warn_alloc() with show_mem(), and the bad-page checks at free time.
+// Does not own: the free lists (mm/buddy), the watermark numbers (mm/node),
+// or reclaim itself - kswapd, direct reclaim and the OOM killer come in
+// through reclaim_hooks, which mm/vmscan implements.
+//
+// The slow path is a sequence of named rungs (see page_alloc.cpp):
+//   wake kswapd -> freelist at min (with the caller's reserves) -> reserves of
+//   last resort (__GFP_MEMALLOC, PF_MEMALLOC) -> can the caller block? ->
+//   direct reclaim -> __GFP_NORETRY? -> costly order? -> should_reclaim_retry
+//   -> OOM -> __GFP_NOFAIL loops, everything else fails with warn_alloc.
+#pragma once
+
+#include "arch/ratelimit.h"
+#include "mm/gfp.h"
+#include "mm/node.h"
+#include "mm/vmstat.h"
+#include "sim/time.h"
+
+#include <functional>
+#include <string>
+
+namespace kmsim::arch {
+class machine;
+class context;
+}  // namespace kmsim::arch
+
+namespace kmsim::mm {
+
+// The upcalls into reclaim. The default (no_reclaim) has nothing to reclaim,
+// no kswapd and no OOM killer.
+class reclaim_hooks {
+public:
+    virtual ~reclaim_hooks() = default;
+    // wakeup_kswapd() for the node: an allocation missed the low watermark.
+    virtual void wakeup_kswapd(gfp_t gfp, unsigned order, int highest_zoneidx) = 0;
+    // try_to_free_pages() in the allocating context (which has PF_MEMALLOC
+    // set meanwhile); returns the pages reclaimed. May sleep.
+    virtual std::uint64_t try_to_free_pages(gfp_t gfp, unsigned order, int highest_zoneidx) = 0;
+    // zone_reclaimable_pages(): what reclaim could still free in Z for GFP.
+    virtual std::uint64_t reclaimable_pages(const zone& z, gfp_t gfp) = 0;
+    // __alloc_pages_may_oom() after its checks: true if it made progress
+    // (killed, or told the caller to retry). May sleep or panic.
+    virtual bool out_of_memory(gfp_t gfp, unsigned order, bool* did_some_progress) = 0;
+};
+
+class no_reclaim final : public reclaim_hooks {
+public:
+    void wakeup_kswapd(gfp_t, unsigned, int) override {}
+    std::uint64_t try_to_free_pages(gfp_t, unsigned, int) override { return 0; }
+    std::uint64_t reclaimable_pages(const zone&, gfp_t) override { return 0; }
+    bool out_of_memory(gfp_t, unsigned, bool* progress) override
+    {
+        *progress = false;
+        return false;
+    }
+};
+
+class page_allocator {
+public:
+    page_allocator(arch::machine& m, node& n, vm_counters& vm);
+
+    void set_reclaim(reclaim_hooks* r) { reclaim_ = r ? r : &no_reclaim_; }
+    // Fault injection (should_fail_alloc_page): return true to fail this one.
+    std::function<bool(gfp_t, unsigned)> should_fail_alloc_page;
+
+    // Fiber side, as the kernel's. nullptr / 0 on failure.
+    page* alloc_pages(gfp_t gfp, unsigned order);
+    std::uint64_t get_free_pages(gfp_t gfp, unsigned order);  // __get_free_pages
+    void free_pages_at(page* p, unsigned order);               // __free_pages
+    void free_pages(std::uint64_t addr, unsigned order);       // free_pages
+
+    // How long the last allocation spent in the slow path (its stall).
+    sim::duration last_stall() const { return last_stall_; }
+
+    node& nd() { return node_; }
+    pfn_t pfn_of(const page* p) const { return node_.map().pfn_of(p); }
+    page* pfn_to_page(pfn_t pfn) { return node_.map().page_of(pfn); }
+
+    // show_mem() as warn_alloc and the OOM killer print it, zones up to MAX_ZONE_IDX.
+    std::string show_mem(int max_zone_idx) const;
+    // warn_alloc() for FAILED_GFP (prints nothing if rate limited or NOWARN).
+    void warn_alloc(gfp_t gfp, unsigned order);
+
+    // The CPU time one pass of direct reclaim costs even when it finds nothing
+    // (see docs/kernel-model.md).
+    static constexpr sim::duration reclaim_pass_cost = sim::usecs(10);
+
+private:
+    page* get_page_from_freelist(gfp_t gfp, unsigned order, unsigned alloc_flags, int highest_zoneidx);
+    page* slowpath(gfp_t gfp, unsigned order, int highest_zoneidx);
+    void prep_new_page(pfn_t pfn, unsigned order, gfp_t gfp);
+    bool should_reclaim_retry(gfp_t gfp, unsigned order, unsigned alloc_flags, int highest_zoneidx,
+                              bool progress, int& no_progress_loops);
+    std::uint64_t direct_reclaim(gfp_t gfp, unsigned order, int highest_zoneidx);
+    void bad_page(pfn_t pfn, const char* reason, const std::string& detail);
+    std::uint32_t current_task_flags() const;
+
+    arch::machine& machine_;
+    node& node_;
+    vm_counters& vm_;
+    no_reclaim no_reclaim_;
+    reclaim_hooks* reclaim_ = &no_reclaim_;
+    arch::ratelimit nopage_rs_;
+    bool warned_order_ = false;  // WARN_ON_ONCE
+    unsigned bad_page_shown_ = 0;
+    std::uint64_t bad_page_unshown_ = 0;
+    std::uint64_t bad_page_resume_ = 0;
+    sim::duration last_stall_{};
+};
+
+// gfp_to_alloc_flags() of the slow path.
+unsigned gfp_to_alloc_flags(gfp_t gfp, unsigned order);
+
+}  // namespace kmsim::mm
