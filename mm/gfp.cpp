@@ -281,3 +281,67 @@ private:
 gfp_parse_result parse_gfp(std::string_view text) { return gfp_parser(text).parse(); }
 
 }  // namespace kmsim::mm
+
+namespace kmsim::mm {
+
+std::string explain_gfp(gfp_t g)
+{
+    std::string o = format_gfp_mode(g) + "\n";
+    auto row = [&](const char* what, const std::string& answer) { o += fmt::format("  {:<20} {}\n", what, answer); };
+    const auto zi = gfp_zone_checked(g);
+    std::string zone = zone_name(zi.zone);
+    if (zi.invalid)
+        zone += " (invalid zone modifiers: more than one of __GFP_DMA, __GFP_HIGHMEM, __GFP_DMA32; "
+                "gfp_zone() falls back to ZONE_DMA)";
+    else if (zi.zone == ZONE_DMA)
+        zone += " only (nothing below it to fall back to)";
+    else if (zi.zone == ZONE_DMA32)
+        zone += ", then DMA";
+    else
+        zone += ", then DMA32, then DMA";
+    row("zones:", zone);
+    const bool block = gfpflags_allow_blocking(g);
+    row("may sleep:", block ? "yes (__GFP_DIRECT_RECLAIM: direct reclaim, reclaim stalls)"
+                            : "no (no __GFP_DIRECT_RECLAIM: fails instead of reclaiming; safe in IRQ context)");
+    row("may start I/O:", (g & gfp::IO) ? "yes (__GFP_IO: reclaim may swap out)"
+                                        : "no (no __GFP_IO: reclaim cannot swap or start block I/O)");
+    row("may enter the fs:", (g & gfp::FS) ? "yes (__GFP_FS: filesystem shrinkers and writeback)"
+                                           : "no (no __GFP_FS: no filesystem shrinkers, no OOM killer)");
+    std::string reserves;
+    if ((g & gfp::MEMALLOC) && !(g & gfp::NOMEMALLOC))
+        reserves = "all of them (__GFP_MEMALLOC: no watermark check)";
+    else if ((g & gfp::HIGH) && !block && !(g & gfp::NOMEMALLOC))
+        reserves = "down to about 3/8 of min (__GFP_HIGH and cannot block: min/2 - min/8)";
+    else if (g & gfp::HIGH)
+        reserves = "down to half of min (__GFP_HIGH)";
+    else
+        reserves = block ? "none (stops at the min watermark; reclaims to make room)"
+                         : "none (stops at the min watermark)";
+    row("reserves:", reserves);
+    row("wakes kswapd:", (g & gfp::KSWAPD_RECLAIM) ? "yes (__GFP_KSWAPD_RECLAIM, when below the low watermark)"
+                                                   : "no");
+    std::string oom;
+    if (!block)
+        oom = "no (cannot block)";
+    else if (!(g & gfp::FS))
+        oom = "no (no __GFP_FS: retries instead)";
+    else if (g & gfp::NORETRY)
+        oom = "no (__GFP_NORETRY: fails after one reclaim pass)";
+    else if (g & gfp::RETRY_MAYFAIL)
+        oom = "no (__GFP_RETRY_MAYFAIL: retries, then fails)";
+    else if (g & gfp::THISNODE)
+        oom = "no (__GFP_THISNODE)";
+    else if (zi.zone < ZONE_NORMAL)
+        oom = "no (lowmem-only request: fails instead)";
+    else
+        oom = "yes, for orders up to 3";
+    row("OOM killer:", oom);
+    if (g & gfp::NOFAIL)
+        row("on failure:", block ? "never fails (__GFP_NOFAIL: loops)" : "warns and fails: __GFP_NOFAIL needs __GFP_DIRECT_RECLAIM");
+    else
+        row("on failure:", (g & gfp::NOWARN) ? "returns NULL quietly (__GFP_NOWARN)"
+                                             : "returns NULL and prints \"page allocation failure\"");
+    return o;
+}
+
+}  // namespace kmsim::mm

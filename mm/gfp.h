@@ -126,3 +126,9 @@ struct gfp_parse_result {
 gfp_parse_result parse_gfp(std::string_view text);
 
 }  // namespace kmsim::mm
+
+namespace kmsim::mm {
+// What `kmsim gfp` prints: the mask, its %pGg spelling, and what it allows
+// (zone, sleeping, I/O, filesystem, reserves, kswapd, OOM killer).
+std::string explain_gfp(gfp_t g);
+}  // namespace kmsim::mm

@@ -3,6 +3,7 @@
 // Owns: option parsing (CLI11), log sinks, exit statuses. Everything else is
 // in the libraries. Exit statuses follow spec/cli.md: 0 success, 1 an
 // expectation failed, 2 bad input or command line, 3 internal error.
+#include "mm/gfp.h"
 #include "sim/error.h"
 
 #include <CLI/CLI.hpp>
@@ -36,10 +37,14 @@ int main(int argc, char** argv)
                  "kmsim"};
     app.set_version_flag("--version", std::string("kmsim ") + KMSIM_VERSION);
     app.footer(
-        "The scenario language and the subcommands run, check, list, show and gfp arrive with the\n"
-        "scenario-language milestone; --explain, --trace, --ftrace, --html and explore come later.\n"
-        "Until then kmsim is a library with a test suite: see README.md.");
-    app.require_subcommand(0);
+        "The scenario language and the subcommands run, check, list and show arrive with the\n"
+        "scenario-language milestone; --explain, --trace, --ftrace, --html and explore come later.");
+    app.require_subcommand(0, 1);
+
+    std::string gfp_expr;
+    CLI::App* gfp_cmd = app.add_subcommand(
+        "gfp", "Decode GFP flags given as names (\"GFP_NOFS|__GFP_ZERO\") or a number (0xcc0)");
+    gfp_cmd->add_option("EXPR", gfp_expr, "GFP flags: names joined with |, & and ~, or a number")->required();
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -49,6 +54,16 @@ int main(int argc, char** argv)
     auto diagnostics = make_diagnostics_logger();
     (void)diagnostics;  // handed to each engine once subcommands run simulations
     try {
+        if (gfp_cmd->parsed()) {
+            auto r = kmsim::mm::parse_gfp(gfp_expr);
+            if (!r.mask) {
+                fmt::print(stderr, "kmsim gfp: error: {}\n  {}\n  {}^\n", r.error, gfp_expr,
+                           std::string(r.column, ' '));
+                return 2;
+            }
+            fmt::print("{}", kmsim::mm::explain_gfp(*r.mask));
+            return 0;
+        }
         if (argc == 1)
             std::fputs(app.help().c_str(), stdout);
         return 0;
