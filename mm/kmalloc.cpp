@@ -1,0 +1,212 @@
+// mm/kmalloc.cpp - kmalloc, kcalloc, krealloc, kfree and ksize.
+#include "mm/kmalloc.h"
+
+#include "arch/machine.h"
+#include "mm/memmap.h"
+#include "mm/page_alloc.h"
+#include "mm/vmstat.h"
+
+#include <cstring>
+#include <fmt/format.h>
+
+namespace kmsim::mm {
+
+namespace {
+unsigned get_order(std::uint64_t size)
+{
+    unsigned order = 0;
+    while ((PAGE_SIZE << order) < size)
+        ++order;
+    return order;
+}
+std::uint32_t index_size(unsigned index) { return index == 1 ? 96 : index == 2 ? 192 : 1u << index; }
+}  // namespace
+
+unsigned kmalloc_index(std::uint64_t size)
+{
+    if (size == 0)
+        return 0;
+    if (size <= 192) {
+        // size_index[] of mm/slab_common.c, by (size - 1) / 8.
+        static const unsigned char size_index[24] = {3, 4, 5, 5, 6, 6, 6, 6, 1, 1, 1, 1,
+                                                     7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2};
+        return size_index[(size - 1) / 8];
+    }
+    unsigned i = 0;
+    for (std::uint64_t v = size - 1; v; v >>= 1)
+        ++i;  // fls(size - 1)
+    return i;
+}
+
+kmalloc_cache_type kmalloc_type(gfp_t gfp)
+{
+    if (!(gfp & (gfp::DMA | gfp::RECLAIMABLE | gfp::ACCOUNT)))
+        return KMALLOC_NORMAL;
+    if (gfp & gfp::DMA)
+        return KMALLOC_DMA;
+    if (gfp & gfp::RECLAIMABLE)
+        return KMALLOC_RECLAIM;
+    return KMALLOC_CGROUP;
+}
+
+std::string kmalloc_cache_name(kmalloc_cache_type type, unsigned index)
+{
+    const std::uint32_t size = index_size(index);
+    std::string s = size >= 1024 ? fmt::format("{}k", size / 1024) : fmt::format("{}", size);
+    switch (type) {
+    case KMALLOC_NORMAL: return "kmalloc-" + s;
+    case KMALLOC_RECLAIM: return "kmalloc-rcl-" + s;
+    case KMALLOC_DMA: return "dma-kmalloc-" + s;
+    default: return "kmalloc-cg-" + s;
+    }
+}
+
+kmalloc_allocator::kmalloc_allocator(arch::machine& m, page_allocator& pa, slab_allocator& slabs, vm_counters& vm)
+    : machine_(m), pa_(pa), slabs_(slabs), vm_(vm)
+{
+    static const std::uint32_t type_flags[NR_KMALLOC_TYPES] = {0, SLAB_RECLAIM_ACCOUNT, SLAB_CACHE_DMA, SLAB_ACCOUNT};
+    for (int t = 0; t < NR_KMALLOC_TYPES; ++t) {
+        auto make = [&](unsigned index) {
+            const std::uint32_t size = index_size(index);
+            kmem_cache_options o;
+            o.flags = SLAB_KMALLOC | type_flags[t];
+            // Power-of-two caches are aligned to their size; 96 and 192 to
+            // ARCH_KMALLOC_MINALIGN.
+            o.align = (size & (size - 1)) == 0 ? size : 8;
+            caches_[static_cast<std::size_t>(t)][index] =
+                slabs_.create(kmalloc_cache_name(static_cast<kmalloc_cache_type>(t), index), size, o);
+        };
+        for (unsigned i = 3; i <= 13; ++i) {
+            make(i);
+            if (i == 6)
+                make(1);
+            if (i == 7)
+                make(2);
+        }
+    }
+}
+
+kmem_cache* kmalloc_allocator::kmalloc_slab(std::uint64_t size, gfp_t gfp) const
+{
+    if (size == 0 || size > KMALLOC_MAX_CACHE_SIZE)
+        return nullptr;
+    return caches_[kmalloc_type(gfp)][kmalloc_index(size)];
+}
+
+std::uint64_t kmalloc_allocator::kmalloc_large(std::uint64_t size, gfp_t gfp)
+{
+    // __kmalloc_large_node(): a compound page; order > 10 makes the page
+    // allocator warn and fail.
+    const unsigned order = get_order(size);
+    page* p = pa_.alloc_pages(gfp | gfp::COMP, order > MAX_PAGE_ORDER ? MAX_PAGE_ORDER + 1 : order);
+    if (!p)
+        return 0;
+    p->flags |= PG_large_kmalloc;
+    vm_.add(NR_SLAB_UNRECLAIMABLE, 1LL << order);
+    return memmap::pfn_to_virt(pa_.pfn_of(p));
+}
+
+std::uint64_t kmalloc_allocator::kmalloc(std::uint64_t size, gfp_t gfp)
+{
+    if (size == 0)
+        return ZERO_SIZE_PTR;
+    if (size > KMALLOC_MAX_CACHE_SIZE)
+        return kmalloc_large(size, gfp);
+    return slabs_.alloc(kmalloc_slab(size, gfp), gfp, static_cast<std::uint32_t>(size));
+}
+
+std::uint64_t kmalloc_allocator::kmalloc_array(std::uint64_t n, std::uint64_t size, gfp_t gfp)
+{
+    std::uint64_t bytes;
+    if (__builtin_mul_overflow(n, size, &bytes))
+        return 0;  // check_mul_overflow(): NULL, no warning, no allocation
+    return kmalloc(bytes, gfp);
+}
+
+void kmalloc_allocator::kfree(std::uint64_t p)
+{
+    if (ZERO_OR_NULL_PTR(p))
+        return;
+    if (slabs_.slab_of(p)) {
+        slabs_.free(nullptr, p);
+        return;
+    }
+    pfn_t pfn;
+    page* pg = nullptr;
+    if (pa_.nd().map().virt_to_pfn(p, pfn))
+        pg = pa_.pfn_to_page(pfn);
+    if (!pg || !(pg->flags & PG_large_kmalloc) || (p & (PAGE_SIZE - 1))) {
+        // free_large_kmalloc() on something kmalloc never returned.
+        machine_.warn(fmt::format("object pointer: 0x{:016x}", p), "mm/slub.c", 4702, "free_large_kmalloc");
+        return;
+    }
+    const unsigned order = pg->order;
+    pg->flags &= static_cast<std::uint8_t>(~PG_large_kmalloc);
+    vm_.add(NR_SLAB_UNRECLAIMABLE, -(1LL << order));
+    pa_.free_pages_at(pg, order);
+}
+
+std::uint64_t kmalloc_allocator::ksize(std::uint64_t p)
+{
+    if (ZERO_OR_NULL_PTR(p))
+        return 0;
+    if (slab* sl = slabs_.slab_of(p)) {
+        const kmem_cache* s = sl->cache;
+        // slab_ksize(): the bytes a caller could use without touching metadata.
+        if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
+            return s->object_size;
+        if (s->flags & SLAB_STORE_USER)
+            return s->inuse;
+        return s->size;
+    }
+    pfn_t pfn;
+    if (pa_.nd().map().virt_to_pfn(p, pfn) && (pa_.pfn_to_page(pfn)->flags & PG_large_kmalloc))
+        return PAGE_SIZE << pa_.pfn_to_page(pfn)->order;
+    return 0;
+}
+
+std::uint64_t kmalloc_allocator::krealloc(std::uint64_t p, std::uint64_t new_size, gfp_t gfp)
+{
+    if (new_size == 0) {
+        kfree(p);
+        return ZERO_SIZE_PTR;
+    }
+    std::uint64_t ks = 0, orig_size = 0;
+    slab* sl = nullptr;
+    unsigned idx = 0;
+    if (!ZERO_OR_NULL_PTR(p)) {
+        if ((sl = slabs_.slab_of(p))) {
+            slabs_.object_of(*sl, p, &idx);
+            ks = sl->cache->object_size;
+            orig_size = slabs_.orig_size_of(*sl, idx);
+        } else {
+            ks = ksize(p);  // large kmalloc: the folio
+        }
+        if (ks && new_size <= ks) {
+            // Fits: the same pointer. Spare memory is zeroed on request:
+            // growing, from the old requested size; shrinking, the tail.
+            if (gfp & gfp::ZERO) {
+                std::uint8_t* b = slabs_.bytes(p);
+                if (orig_size && orig_size < new_size)
+                    std::memset(b + orig_size, 0, new_size - orig_size);
+                else
+                    std::memset(b + new_size, 0, ks - new_size);
+            }
+            if (sl && sl->cache->tracks_orig_size()) {
+                slabs_.set_orig_size(*sl, idx, static_cast<std::uint32_t>(new_size));
+                if ((sl->cache->flags & SLAB_RED_ZONE) && new_size < ks)
+                    std::memset(slabs_.bytes(p) + new_size, SLUB_RED_ACTIVE, ks - new_size);
+            }
+            return p;
+        }
+    }
+    const std::uint64_t ret = kmalloc(new_size, gfp);
+    if (ret && !ZERO_OR_NULL_PTR(p)) {
+        const std::uint64_t n = orig_size ? orig_size : ks;
+        std::memcpy(slabs_.bytes(ret), slabs_.bytes(p), n);
+        kfree(p);
+    }
+    return ret;  // NULL: p is untouched and still the caller's
+}
+
+}  // namespace kmsim::mm

@@ -1,0 +1,209 @@
+// mm/slab.h - kmem_cache: SLUB's object caches, their geometry, and the slab allocator.
+//
+// Owns: every kmem_cache of a machine, the slabs (page-allocator blocks cut
+// into objects) behind them, SLUB's object layout and slab order as
+// mm/slub.c computes them (calculate_sizes, calculate_order), slub_debug's
+// red zones, poisoning and alloc/free tracking with their checks and "BUG
+// CACHE (Not tainted): REASON" reports, and /proc/slabinfo.
+// Does not own: the kmalloc API and its size classes (mm/kmalloc).
+//
+// Slab states, as SLUB keeps them per cache:
+//   cpu slab   the slab a CPU allocates from (at most one per CPU)
+//   partial    on the node's partial list: some objects free, not a cpu slab
+//   full       every object in use: on no list
+//   empty      freed back to the page allocator when the node already keeps
+//              min_partial partial slabs, else kept on the partial list
+// Simpler than SLUB (see docs/kernel-model.md): no per-CPU partial lists, and
+// free objects are kept in a host-side stack per slab, not in the objects.
+// Invariants (check_invariants): a slab's inuse + free == objects; a slab is
+// a cpu slab, on the partial list (0 < free), or full; the cache's counts are
+// the sums over its slabs; every page of a slab has PG_slab and its slab's id.
+#pragma once
+
+#include "mm/gfp.h"
+#include "mm/page.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kmsim::arch {
+class machine;
+}
+
+namespace kmsim::mm {
+
+class page_allocator;
+class vm_counters;
+
+// Cache flags (SLAB_*). kmsim's bit values; only the names are the kernel's.
+enum slab_flags : std::uint32_t {
+    SLAB_CONSISTENCY_CHECKS = 1u << 0,  // slub_debug F
+    SLAB_RED_ZONE = 1u << 1,            // Z
+    SLAB_POISON = 1u << 2,              // P
+    SLAB_STORE_USER = 1u << 3,          // U
+    SLAB_HWCACHE_ALIGN = 1u << 4,
+    SLAB_CACHE_DMA = 1u << 5,
+    SLAB_CACHE_DMA32 = 1u << 6,
+    SLAB_RECLAIM_ACCOUNT = 1u << 7,
+    SLAB_ACCOUNT = 1u << 8,
+    SLAB_KMALLOC = 1u << 9,
+    SLAB_PANIC = 1u << 10,
+    SLAB_DEBUG_FLAGS = SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER,
+};
+
+// Byte patterns of include/linux/poison.h.
+inline constexpr std::uint8_t POISON_INUSE = 0x5a;
+inline constexpr std::uint8_t POISON_FREE = 0x6b;
+inline constexpr std::uint8_t POISON_END = 0xa5;
+inline constexpr std::uint8_t SLUB_RED_INACTIVE = 0xbb;
+inline constexpr std::uint8_t SLUB_RED_ACTIVE = 0xcc;
+
+inline constexpr std::uint64_t ZERO_SIZE_PTR = 16;
+inline constexpr bool ZERO_OR_NULL_PTR(std::uint64_t p) { return p <= ZERO_SIZE_PTR; }
+
+// Boot parameters that shape slab caches: slub_debug=, slub_min_objects=,
+// slub_max_order=, slub_min_order= (and their slab_ spellings).
+struct slab_boot_params {
+    std::uint32_t debug_flags = 0;                     // for every cache, or for debug_caches
+    std::vector<std::string> debug_caches;             // empty: all caches
+    bool disable_debug_if_order_grows = false;         // O
+    unsigned min_objects = 0;                          // 0: 4 * (fls(nr_cpus) + 1)
+    unsigned max_order = 3;                            // PAGE_ALLOC_COSTLY_ORDER
+    unsigned min_order = 0;
+};
+// Parses a kernel command line; unknown parameters are ignored as the kernel
+// ignores them. Returns an error message for a malformed slab parameter.
+std::optional<std::string> parse_slab_boot_params(const std::string& cmdline, slab_boot_params& out);
+
+// An allocation/free record (SLAB_STORE_USER).
+struct slab_track {
+    bool valid = false;
+    std::string where;  // "worker at file.kms:12"
+    int cpu = 0;
+    int pid = 0;
+    std::uint64_t when = 0;  // jiffies
+};
+
+struct slab;
+
+struct kmem_cache {
+    int id = 0;
+    std::string name;
+    std::uint32_t object_size = 0;  // what the user asked for
+    std::uint32_t size = 0;         // stride: object plus metadata, aligned
+    std::uint32_t align = 0;
+    std::uint32_t inuse = 0;        // offset of the metadata after the object
+    std::uint32_t offset = 0;       // free pointer offset
+    std::uint32_t red_left_pad = 0;
+    std::uint32_t flags = 0;
+    unsigned order = 0;             // oo: preferred slab order
+    unsigned objects = 0;           // objects in a slab of that order
+    unsigned min_order = 0;         // s->min
+    unsigned min_objects_order = 0; // objects at min order
+    gfp_t allocflags = 0;
+    unsigned min_partial = 5;
+    bool poison_objects = false;    // __OBJECT_POISON
+
+    // State.
+    std::vector<slab*> cpu_slab;    // per CPU
+    std::vector<slab*> partial;     // node partial list, most recent first
+    std::uint64_t nr_slabs = 0;
+    std::uint64_t total_objects = 0;
+    std::uint64_t inuse_objects = 0;  // allocated objects
+    bool destroyed = false;
+
+    bool debug() const { return flags & SLAB_DEBUG_FLAGS; }
+    bool tracks_orig_size() const { return (flags & SLAB_STORE_USER) && (flags & SLAB_KMALLOC); }
+    std::uint64_t active_objs() const;  // num_objs minus free objects on the partial list
+};
+
+struct slab {
+    int id = 0;
+    kmem_cache* cache = nullptr;
+    pfn_t pfn = 0;
+    unsigned order = 0;
+    unsigned objects = 0;
+    unsigned inuse = 0;
+    std::vector<std::uint16_t> free;          // free object indexes, next to allocate last
+    std::vector<std::uint8_t> allocated;      // per object
+    std::vector<std::uint32_t> orig_size;     // requested kmalloc size per object (tracked)
+    std::vector<slab_track> alloc_track, free_track;
+    int cpu = -1;                             // CPU whose cpu slab this is
+    bool on_partial = false;
+};
+
+struct kmem_cache_options {
+    std::uint32_t align = 0;
+    std::uint32_t flags = 0;
+};
+
+class slab_allocator {
+public:
+    slab_allocator(arch::machine& m, page_allocator& pa, vm_counters& vm, slab_boot_params params = {});
+    ~slab_allocator();
+
+    // kmem_cache_create(); throws config_error for a size or name the kernel rejects.
+    kmem_cache* create(const std::string& name, std::uint32_t size, kmem_cache_options opts = {});
+    kmem_cache* find(const std::string& name);
+    // Creation order, most recent first (as /proc/slabinfo lists them).
+    const std::vector<kmem_cache*>& caches() const { return order_; }
+
+    // Fiber side. Addresses are simulated kernel addresses; 0 on failure.
+    std::uint64_t alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig_size = 0);
+    // Frees OBJ into S (nullptr: the cache its slab belongs to, as kfree).
+    void free(kmem_cache* s, std::uint64_t obj);
+    // kmem_cache_destroy(): keeps the cache and reports if objects remain.
+    void destroy(kmem_cache* s);
+
+    // The slab holding ADDR, if ADDR is inside a slab page.
+    slab* slab_of(std::uint64_t addr);
+    // The object start for ADDR inside slab SL (no check that it is allocated).
+    std::uint64_t object_of(const slab& sl, std::uint64_t addr, unsigned* index) const;
+    std::uint64_t object_addr(const slab& sl, unsigned index) const;
+    std::uint32_t orig_size_of(const slab& sl, unsigned index) const;
+    void set_orig_size(slab& sl, unsigned index, std::uint32_t size);
+    std::uint8_t* bytes(std::uint64_t addr);
+
+    std::string slabinfo() const;
+    std::string check_invariants() const;
+    const slab_boot_params& params() const { return params_; }
+
+    // SLUB's report for a cache, for callers outside (kmalloc's checks).
+    void report_object(kmem_cache* s, slab& sl, unsigned index, const std::string& reason, const std::string& fix);
+
+private:
+    void calculate_sizes(kmem_cache& s) const;
+    unsigned calculate_order(std::uint32_t size) const;
+    slab* new_slab(kmem_cache& s, gfp_t gfp);
+    void discard_slab(kmem_cache& s, slab* sl);
+    void init_object(kmem_cache& s, slab& sl, unsigned index, std::uint8_t red);
+    bool check_object(kmem_cache& s, slab& sl, unsigned index, std::uint8_t red);
+    bool check_bytes(kmem_cache& s, slab& sl, unsigned index, const char* what, std::uint64_t from,
+                     std::uint64_t len, std::uint8_t value);
+    std::string trailer(kmem_cache& s, slab& sl, unsigned index);
+    std::string slab_bug_header(const kmem_cache& s, const std::string& reason) const;
+    void slab_out_of_memory(kmem_cache& s, gfp_t gfp);
+    slab_track track_here() const;
+    void deactivate_cpu_slab(kmem_cache& s, int cpu);
+    void add_partial(kmem_cache& s, slab* sl);
+    void remove_partial(kmem_cache& s, slab* sl);
+
+    arch::machine& machine_;
+    page_allocator& pa_;
+    vm_counters& vm_;
+    slab_boot_params params_;
+    std::vector<std::unique_ptr<kmem_cache>> caches_;
+    std::vector<kmem_cache*> order_;
+    std::vector<std::unique_ptr<slab>> slabs_;  // by id
+    std::vector<int> free_ids_;
+    unsigned oom_printed_ = 0;
+    std::uint64_t oom_begin_ = 0;
+};
+
+std::string hex_dump_section(const char* prefix, std::uint64_t addr, const std::uint8_t* p, std::size_t len);
+
+}  // namespace kmsim::mm
