@@ -30,7 +30,8 @@ const char* to_string(report_kind k)
 
 std::string log_line::format() const { return sim::dmesg_timestamp(when) + text; }
 
-void kernel_log::printk(sim::time_point when, log_level level, std::string_view text, std::string_view context, int cpu)
+void kernel_log::printk(sim::time_point when, log_level level, std::string_view text, std::string_view context, int cpu,
+                        bool in_report)
 {
     if (!text.empty() && text.back() == '\n')
         text.remove_suffix(1);
@@ -38,7 +39,7 @@ void kernel_log::printk(sim::time_point when, log_level level, std::string_view 
     for (;;) {
         std::size_t nl = text.find('\n', start);
         std::string_view piece = text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
-        lines_.push_back(log_line{when, level, std::string(piece), std::string(context), cpu});
+        lines_.push_back(log_line{when, level, std::string(piece), std::string(context), cpu, in_report});
         if (sink)
             sink(lines_.back());
         if (nl == std::string_view::npos)
@@ -49,7 +50,7 @@ void kernel_log::printk(sim::time_point when, log_level level, std::string_view 
 
 void kernel_log::add_report(report r, log_level level)
 {
-    printk(r.when, level, r.text, r.context, r.cpu);
+    printk(r.when, level, r.text, r.context, r.cpu, true);
     reports_.push_back(std::move(r));
 }
 

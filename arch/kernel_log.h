@@ -27,6 +27,7 @@ struct log_line {
     std::string text;     // without the timestamp
     std::string context;  // kmsim context that printed it ("" for the machine)
     int cpu = -1;
+    bool in_report = false;  // part of a report's text (kept by `kmsim run -q`)
     std::string format() const;  // "[    0.002000] text"
 };
 
@@ -49,7 +50,7 @@ class kernel_log {
 public:
     // Appends TEXT, split at '\n' (a trailing newline ends the last line).
     void printk(sim::time_point when, log_level level, std::string_view text,
-                std::string_view context = {}, int cpu = -1);
+                std::string_view context = {}, int cpu = -1, bool in_report = false);
     // Prints the report's text at LEVEL and records it.
     void add_report(report r, log_level level = log_level::err);
 

@@ -1,0 +1,159 @@
+// scenarios/ast.h - a parsed scenario: declarations, bodies, expressions, expectations.
+//
+// Owns: the shape of a .kms file after parsing and checking (spec/scenario-language.md).
+// Names are resolved here: a body's variables are numbered slots, object names
+// point at their declarations, GFP names are already masks, so the interpreter
+// never looks anything up by string.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kmsim::scenarios {
+
+struct source_pos {
+    int line = 0;
+    int col = 0;
+};
+
+// ---- expressions ----
+
+enum class builtin;  // kernel calls and queries, see interpreter.h
+
+struct expr {
+    enum class kind { number, string, var, unary, binary, logical_and, logical_or, call, index, object, jiffies };
+    kind k = kind::number;
+    source_pos pos;
+    std::uint64_t value = 0;  // number; object: index into the scenario's table; var: slot
+    std::string text;         // string literal (after escapes); operator; call name
+    int op = 0;               // operator character(s) packed
+    builtin fn{};             // call
+    std::vector<std::unique_ptr<expr>> args;
+};
+using expr_ptr = std::unique_ptr<expr>;
+
+// ---- statements ----
+
+struct stmt;
+using block = std::vector<std::unique_ptr<stmt>>;
+
+struct stmt {
+    enum class kind { assign, store, eval, if_, repeat, for_, while_, break_, continue_, return_, assert_ };
+    kind k = kind::eval;
+    source_pos pos;
+    int slot = -1;                    // assign, for
+    std::vector<expr_ptr> exprs;      // assign: value; store: ptr, index, value; eval: call;
+                                      // if: conditions; repeat: count; for: from, to; while: cond; return/assert
+    std::vector<block> bodies;        // if: one per condition, plus else; loops: one
+    std::string message;              // assert
+    std::string source;               // the statement's text, for reports
+};
+
+struct body {
+    block stmts;
+    int slots = 0;
+    std::vector<std::string> slot_names;
+};
+
+// ---- declarations ----
+
+struct machine_decl {
+    int cpus = 1;
+    std::uint64_t memory = 0;
+    int hz = 1000;
+    source_pos pos;
+};
+
+struct zone_decl {
+    int type = 0;
+    std::uint64_t size = 0;
+    std::uint64_t reserved = 0;
+    source_pos pos;
+};
+
+struct lock_decl {
+    std::string name;
+    bool is_mutex = false;
+    source_pos pos;
+};
+
+struct completion_decl {
+    std::string name;
+    source_pos pos;
+};
+
+struct cache_decl {
+    std::string name;
+    std::uint64_t size = 0;
+    std::uint64_t align = 0;
+    std::uint32_t flags = 0;
+    source_pos pos;
+};
+
+struct thread_decl {
+    std::string name;
+    int cpu = -1;
+    std::int64_t at_ns = 0;
+    body code;
+    source_pos pos;
+};
+
+struct irq_decl {
+    std::string name;
+    int line = -1;
+    int cpu = 0;
+    std::optional<std::int64_t> at_ns;
+    std::optional<std::int64_t> every_ns;
+    std::uint64_t count = 0;
+    std::int64_t jitter_ns = 0;
+    body code;
+    source_pos pos;
+};
+
+struct expect_decl {
+    enum class kind { completed, deadlock, report, no_report, failure, no_failure, no_leaks, stat };
+    kind k = kind::completed;
+    std::string text;     // report text
+    std::string context;  // "in NAME"
+    std::string path;     // stat path
+    std::string op;       // stat operator
+    std::uint64_t number = 0;
+    source_pos pos;
+    std::string source;   // the line as written, "expect ..."
+};
+
+struct sysctl_decl {
+    std::string key;
+    std::string value;
+    source_pos pos;
+};
+
+// A declaration kmsim parses but cannot simulate yet.
+struct unsupported_decl {
+    std::string what;
+    source_pos pos;
+};
+
+struct scenario {
+    std::string file;     // as given on the command line, or the bundled name
+    std::string title;
+    std::string description;
+    std::optional<std::uint64_t> seed;
+    std::optional<machine_decl> machine;
+    std::vector<zone_decl> zones;
+    std::string boot;
+    std::vector<sysctl_decl> sysctls;
+    std::vector<lock_decl> locks;
+    std::vector<completion_decl> completions;
+    std::vector<cache_decl> caches;
+    std::vector<thread_decl> threads;
+    std::vector<irq_decl> irqs;
+    std::vector<expect_decl> expects;
+    std::vector<unsupported_decl> unsupported;
+    std::vector<std::string> lines;  // the source, for messages
+};
+
+}  // namespace kmsim::scenarios

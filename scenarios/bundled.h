@@ -1,0 +1,19 @@
+// scenarios/bundled.h - the scenarios compiled into the binary (scenarios/bundled/*.kms).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kmsim::scenarios {
+
+struct bundled_scenario {
+    const char* name;    // file name without .kms
+    const char* source;
+};
+
+const std::vector<bundled_scenario>& bundled_scenarios();
+const bundled_scenario* find_bundled(const std::string& name);
+// The title of a bundled scenario (its `scenario "..."` line), for `kmsim list`.
+std::string bundled_title(const bundled_scenario& b);
+
+}  // namespace kmsim::scenarios

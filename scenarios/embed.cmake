@@ -1,0 +1,12 @@
+# Writes every bundled/*.kms into a C++ table of (name, source) pairs.
+file(GLOB files ${DIR}/*.kms)
+list(SORT files)
+set(body "// Generated from scenarios/bundled/*.kms by scenarios/embed.cmake. Do not edit.\n#include \"scenarios/bundled.h\"\n\nnamespace kmsim::scenarios {\nconst std::vector<bundled_scenario>& bundled_scenarios()\n{\n    static const std::vector<bundled_scenario> table = {\n")
+foreach(f ${files})
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} text)
+  string(APPEND body "        {\"${name}\", R\"KMS_EMBED(${text})KMS_EMBED\"},\n")
+endforeach()
+string(APPEND body "    };\n    return table;\n}\n}  // namespace kmsim::scenarios\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,712 @@
+// scenarios/interpreter.cpp - runs a body in its kernel context: statements, expressions, kernel calls.
+//
+// Cost model (docs/scenario-language.md): every statement costs 2 ns of CPU
+// time, every kernel call its own figure (kmalloc 100 ns, kfree 50 ns, ...).
+// Statement costs accumulate and are charged before the next kernel call (or
+// once they reach 1 us), so a call sees the time at which it really happens;
+// a call's own cost is charged when it returns.
+#include "scenarios/builtins.h"
+#include "scenarios/world.h"
+
+#include "mm/memmap.h"
+#include "sim/error.h"
+
+#include <cstring>
+#include <fmt/format.h>
+
+namespace kmsim::scenarios {
+
+namespace {
+
+struct context_killed {};  // an Oops killed the task
+struct run_halted {};      // an assertion stopped the run
+
+enum class flow { normal, brk, cont, ret };
+
+constexpr std::int64_t STMT_NS = 2;
+
+std::int64_t call_cost_ns(builtin fn, std::uint64_t bytes)
+{
+    switch (fn) {
+    case builtin::kmalloc: case builtin::kzalloc: case builtin::kcalloc: case builtin::kmalloc_array:
+    case builtin::krealloc: case builtin::kmem_cache_alloc: case builtin::kmem_cache_zalloc:
+        return 100;
+    case builtin::kfree: case builtin::kmem_cache_free: return 50;
+    case builtin::alloc_pages: case builtin::get_free_pages: return 250;
+    case builtin::free_pages_page: case builtin::free_pages: return 150;
+    case builtin::memset: case builtin::memcpy: return 10 + static_cast<std::int64_t>(bytes / 16);
+    case builtin::printk: return 2000;
+    case builtin::complete: case builtin::complete_all: return 50;
+    case builtin::spin_lock: case builtin::spin_unlock: case builtin::spin_lock_irq: case builtin::spin_unlock_irq:
+    case builtin::spin_lock_irqsave: case builtin::spin_unlock_irqrestore: case builtin::spin_trylock:
+    case builtin::mutex_lock: case builtin::mutex_unlock: case builtin::mutex_trylock:
+        return 20;
+    case builtin::udelay: case builtin::ndelay: case builtin::mdelay: case builtin::msleep: case builtin::usleep_range:
+        return 0;  // the delay itself is the cost
+    default: return 5;
+    }
+}
+
+class interp {
+public:
+    interp(world& w, const body& b, const std::string& owner, int decl_line)
+        : w_(w), b_(b), ctx_(w.m.current()), owner_(owner), vars_(static_cast<std::size_t>(b.slots), 0)
+    {
+        ctx_.frames().push_back(arch::frame{owner, w.sc.file, decl_line});
+        frame_index_ = ctx_.frames().size() - 1;
+    }
+    ~interp() { ctx_.frames().pop_back(); }
+
+    std::uint64_t run()
+    {
+        exec_block(b_.stmts);
+        flush();
+        return ret_;
+    }
+
+private:
+    // ---- time
+    void charge(std::int64_t ns)
+    {
+        pending_ns_ += ns;
+        if (pending_ns_ >= 1000)
+            flush();
+    }
+    void flush()
+    {
+        if (pending_ns_ > 0) {
+            const std::int64_t ns = pending_ns_;
+            pending_ns_ = 0;
+            w_.m.consume(sim::nsecs(ns));
+        }
+    }
+
+    // ---- statements
+    flow exec_block(const block& blk)
+    {
+        for (const auto& s : blk) {
+            flow f = exec(*s);
+            if (f != flow::normal)
+                return f;
+        }
+        return flow::normal;
+    }
+
+    flow exec(const stmt& s)
+    {
+        ctx_.frames()[frame_index_].line = s.pos.line;
+        line_ = s.pos.line;
+        charge(STMT_NS);
+        switch (s.k) {
+        case stmt::kind::assign:
+            vars_[static_cast<std::size_t>(s.slot)] = eval(*s.exprs[0]);
+            return flow::normal;
+        case stmt::kind::store: {
+            const std::uint64_t addr = eval(*s.exprs[0]) + eval(*s.exprs[1]);
+            const std::uint64_t value = eval(*s.exprs[2]);
+            if (std::uint8_t* p = access(addr, 1, true))
+                *p = static_cast<std::uint8_t>(value);
+            return flow::normal;
+        }
+        case stmt::kind::eval:
+            eval(*s.exprs[0]);
+            return flow::normal;
+        case stmt::kind::if_:
+            for (std::size_t i = 0; i < s.exprs.size(); ++i)
+                if (eval(*s.exprs[i]))
+                    return exec_block(s.bodies[i]);
+            if (s.bodies.size() > s.exprs.size())
+                return exec_block(s.bodies.back());
+            return flow::normal;
+        case stmt::kind::repeat: {
+            const std::uint64_t n = eval(*s.exprs[0]);
+            for (std::uint64_t i = 0; i < n; ++i) {
+                flow f = exec_block(s.bodies[0]);
+                if (f == flow::brk)
+                    break;
+                if (f == flow::ret)
+                    return f;
+                charge(STMT_NS);
+            }
+            return flow::normal;
+        }
+        case stmt::kind::for_: {
+            const std::uint64_t a = eval(*s.exprs[0]), b = eval(*s.exprs[1]);
+            for (std::uint64_t i = a; i < b; ++i) {
+                vars_[static_cast<std::size_t>(s.slot)] = i;
+                flow f = exec_block(s.bodies[0]);
+                if (f == flow::brk)
+                    break;
+                if (f == flow::ret)
+                    return f;
+                charge(STMT_NS);
+            }
+            return flow::normal;
+        }
+        case stmt::kind::while_:
+            while (eval(*s.exprs[0])) {
+                flow f = exec_block(s.bodies[0]);
+                if (f == flow::brk)
+                    break;
+                if (f == flow::ret)
+                    return f;
+                charge(STMT_NS);
+            }
+            return flow::normal;
+        case stmt::kind::break_: return flow::brk;
+        case stmt::kind::continue_: return flow::cont;
+        case stmt::kind::return_:
+            ret_ = s.exprs.empty() ? 0 : eval(*s.exprs[0]);
+            return flow::ret;
+        case stmt::kind::assert_:
+            if (!eval(*s.exprs[0])) {
+                flush();
+                w_.assert_message = fmt::format("{}:{}: assertion failed in {}: {}{}", w_.sc.file, s.pos.line, owner_,
+                                                s.source, s.message.empty() ? "" : " (" + s.message + ")");
+                w_.m.log().printk(w_.m.now(), arch::log_level::err, "kmsim: " + w_.assert_message, owner_,
+                                  ctx_.on_cpu() ? ctx_.on_cpu()->id() : -1);
+                w_.eng.stop(sim::outcome::assertion, w_.assert_message);
+                throw run_halted{};
+            }
+            return flow::normal;
+        }
+        return flow::normal;
+    }
+
+    // ---- expressions
+    std::uint64_t eval(const expr& e)
+    {
+        switch (e.k) {
+        case expr::kind::number: return e.value;
+        case expr::kind::string: return 0;
+        case expr::kind::var: return vars_[e.value];
+        case expr::kind::jiffies: return w_.m.jiffies();
+        case expr::kind::object: return e.value;
+        case expr::kind::unary: {
+            const std::uint64_t v = eval(*e.args[0]);
+            return e.text == "-" ? (~v + 1) : e.text == "!" ? (v == 0) : ~v;
+        }
+        case expr::kind::logical_and: return eval(*e.args[0]) && eval(*e.args[1]);
+        case expr::kind::logical_or: return eval(*e.args[0]) || eval(*e.args[1]);
+        case expr::kind::binary: {
+            const std::uint64_t a = eval(*e.args[0]), b = eval(*e.args[1]);
+            const std::string& op = e.text;
+            switch (op[0]) {
+            case '+': return a + b;
+            case '-': return a - b;
+            case '*': return a * b;
+            case '/':
+            case '%':
+                if (b == 0)
+                    oops_divide();
+                return op[0] == '/' ? a / b : a % b;
+            case '^': return a ^ b;
+            case '&': return a & b;
+            case '|': return a | b;
+            case '=': return a == b;
+            case '!': return a != b;
+            case '<':
+                if (op == "<<") return b >= 64 ? 0 : a << b;
+                return op == "<=" ? a <= b : a < b;
+            case '>':
+                if (op == ">>") return b >= 64 ? 0 : a >> b;
+                return op == ">=" ? a >= b : a > b;
+            }
+            return 0;
+        }
+        case expr::kind::index: {
+            const std::uint64_t addr = eval(*e.args[0]) + eval(*e.args[1]);
+            const std::uint8_t* p = access(addr, 1, false);
+            return p ? *p : 0;
+        }
+        case expr::kind::call: return call(e);
+        }
+        return 0;
+    }
+
+    // ---- memory checks (KASAN-style) and faults
+    std::string frame_here() const { return fmt::format("{} at {}:{}", owner_, w_.sc.file, line_); }
+
+    [[noreturn]] void oops(const std::string& first, const std::string& detail)
+    {
+        flush();
+        std::string text = first + "\n" + detail;
+        text += w_.m.dump_stack(ctx_);
+        text += "---[ end trace 0000000000000000 ]---\n";
+        w_.m.add_report(arch::report_kind::bug, first, text, arch::log_level::alert);
+        w_.m.add_taint(arch::taint::die);
+        if (ctx_.is_irq()) {
+            w_.m.panic("Fatal exception in interrupt");
+            throw run_halted{};
+        }
+        throw context_killed{};
+    }
+
+    [[noreturn]] void oops_divide()
+    {
+        oops("divide error: 0000 [#1] PREEMPT SMP NOPTI", fmt::format("RIP: 0010:{}\n", frame_here()));
+    }
+
+    void kasan(const char* type, std::uint64_t addr, std::uint64_t len, bool write, const std::string& tail)
+    {
+        const std::string title = fmt::format("BUG: KASAN: {} in {}", type, frame_here());
+        std::string text = "==================================================================\n" + title + "\n";
+        text += fmt::format("{} of size {} at addr {:016x} by task {}/{}\n\n", write ? "Write" : "Read", len, addr,
+                            w_.m.current_comm(), w_.m.current_pid());
+        text += w_.m.dump_stack(ctx_) + "\n" + tail;
+        text += "==================================================================\n";
+        w_.m.add_report(arch::report_kind::kasan, title, text);
+        w_.m.add_taint(arch::taint::bad_page);
+    }
+
+    // Checks an access of LEN bytes at ADDR; returns where the bytes are, or
+    // nullptr after an Oops (which does not return).
+    std::uint8_t* access(std::uint64_t addr, std::uint64_t len, bool write)
+    {
+        if (len == 0)
+            return nullptr;
+        if (addr < mm::PAGE_SIZE)
+            oops(fmt::format("BUG: kernel NULL pointer dereference, address: {:016x}", addr),
+                 fmt::format("#PF: supervisor {} access in kernel mode\n#PF: error_code(0x{:04x}) - not-present page\n"
+                             "Oops: {:04x} [#1] PREEMPT SMP NOPTI\n",
+                             write ? "write" : "read", write ? 2 : 0, write ? 2 : 0));
+        std::uint8_t* p = w_.mem.slabs().bytes(addr);
+        std::uint8_t* end = len > 1 ? w_.mem.slabs().bytes(addr + len - 1) : p;
+        if (!p || !end)
+            oops(fmt::format("BUG: unable to handle page fault for address: {:016x}", addr),
+                 fmt::format("#PF: supervisor {} access in kernel mode\n#PF: error_code(0x{:04x}) - not-present page\n"
+                             "Oops: {:04x} [#1] PREEMPT SMP NOPTI\n",
+                             write ? "write" : "read", write ? 2 : 0, write ? 2 : 0));
+        if (mm::slab* sl = w_.mem.slabs().slab_of(addr)) {
+            unsigned idx = 0;
+            const std::uint64_t obj = w_.mem.slabs().object_of(*sl, addr, &idx);
+            std::uint64_t req = sl->cache->object_size;
+            if (auto it = w_.live.find(obj); it != w_.live.end())
+                req = it->second.size;
+            else if (sl->cache->flags & mm::SLAB_KMALLOC)
+                req = w_.mem.slabs().orig_size_of(*sl, idx);
+            const std::string where = fmt::format(
+                "The buggy address belongs to the object at {:016x}\n which belongs to the cache {} of size {}\n", obj,
+                sl->cache->name, sl->cache->object_size);
+            if (!sl->allocated[idx]) {
+                kasan("slab-use-after-free", addr, len, write,
+                      where + fmt::format("The buggy address is located {} bytes inside of\n freed {}-byte region "
+                                          "[{:016x}, {:016x})\n",
+                                          addr - obj, sl->cache->object_size, obj, obj + sl->cache->object_size));
+            } else if (addr < obj || addr + len > obj + req) {
+                const bool right = addr >= obj + req;
+                kasan("slab-out-of-bounds", addr, len, write,
+                      where + fmt::format("The buggy address is located {} bytes {} of\n allocated {}-byte region "
+                                          "[{:016x}, {:016x})\n",
+                                          right ? addr - (obj + req) : (addr < obj ? obj - addr : addr - obj),
+                                          right ? "to the right" : addr < obj ? "to the left" : "inside", req, obj,
+                                          obj + req));
+            }
+            return p;
+        }
+        // A page-allocator block: find the block that holds the first byte.
+        mm::pfn_t pfn;
+        w_.mem.nd().map().virt_to_pfn(addr, pfn);
+        for (unsigned o = 0; o <= mm::MAX_PAGE_ORDER; ++o) {
+            const mm::pfn_t head = pfn & ~((1ULL << o) - 1);
+            const mm::page& pg = w_.mem.nd().map()[head];
+            if (pg.order < o)
+                continue;
+            if (pg.flags & mm::PG_allocated) {
+                const std::uint64_t end_addr = mm::memmap::pfn_to_virt(head + (1ULL << pg.order));
+                if (addr + len > end_addr)
+                    kasan("slab-out-of-bounds", addr, len, write,
+                          fmt::format("The buggy address belongs to the physical page pfn {:#x} (order {})\n", head,
+                                      pg.order));
+                return p;
+            }
+            if (pg.flags & mm::PG_buddy) {
+                kasan("use-after-free", addr, len, write,
+                      fmt::format("The buggy address belongs to the physical page pfn {:#x}, which is free\n", pfn));
+                return p;
+            }
+        }
+        return p;
+    }
+
+    // ---- kernel calls
+    std::uint32_t task_flags() const
+    {
+        const arch::context* t = w_.m.current_task();
+        return t ? t->task_flags() : 0;
+    }
+
+    void record_alloc(mm::gfp_t gfp, bool ok, sim::time_point start)
+    {
+        const std::string key = mm::format_gfp(mm::current_gfp_context(gfp, task_flags()));
+        gfp_stats& st = w_.by_gfp[key.empty() ? "0x0" : key];
+        ++st.calls;
+        ++w_.alloc_calls;
+        st.stall_ns_max = std::max(st.stall_ns_max, sim::to_ns(w_.m.now() - start));
+        if (!ok) {
+            ++st.failed;
+            ++w_.alloc_failed;
+            ++w_.failures_by_context[owner_];
+        }
+    }
+
+    void track(std::uint64_t addr, const char* call, std::uint64_t size, bool is_page = false)
+    {
+        if (!mm::ZERO_OR_NULL_PTR(addr))
+            w_.live[addr] = live_allocation{owner_, line_, call, size, is_page};
+    }
+
+    std::string render_printk(const expr& e, arch::log_level& level)
+    {
+        std::string fmt_str = e.args[0]->text;
+        level = arch::log_level::warning;  // MESSAGE_LOGLEVEL_DEFAULT
+        if (fmt_str.size() >= 2 && fmt_str[0] == '\001') {
+            if (fmt_str[1] >= '0' && fmt_str[1] <= '7')
+                level = static_cast<arch::log_level>(fmt_str[1] - '0');
+            fmt_str = fmt_str.substr(2);
+        }
+        std::string out;
+        std::size_t argi = 1;
+        auto next_arg = [&]() -> std::uint64_t { return argi < e.args.size() ? eval(*e.args[argi++]) : 0; };
+        for (std::size_t i = 0; i < fmt_str.size(); ++i) {
+            char c = fmt_str[i];
+            if (c != '%') {
+                out += c;
+                continue;
+            }
+            if (i + 1 < fmt_str.size() && fmt_str[i + 1] == '%') {
+                out += '%';
+                ++i;
+                continue;
+            }
+            std::string flags;
+            std::size_t j = i + 1;
+            while (j < fmt_str.size() && std::strchr("-0#+ ", fmt_str[j]))
+                flags += fmt_str[j++];
+            std::string width;
+            while (j < fmt_str.size() && std::isdigit(static_cast<unsigned char>(fmt_str[j])))
+                width += fmt_str[j++];
+            while (j < fmt_str.size() && std::strchr("lhzt", fmt_str[j]))
+                ++j;
+            if (j >= fmt_str.size()) {
+                out += fmt_str.substr(i);
+                break;
+            }
+            const char conv = fmt_str[j];
+            std::string spec = "{:" + std::string(flags.find('-') != std::string::npos ? "<" : "") +
+                               (flags.find('0') != std::string::npos && flags.find('-') == std::string::npos ? "0" : "") +
+                               (flags.find('#') != std::string::npos ? "#" : "") + width;
+            switch (conv) {
+            case 'd': case 'i':
+                out += fmt::format(fmt::runtime(spec + "}"), static_cast<std::int64_t>(next_arg()));
+                break;
+            case 'u':
+                out += fmt::format(fmt::runtime(spec + "}"), next_arg());
+                break;
+            case 'x':
+                out += fmt::format(fmt::runtime(spec + "x}"), next_arg());
+                break;
+            case 'X':
+                out += fmt::format(fmt::runtime(spec + "X}"), next_arg());
+                break;
+            case 'c':
+                out += static_cast<char>(next_arg());
+                break;
+            case 's':
+                if (argi < e.args.size() && e.args[argi]->k == expr::kind::string)
+                    out += e.args[argi++]->text;
+                else
+                    out += "(efault)";
+                break;
+            case 'p':
+                if (j + 2 < fmt_str.size() + 1 && fmt_str.compare(j, 3, "pGg") == 0) {
+                    out += mm::format_gfp(static_cast<mm::gfp_t>(next_arg()));
+                    j += 2;
+                } else {
+                    if (j + 1 < fmt_str.size() && fmt_str[j + 1] == 'x')
+                        ++j;
+                    out += fmt::format("{:016x}", next_arg());
+                }
+                break;
+            default:
+                out += fmt_str.substr(i, j - i + 1);
+            }
+            i = j;
+        }
+        if (!out.empty() && out.back() == '\n')
+            out.pop_back();
+        return out;
+    }
+
+    void trace(const expr& e, const std::vector<std::uint64_t>& args, std::uint64_t result, bool has_result)
+    {
+        if (!w_.verbose || !w_.on_call)
+            return;
+        std::string a;
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            if (i)
+                a += ", ";
+            const expr& x = *e.args[i];
+            if (x.k == expr::kind::object || x.k == expr::kind::string)
+                a += x.text.empty() ? "\"...\"" : x.text;
+            else if ((e.fn == builtin::kmalloc || e.fn == builtin::kzalloc || e.fn == builtin::alloc_pages ||
+                      e.fn == builtin::get_free_pages || e.fn == builtin::kcalloc || e.fn == builtin::krealloc ||
+                      e.fn == builtin::kmalloc_array || e.fn == builtin::kmem_cache_alloc ||
+                      e.fn == builtin::kmem_cache_zalloc) &&
+                     ((e.fn == builtin::alloc_pages || e.fn == builtin::get_free_pages) ? i == 0
+                      : e.fn == builtin::kmalloc || e.fn == builtin::kzalloc || e.fn == builtin::kmem_cache_alloc ||
+                              e.fn == builtin::kmem_cache_zalloc
+                          ? i == 1
+                          : i == 2))
+                a += mm::format_gfp(static_cast<mm::gfp_t>(args[i]));
+            else if (args[i] > 0xffff)
+                a += fmt::format("{:#x}", args[i]);
+            else
+                a += fmt::format("{}", args[i]);
+        }
+        std::string text = fmt::format("{}({})", e.text, a);
+        if (has_result)
+            text += result > 0xffff ? fmt::format(" = {:#x}", result) : fmt::format(" = {}", result);
+        w_.on_call({w_.m.now(), ctx_.on_cpu() ? ctx_.on_cpu()->id() : -1, owner_, text});
+    }
+
+    std::uint64_t call(const expr& e)
+    {
+        flush();
+        arch::frame_guard fg(ctx_, arch::frame{e.text, w_.sc.file, line_});
+        std::vector<std::uint64_t> a;
+        a.reserve(e.args.size());
+        if (e.fn != builtin::printk)
+            for (const auto& x : e.args)
+                a.push_back(eval(*x));
+        auto& km = w_.mem.kmalloc();
+        auto& m = w_.m;
+        const sim::time_point start = m.now();
+        std::uint64_t r = 0;
+        bool has_result = true;
+        std::uint64_t bytes = 0;
+        switch (e.fn) {
+        case builtin::kmalloc:
+            r = km.kmalloc(a[0], static_cast<mm::gfp_t>(a[1]));
+            record_alloc(static_cast<mm::gfp_t>(a[1]), r != 0, start);
+            track(r, "kmalloc", a[0]);
+            break;
+        case builtin::kzalloc:
+            r = km.kzalloc(a[0], static_cast<mm::gfp_t>(a[1]));
+            record_alloc(static_cast<mm::gfp_t>(a[1]) | mm::gfp::ZERO, r != 0, start);
+            track(r, "kzalloc", a[0]);
+            bytes = a[0];
+            break;
+        case builtin::kcalloc:
+        case builtin::kmalloc_array: {
+            const bool zero = e.fn == builtin::kcalloc;
+            r = zero ? km.kcalloc(a[0], a[1], static_cast<mm::gfp_t>(a[2]))
+                     : km.kmalloc_array(a[0], a[1], static_cast<mm::gfp_t>(a[2]));
+            record_alloc(static_cast<mm::gfp_t>(a[2]) | (zero ? mm::gfp::ZERO : 0), r != 0, start);
+            track(r, zero ? "kcalloc" : "kmalloc_array", a[0] * a[1]);
+            break;
+        }
+        case builtin::krealloc: {
+            const std::uint64_t old = a[0];
+            r = km.krealloc(old, a[1], static_cast<mm::gfp_t>(a[2]));
+            if (a[1] != 0)
+                record_alloc(static_cast<mm::gfp_t>(a[2]), r != 0, start);
+            if (r || a[1] == 0) {
+                auto it = w_.live.find(old);
+                live_allocation rec = it != w_.live.end() ? it->second : live_allocation{};
+                if (it != w_.live.end())
+                    w_.live.erase(it);
+                if (!mm::ZERO_OR_NULL_PTR(r))
+                    w_.live[r] = live_allocation{owner_, line_, "krealloc", a[1], false};
+            }
+            break;
+        }
+        case builtin::kfree:
+            if (!mm::ZERO_OR_NULL_PTR(a[0]) && !w_.mem.slabs().slab_of(a[0])) {
+                // not a slab object: a large kmalloc, or a bug kfree reports
+            }
+            km.kfree(a[0]);
+            w_.live.erase(a[0]);
+            has_result = false;
+            break;
+        case builtin::ksize: r = km.ksize(a[0]); break;
+        case builtin::kmem_cache_alloc:
+        case builtin::kmem_cache_zalloc: {
+            mm::gfp_t g = static_cast<mm::gfp_t>(a[1]) | (e.fn == builtin::kmem_cache_zalloc ? mm::gfp::ZERO : 0);
+            mm::kmem_cache* c = w_.caches[a[0]];
+            r = w_.mem.slabs().alloc(c, g);
+            record_alloc(g, r != 0, start);
+            track(r, e.fn == builtin::kmem_cache_alloc ? "kmem_cache_alloc" : "kmem_cache_zalloc", c->object_size);
+            break;
+        }
+        case builtin::kmem_cache_free:
+            has_result = false;
+            if (a[1] == 0)
+                break;
+            if (!w_.mem.slabs().slab_of(a[1])) {
+                m.warn(fmt::format("kmem_cache_free: {:#x} is not a slab object", a[1]), "mm/slub.c", 4632,
+                       "cache_from_obj");
+                break;
+            }
+            w_.mem.slabs().free(w_.caches[a[0]], a[1]);
+            w_.live.erase(a[1]);
+            break;
+        case builtin::alloc_pages: {
+            mm::page* pg = w_.mem.pages().alloc_pages(static_cast<mm::gfp_t>(a[0]), static_cast<unsigned>(a[1]));
+            r = pg ? mm::memmap::pfn_to_page_addr(w_.mem.pages().pfn_of(pg)) : 0;
+            record_alloc(static_cast<mm::gfp_t>(a[0]), r != 0, start);
+            track(r, "alloc_pages", mm::PAGE_SIZE << std::min<std::uint64_t>(a[1], 63), true);
+            break;
+        }
+        case builtin::get_free_pages:
+            r = w_.mem.pages().get_free_pages(static_cast<mm::gfp_t>(a[0]), static_cast<unsigned>(a[1]));
+            record_alloc(static_cast<mm::gfp_t>(a[0]), r != 0, start);
+            track(r, "__get_free_pages", mm::PAGE_SIZE << std::min<std::uint64_t>(a[1], 63), true);
+            break;
+        case builtin::free_pages_page: {
+            has_result = false;
+            mm::pfn_t pfn;
+            if (a[0] == 0)
+                break;
+            if (!w_.mem.nd().map().page_addr_to_pfn(a[0], pfn)) {
+                m.warn(fmt::format("__free_pages: {:#x} is not a struct page", a[0]), "mm/page_alloc.c", 4990,
+                       "__free_pages");
+                break;
+            }
+            w_.mem.pages().free_pages_at(w_.mem.pages().pfn_to_page(pfn), static_cast<unsigned>(a[1]));
+            w_.live.erase(a[0]);
+            break;
+        }
+        case builtin::free_pages:
+            has_result = false;
+            w_.mem.pages().free_pages(a[0], static_cast<unsigned>(a[1]));
+            w_.live.erase(a[0]);
+            break;
+        case builtin::memset:
+            has_result = false;
+            bytes = a[2];
+            if (std::uint8_t* p = access(a[0], a[2], true))
+                std::memset(p, static_cast<int>(a[1]), a[2]);
+            break;
+        case builtin::memcpy: {
+            has_result = false;
+            bytes = a[2];
+            std::uint8_t* src = access(a[1], a[2], false);
+            std::uint8_t* dst = access(a[0], a[2], true);
+            if (src && dst)
+                std::memmove(dst, src, a[2]);
+            break;
+        }
+        case builtin::spin_lock: w_.spinlocks[a[0]]->lock(); has_result = false; break;
+        case builtin::spin_unlock: w_.spinlocks[a[0]]->unlock(); has_result = false; break;
+        case builtin::spin_lock_irq: w_.spinlocks[a[0]]->lock_irq(); has_result = false; break;
+        case builtin::spin_unlock_irq: w_.spinlocks[a[0]]->unlock_irq(); has_result = false; break;
+        case builtin::spin_lock_irqsave: r = w_.spinlocks[a[0]]->lock_irqsave(); break;
+        case builtin::spin_unlock_irqrestore: w_.spinlocks[a[0]]->unlock_irqrestore(a[1]); has_result = false; break;
+        case builtin::spin_trylock: r = w_.spinlocks[a[0]]->trylock(); break;
+        case builtin::mutex_lock: w_.mutexes[a[0]]->lock(); has_result = false; break;
+        case builtin::mutex_unlock: w_.mutexes[a[0]]->unlock(); has_result = false; break;
+        case builtin::mutex_trylock: r = w_.mutexes[a[0]]->trylock(); break;
+        case builtin::local_irq_disable: m.local_irq_disable(); has_result = false; break;
+        case builtin::local_irq_enable: m.local_irq_enable(); has_result = false; break;
+        case builtin::local_irq_save: r = m.local_irq_save(); break;
+        case builtin::local_irq_restore: m.local_irq_restore(a[0]); has_result = false; break;
+        case builtin::preempt_disable: m.preempt_disable(); has_result = false; break;
+        case builtin::preempt_enable: m.preempt_enable(); has_result = false; break;
+        case builtin::rcu_read_lock: m.rcu_read_lock(); has_result = false; break;
+        case builtin::rcu_read_unlock: m.rcu_read_unlock(); has_result = false; break;
+        case builtin::memalloc_nofs_save:
+        case builtin::memalloc_noio_save: {
+            const std::uint32_t bit = e.fn == builtin::memalloc_nofs_save ? mm::PF_MEMALLOC_NOFS : mm::PF_MEMALLOC_NOIO;
+            arch::context* t = m.current_task();
+            if (t) {
+                r = ~t->task_flags() & bit;
+                t->task_flags() |= bit;
+            }
+            break;
+        }
+        case builtin::memalloc_nofs_restore:
+        case builtin::memalloc_noio_restore: {
+            const std::uint32_t bit = e.fn == builtin::memalloc_nofs_restore ? mm::PF_MEMALLOC_NOFS : mm::PF_MEMALLOC_NOIO;
+            if (arch::context* t = m.current_task())
+                t->task_flags() &= ~(static_cast<std::uint32_t>(a[0]) & bit);
+            has_result = false;
+            break;
+        }
+        case builtin::udelay: m.udelay(a[0]); has_result = false; break;
+        case builtin::ndelay: m.ndelay(a[0]); has_result = false; break;
+        case builtin::mdelay: m.mdelay(a[0]); has_result = false; break;
+        case builtin::msleep: m.msleep(a[0]); has_result = false; break;
+        case builtin::usleep_range: m.usleep_range(a[0], a[1]); has_result = false; break;
+        case builtin::schedule: m.schedule(); has_result = false; break;
+        case builtin::cond_resched: m.cond_resched(); has_result = false; break;
+        case builtin::complete: w_.completions[a[0]]->complete(); has_result = false; break;
+        case builtin::complete_all: w_.completions[a[0]]->complete_all(); has_result = false; break;
+        case builtin::wait_for_completion: w_.completions[a[0]]->wait_for_completion(); has_result = false; break;
+        case builtin::submit_bio:
+        case builtin::submit_bio_wait:
+            KMSIM_ASSERT(false, "block devices are rejected by the parser");
+            break;
+        case builtin::printk: {
+            arch::log_level level;
+            std::string text = render_printk(e, level);
+            m.log().printk(m.now(), level, text, owner_, ctx_.on_cpu() ? ctx_.on_cpu()->id() : -1);
+            has_result = false;
+            break;
+        }
+        case builtin::bug_on:
+            has_result = false;
+            if (a[0])
+                oops(fmt::format("kernel BUG at {}:{}!", w_.sc.file, line_),
+                     "Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI\n");
+            break;
+        case builtin::warn_on:
+            r = a[0] != 0;
+            if (r)
+                m.warn("", nullptr, 0, owner_.c_str());
+            break;
+        case builtin::might_sleep: m.might_sleep(); has_result = false; break;
+        case builtin::in_interrupt: r = m.in_interrupt(); break;
+        case builtin::in_atomic: r = m.in_atomic(); break;
+        case builtin::irqs_disabled: r = m.irqs_disabled(); break;
+        case builtin::preempt_count: r = m.preempt_count(); break;
+        case builtin::smp_processor_id: r = static_cast<std::uint64_t>(m.smp_processor_id()); break;
+        case builtin::zero_or_null_ptr: r = mm::ZERO_OR_NULL_PTR(a[0]); break;
+        case builtin::rand: {
+            const std::uint64_t lo = std::min(a[0], a[1]), hi = std::max(a[0], a[1]);
+            r = w_.eng.random().stream("rand").uniform(lo, hi);
+            break;
+        }
+        case builtin::sizeof_: break;
+        }
+        trace(e, a, r, has_result);
+        charge(call_cost_ns(e.fn, bytes));
+        return r;
+    }
+
+    world& w_;
+    const body& b_;
+    arch::context& ctx_;
+    std::string owner_;
+    std::vector<std::uint64_t> vars_;
+    std::size_t frame_index_ = 0;
+    int line_ = 0;
+    std::int64_t pending_ns_ = 0;
+    std::uint64_t ret_ = 0;
+};
+
+}  // namespace
+
+std::uint64_t run_body(world& w, const body& b, const std::string& owner, int decl_line)
+{
+    try {
+        interp in(w, b, owner, decl_line);
+        return in.run();
+    } catch (const context_killed&) {
+        return 0;
+    } catch (const run_halted&) {
+        return 0;
+    }
+}
+
+}  // namespace kmsim::scenarios

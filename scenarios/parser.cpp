@@ -1,0 +1,1296 @@
+// scenarios/parser.cpp - lexer, recursive-descent parser and name resolution for .kms files.
+#include "scenarios/parser.h"
+
+#include "mm/gfp.h"
+#include "mm/slab.h"
+#include "scenarios/builtins.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+#include <fmt/format.h>
+#include <map>
+#include <set>
+
+namespace kmsim::scenarios {
+
+std::string diagnostic::format() const
+{
+    std::string caret;
+    for (int i = 1; i < col && i - 1 < static_cast<int>(source_line.size()); ++i)
+        caret += source_line[static_cast<std::size_t>(i - 1)] == '\t' ? '\t' : ' ';
+    std::string gutter = fmt::format("{:5}", line);
+    return fmt::format("{}:{}:{}: error: {}\n{} | {}\n{} | {}^\n", file, line, col, message, gutter, source_line,
+                       std::string(gutter.size(), ' '), caret);
+}
+
+namespace {
+
+// ---------------------------------------------------------------- lexer
+
+enum class tok { eof, newline, ident, integer, duration, string, punct };
+
+struct token {
+    tok kind = tok::eof;
+    std::string text;       // identifier, punctuation, string contents
+    std::uint64_t value = 0;  // integer
+    std::int64_t ns = 0;    // duration
+    source_pos pos;
+};
+
+std::size_t edit_distance(std::string_view a, std::string_view b)
+{
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::string nearest(std::string_view word, const std::vector<std::string>& candidates)
+{
+    std::string best;
+    std::size_t best_d = SIZE_MAX;
+    for (const auto& c : candidates) {
+        std::size_t d = edit_distance(word, c);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best_d <= std::max<std::size_t>(2, word.size() / 3) ? best : std::string();
+}
+
+class lexer {
+public:
+    lexer(const std::string& text, const std::string& file, const std::vector<std::string>& lines)
+        : t_(text), file_(file), lines_(lines)
+    {
+    }
+
+    std::vector<token> run()
+    {
+        std::vector<token> out;
+        for (;;) {
+            token tk = next();
+            // Collapse blank lines.
+            if (tk.kind == tok::newline && (out.empty() || out.back().kind == tok::newline))
+                continue;
+            out.push_back(tk);
+            if (tk.kind == tok::eof)
+                return out;
+        }
+    }
+
+    [[noreturn]] void error(source_pos p, const std::string& msg) const
+    {
+        diagnostic d{file_, p.line, p.col, msg,
+                     p.line >= 1 && p.line <= static_cast<int>(lines_.size()) ? lines_[static_cast<std::size_t>(p.line - 1)] : ""};
+        throw scenario_error(d);
+    }
+
+private:
+    char peek(std::size_t k = 0) const { return i_ + k < t_.size() ? t_[i_ + k] : '\0'; }
+    void advance()
+    {
+        if (t_[i_] == '\n') {
+            ++line_;
+            col_ = 1;
+        } else {
+            ++col_;
+        }
+        ++i_;
+    }
+
+    token next()
+    {
+        for (;;) {
+            while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\r'))
+                advance();
+            if (peek() == '#' || (peek() == '/' && peek(1) == '/')) {
+                while (i_ < t_.size() && t_[i_] != '\n')
+                    advance();
+                continue;
+            }
+            if (peek() == '/' && peek(1) == '*') {
+                source_pos start{line_, col_};
+                advance();
+                advance();
+                while (i_ < t_.size() && !(peek() == '*' && peek(1) == '/'))
+                    advance();
+                if (i_ >= t_.size())
+                    error(start, "unterminated comment: '/*' without '*/'");
+                advance();
+                advance();
+                continue;
+            }
+            break;
+        }
+        token tk;
+        tk.pos = {line_, col_};
+        if (i_ >= t_.size()) {
+            tk.kind = tok::eof;
+            return tk;
+        }
+        const char c = t_[i_];
+        if (c == '\n' || c == ';') {
+            advance();
+            tk.kind = tok::newline;
+            return tk;
+        }
+        if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+            std::size_t s = i_;
+            while (i_ < t_.size() && (std::isalnum(static_cast<unsigned char>(t_[i_])) || t_[i_] == '_'))
+                advance();
+            tk.kind = tok::ident;
+            tk.text = t_.substr(s, i_ - s);
+            return tk;
+        }
+        if (std::isdigit(static_cast<unsigned char>(c)))
+            return number(tk);
+        if (c == '"')
+            return string(tk);
+        static const char* two[] = {"==", "!=", "<=", ">=", "<<", ">>", "&&", "||", ".."};
+        for (const char* p : two)
+            if (c == p[0] && peek(1) == p[1]) {
+                advance();
+                advance();
+                tk.kind = tok::punct;
+                tk.text = p;
+                return tk;
+            }
+        if (std::strchr("+-*/%&|^~!<>=()[],.", c)) {
+            advance();
+            tk.kind = tok::punct;
+            tk.text = std::string(1, c);
+            return tk;
+        }
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+            error(tk.pos, fmt::format("unexpected byte 0x{:02x}: a .kms file is plain ASCII text",
+                                      static_cast<unsigned char>(c)));
+        error(tk.pos, fmt::format("unexpected character '{}'", c));
+    }
+
+    token number(token& tk)
+    {
+        std::size_t s = i_;
+        std::uint64_t v = 0;
+        bool overflow = false;
+        if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'X')) {
+            advance();
+            advance();
+            if (!std::isxdigit(static_cast<unsigned char>(peek())))
+                error(tk.pos, "'0x' needs hex digits");
+            while (std::isxdigit(static_cast<unsigned char>(peek()))) {
+                int d = std::isdigit(static_cast<unsigned char>(peek())) ? peek() - '0'
+                                                                         : std::tolower(static_cast<unsigned char>(peek())) - 'a' + 10;
+                overflow |= v > (UINT64_MAX >> 4);
+                v = v * 16 + static_cast<unsigned>(d);
+                advance();
+            }
+        } else {
+            while (std::isdigit(static_cast<unsigned char>(peek()))) {
+                overflow |= v > (UINT64_MAX - 9) / 10;
+                v = v * 10 + static_cast<unsigned>(peek() - '0');
+                advance();
+            }
+        }
+        if (overflow)
+            error(tk.pos, fmt::format("'{}' does not fit in 64 bits", t_.substr(s, i_ - s)));
+        std::size_t suf = i_;
+        while (std::isalpha(static_cast<unsigned char>(peek())) || peek() == '_')
+            advance();
+        std::string suffix = t_.substr(suf, i_ - suf);
+        tk.value = v;
+        if (suffix.empty()) {
+            tk.kind = tok::integer;
+        } else if (suffix == "K" || suffix == "M" || suffix == "G") {
+            unsigned shift = suffix == "K" ? 10 : suffix == "M" ? 20 : 30;
+            if (v > (UINT64_MAX >> shift))
+                error(tk.pos, "size does not fit in 64 bits");
+            tk.kind = tok::integer;
+            tk.value = v << shift;
+        } else if (suffix == "ns" || suffix == "us" || suffix == "ms" || suffix == "s") {
+            std::int64_t mult = suffix == "ns" ? 1 : suffix == "us" ? 1000 : suffix == "ms" ? 1000000 : 1000000000;
+            if (v > static_cast<std::uint64_t>(INT64_MAX / mult))
+                error(tk.pos, "duration too long");
+            tk.kind = tok::duration;
+            tk.ns = static_cast<std::int64_t>(v) * mult;
+        } else {
+            error(tk.pos, fmt::format("'{}' is not a number: sizes take K, M or G, durations ns, us, ms or s",
+                                      t_.substr(s, i_ - s)));
+        }
+        return tk;
+    }
+
+    token string(token& tk)
+    {
+        advance();  // opening quote
+        std::string out;
+        for (;;) {
+            if (i_ >= t_.size() || peek() == '\n')
+                error(tk.pos, "unterminated string: missing '\"' before the end of the line");
+            char c = peek();
+            if (c == '"') {
+                advance();
+                break;
+            }
+            if (c == '\\') {
+                advance();
+                char e = peek();
+                switch (e) {
+                case 'n': out += '\n'; break;
+                case 't': out += '\t'; break;
+                case '\\': out += '\\'; break;
+                case '"': out += '"'; break;
+                case '0': out += '\0'; break;
+                default: error({line_, col_}, fmt::format("unknown escape '\\{}' (use \\n \\t \\\\ \\\")", e));
+                }
+                advance();
+                continue;
+            }
+            out += c;
+            advance();
+        }
+        tk.kind = tok::string;
+        tk.text = out;
+        return tk;
+    }
+
+    const std::string& t_;
+    const std::string& file_;
+    const std::vector<std::string>& lines_;
+    std::size_t i_ = 0;
+    int line_ = 1;
+    int col_ = 1;
+};
+
+// ---------------------------------------------------------------- parser
+
+struct body_scope {
+    std::map<std::string, int> vars;
+    body* b = nullptr;
+    int loop_depth = 0;
+};
+
+class parser {
+public:
+    parser(const std::string& text, const std::string& file) : file_(file)
+    {
+        sc_.file = file;
+        std::size_t s = 0;
+        for (;;) {
+            std::size_t nl = text.find('\n', s);
+            sc_.lines.push_back(text.substr(s, nl == std::string::npos ? std::string::npos : nl - s));
+            if (nl == std::string::npos)
+                break;
+            s = nl + 1;
+        }
+        lexer lx(text, file, sc_.lines);
+        toks_ = lx.run();
+    }
+
+    scenario run()
+    {
+        while (!at(tok::eof)) {
+            if (accept_newline())
+                continue;
+            declaration();
+        }
+        finish();
+        return std::move(sc_);
+    }
+
+private:
+    // -- token helpers
+    const token& cur() const { return toks_[pos_]; }
+    const token& peek_tok(std::size_t k = 1) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
+    bool at(tok k) const { return cur().kind == k; }
+    bool at_punct(const char* p) const { return cur().kind == tok::punct && cur().text == p; }
+    bool at_word(const char* w) const { return cur().kind == tok::ident && cur().text == w; }
+    token take() { return toks_[pos_ < toks_.size() - 1 ? pos_++ : pos_]; }
+    bool accept_newline()
+    {
+        if (!at(tok::newline))
+            return false;
+        take();
+        return true;
+    }
+
+    [[noreturn]] void error(source_pos p, const std::string& msg) const
+    {
+        diagnostic d{file_, p.line, p.col, msg,
+                     p.line >= 1 && p.line <= static_cast<int>(sc_.lines.size()) ? sc_.lines[static_cast<std::size_t>(p.line - 1)] : ""};
+        throw scenario_error(d);
+    }
+    [[noreturn]] void error_here(const std::string& msg) const { error(cur().pos, msg); }
+    std::string describe(const token& t) const
+    {
+        switch (t.kind) {
+        case tok::eof: return "the end of the file";
+        case tok::newline: return "the end of the line";
+        case tok::string: return "a string";
+        case tok::integer: return "a number";
+        case tok::duration: return "a duration";
+        default: return "'" + t.text + "'";
+        }
+    }
+    void expect_punct(const char* p)
+    {
+        if (!at_punct(p))
+            error_here(fmt::format("expected '{}', found {}", p, describe(cur())));
+        take();
+    }
+    void end_of_line(const char* what)
+    {
+        if (at(tok::eof))
+            return;
+        if (!accept_newline())
+            error_here(fmt::format("unexpected {} after {}", describe(cur()), what));
+    }
+    std::string name(const char* what)
+    {
+        if (at(tok::ident) || at(tok::string))
+            return take().text;
+        error_here(fmt::format("expected {} (a name or a quoted string), found {}", what, describe(cur())));
+    }
+    std::uint64_t integer(const char* what)
+    {
+        if (at(tok::duration))
+            error_here(fmt::format("{} is a number, not a duration", what));
+        if (!at(tok::integer))
+            error_here(fmt::format("expected a number for {}, found {}", what, describe(cur())));
+        return take().value;
+    }
+    std::int64_t duration(const char* what)
+    {
+        if (at(tok::integer))
+            error_here(fmt::format("{} needs a unit: write {}us, {}ms... (ns, us, ms or s)", what, cur().value,
+                                   cur().value));
+        if (!at(tok::duration))
+            error_here(fmt::format("expected a duration for {}, found {}", what, describe(cur())));
+        return take().ns;
+    }
+    std::string string_lit(const char* what)
+    {
+        if (!at(tok::string))
+            error_here(fmt::format("expected a quoted string for {}, found {}", what, describe(cur())));
+        std::string s = take().text;
+        while (at(tok::string))
+            s += take().text;
+        return s;
+    }
+    // key=value options: calls F for each key.
+    template <typename F>
+    void options(const char* decl, F&& on_key)
+    {
+        while (at(tok::ident)) {
+            token key = take();
+            if (!at_punct("="))
+                error(key.pos, fmt::format("expected '=' after '{}' in {}", key.text, decl));
+            take();
+            if (!on_key(key))
+                error(key.pos, fmt::format("'{}' is not an option of {}", key.text, decl));
+        }
+    }
+
+    // -- declarations
+    void declaration()
+    {
+        if (!at(tok::ident))
+            error_here(fmt::format("expected a declaration, found {}", describe(cur())));
+        const token word = cur();
+        static const std::vector<std::string> decls = {"scenario", "description", "seed", "machine", "zone", "boot",
+                                                       "sysctl", "lock", "completion", "cache", "pagecache", "anon",
+                                                       "blockdev", "thread", "irq", "shrinker", "expect"};
+        const std::string& w = word.text;
+        take();
+        if (w == "scenario") {
+            sc_.title = string_lit("the title");
+            end_of_line("the title");
+        } else if (w == "description") {
+            sc_.description = string_lit("the description");
+            end_of_line("the description");
+        } else if (w == "seed") {
+            sc_.seed = integer("the seed");
+            end_of_line("the seed");
+        } else if (w == "machine") {
+            machine(word);
+        } else if (w == "zone") {
+            zone(word);
+        } else if (w == "boot") {
+            if (!sc_.boot.empty())
+                sc_.boot += ' ';
+            source_pos p = cur().pos;
+            sc_.boot += string_lit("the kernel command line");
+            mm::slab_boot_params check;
+            if (auto e = mm::parse_slab_boot_params(sc_.boot, check))
+                error(p, *e);
+            end_of_line("the kernel command line");
+        } else if (w == "sysctl") {
+            sysctl();
+        } else if (w == "lock") {
+            lock_decl l;
+            l.pos = cur().pos;
+            l.name = name("a lock name");
+            declare(l.name, l.pos, "lock");
+            if (at_word("spinlock") || at_word("mutex"))
+                l.is_mutex = take().text == "mutex";
+            else
+                error_here(fmt::format("expected 'spinlock' or 'mutex' after the lock name, found {}", describe(cur())));
+            sc_.locks.push_back(l);
+            end_of_line("the lock");
+        } else if (w == "completion") {
+            completion_decl c;
+            c.pos = cur().pos;
+            c.name = name("a completion name");
+            declare(c.name, c.pos, "completion");
+            sc_.completions.push_back(c);
+            end_of_line("the completion");
+        } else if (w == "cache") {
+            cache(word);
+        } else if (w == "pagecache" || w == "anon") {
+            sc_.unsupported.push_back({w, word.pos});
+            while (!at(tok::newline) && !at(tok::eof))
+                take();
+        } else if (w == "blockdev" || w == "shrinker") {
+            sc_.unsupported.push_back({w, word.pos});
+            skip_block(word);
+        } else if (w == "thread") {
+            thread(word);
+        } else if (w == "irq") {
+            irq(word);
+        } else if (w == "expect") {
+            expectation(word);
+        } else {
+            std::string near = nearest(w, decls);
+            error(word.pos, fmt::format("unknown declaration '{}'{}", w, near.empty() ? "" : "; did you mean '" + near + "'?"));
+        }
+    }
+
+    void declare(const std::string& n, source_pos p, const char* kind)
+    {
+        auto [it, fresh] = names_.emplace(n, kind);
+        if (!fresh)
+            error(p, fmt::format("'{}' is already declared as a {}", n, it->second));
+    }
+
+    void machine(const token& word)
+    {
+        if (sc_.machine)
+            error(word.pos, "the machine is declared twice");
+        machine_decl m;
+        m.pos = word.pos;
+        bool have_cpus = false;
+        options("machine", [&](const token& k) {
+            if (k.text == "cpus") {
+                source_pos p = cur().pos;
+                std::uint64_t v = integer("cpus");
+                if (v < 1 || v > 1024)
+                    error(p, fmt::format("a machine has 1 to 1024 CPUs, not {}", v));
+                m.cpus = static_cast<int>(v);
+                have_cpus = true;
+            } else if (k.text == "memory") {
+                source_pos p = cur().pos;
+                m.memory = integer("memory");
+                if (m.memory < (32ULL << 20))
+                    error(p, fmt::format("memory={} is too small: kmsim needs at least 32M", m.memory));
+                if (m.memory > (1ULL << 40))
+                    error(p, "memory is limited to 1024G");
+                if (m.memory % 4096)
+                    error(p, "memory must be a multiple of 4K");
+            } else if (k.text == "hz") {
+                source_pos p = cur().pos;
+                std::uint64_t v = integer("hz");
+                if (v != 100 && v != 250 && v != 300 && v != 1000)
+                    error(p, fmt::format("hz={} is not a kernel HZ: use 100, 250, 300 or 1000", v));
+                m.hz = static_cast<int>(v);
+            } else {
+                return false;
+            }
+            return true;
+        });
+        if (!have_cpus)
+            error(word.pos, "machine needs cpus=N");
+        sc_.machine = m;
+        end_of_line("the machine");
+    }
+
+    void zone(const token& word)
+    {
+        zone_decl z;
+        z.pos = cur().pos;
+        std::string n = name("a zone name");
+        if (n == "DMA")
+            z.type = mm::ZONE_DMA;
+        else if (n == "DMA32")
+            z.type = mm::ZONE_DMA32;
+        else if (n == "Normal")
+            z.type = mm::ZONE_NORMAL;
+        else
+            error(z.pos, fmt::format("unknown zone '{}': zones are DMA, DMA32 and Normal", n));
+        z.size = integer("the zone size");
+        options("zone", [&](const token& k) {
+            if (k.text != "reserved")
+                return false;
+            z.reserved = integer("reserved");
+            return true;
+        });
+        (void)word;
+        sc_.zones.push_back(z);
+        end_of_line("the zone");
+    }
+
+    void sysctl()
+    {
+        sysctl_decl s;
+        s.pos = cur().pos;
+        if (!at(tok::ident))
+            error_here("expected a sysctl name such as vm.min_free_kbytes");
+        s.key = take().text;
+        while (at_punct(".")) {
+            take();
+            if (!at(tok::ident))
+                error_here("expected a name after '.'");
+            s.key += "." + take().text;
+        }
+        static const std::vector<std::string> keys = {"vm.min_free_kbytes", "vm.watermark_scale_factor",
+                                                      "vm.lowmem_reserve_ratio", "vm.panic_on_oom",
+                                                      "kernel.hung_task_timeout_secs"};
+        if (std::find(keys.begin(), keys.end(), s.key) == keys.end()) {
+            std::string near = nearest(s.key, keys);
+            error(s.pos, fmt::format("unknown sysctl '{}'{}", s.key, near.empty() ? "" : "; did you mean " + near + "?"));
+        }
+        expect_punct("=");
+        source_pos vp = cur().pos;
+        if (at(tok::string))
+            s.value = take().text;
+        else
+            s.value = std::to_string(integer(s.key.c_str()));
+        if (s.key == "vm.lowmem_reserve_ratio") {
+            unsigned a, b, c;
+            if (std::sscanf(s.value.c_str(), "%u %u %u", &a, &b, &c) != 3)
+                error(vp, "vm.lowmem_reserve_ratio takes three numbers, as \"256 256 32\"");
+        } else if (s.key == "vm.watermark_scale_factor") {
+            unsigned long v = std::stoul(s.value);
+            if (v < 1 || v > 3000)
+                error(vp, "vm.watermark_scale_factor must be 1..3000");
+        }
+        sc_.sysctls.push_back(s);
+        end_of_line("the sysctl");
+    }
+
+    void cache(const token& word)
+    {
+        cache_decl c;
+        c.pos = cur().pos;
+        c.name = name("a cache name");
+        declare(c.name, c.pos, "cache");
+        bool have_size = false;
+        options("cache", [&](const token& k) {
+            if (k.text == "size") {
+                source_pos p = cur().pos;
+                c.size = integer("size");
+                if (c.size < 8 || c.size > (4ULL << 20))
+                    error(p, fmt::format("a cache's objects are 8 bytes to 4M, not {}", c.size));
+                have_size = true;
+            } else if (k.text == "align") {
+                source_pos p = cur().pos;
+                c.align = integer("align");
+                if (c.align & (c.align - 1))
+                    error(p, "align must be a power of two");
+            } else if (k.text == "flags") {
+                for (;;) {
+                    source_pos p = cur().pos;
+                    std::string f = name("a SLAB_ flag");
+                    static const std::map<std::string, std::uint32_t> flags = {
+                        {"SLAB_HWCACHE_ALIGN", mm::SLAB_HWCACHE_ALIGN}, {"SLAB_CACHE_DMA", mm::SLAB_CACHE_DMA},
+                        {"SLAB_CACHE_DMA32", mm::SLAB_CACHE_DMA32},     {"SLAB_POISON", mm::SLAB_POISON},
+                        {"SLAB_RED_ZONE", mm::SLAB_RED_ZONE},           {"SLAB_STORE_USER", mm::SLAB_STORE_USER},
+                        {"SLAB_RECLAIM_ACCOUNT", mm::SLAB_RECLAIM_ACCOUNT}, {"SLAB_ACCOUNT", mm::SLAB_ACCOUNT},
+                        {"SLAB_CONSISTENCY_CHECKS", mm::SLAB_CONSISTENCY_CHECKS}};
+                    auto it = flags.find(f);
+                    if (it == flags.end()) {
+                        std::vector<std::string> names;
+                        for (auto& kv : flags)
+                            names.push_back(kv.first);
+                        std::string near = nearest(f, names);
+                        error(p, fmt::format("unknown cache flag '{}'{}", f, near.empty() ? "" : "; did you mean " + near + "?"));
+                    }
+                    c.flags |= it->second;
+                    if (!at_punct("|"))
+                        break;
+                    take();
+                }
+            } else {
+                return false;
+            }
+            return true;
+        });
+        if (!have_size)
+            error(word.pos, "cache needs size=N");
+        sc_.caches.push_back(c);
+        end_of_line("the cache");
+    }
+
+    void skip_block(const token& word)
+    {
+        // blockdev and shrinker blocks: skip to their `end`, counting nested blocks.
+        int depth = 1;
+        while (depth > 0) {
+            if (at(tok::eof))
+                error(word.pos, fmt::format("'{}' has no matching 'end'", word.text));
+            if (at(tok::newline)) {
+                take();
+                if (at_word("end")) {
+                    --depth;
+                    take();
+                } else if (at_word("if") || at_word("repeat") || at_word("for") || at_word("while") ||
+                           at_word("request")) {
+                    ++depth;
+                }
+                continue;
+            }
+            take();
+        }
+        end_of_line("'end'");
+    }
+
+    void thread(const token& word)
+    {
+        thread_decl t;
+        t.pos = cur().pos;
+        t.name = name("a thread name");
+        declare(t.name, t.pos, "thread");
+        options("thread", [&](const token& k) {
+            if (k.text == "cpu")
+                t.cpu = cpu_value();
+            else if (k.text == "at")
+                t.at_ns = duration("at");
+            else
+                return false;
+            return true;
+        });
+        end_of_line("the thread's options");
+        t.code = parse_body(word, t.name);
+        sc_.threads.push_back(std::move(t));
+    }
+
+    int cpu_value()
+    {
+        source_pos p = cur().pos;
+        std::uint64_t v = integer("cpu");
+        int cpus = sc_.machine ? sc_.machine->cpus : 1;
+        if (v >= static_cast<std::uint64_t>(cpus))
+            error(p, fmt::format("CPU {} does not exist: the machine has CPUs 0..{}", v, cpus - 1));
+        return static_cast<int>(v);
+    }
+
+    void irq(const token& word)
+    {
+        irq_decl q;
+        q.pos = cur().pos;
+        q.name = name("an IRQ handler name");
+        declare(q.name, q.pos, "irq");
+        bool have_line = false;
+        options("irq", [&](const token& k) {
+            if (k.text == "line") {
+                source_pos p = cur().pos;
+                std::uint64_t v = integer("line");
+                if (v > 1023)
+                    error(p, "IRQ lines are 0..1023");
+                for (const auto& other : sc_.irqs)
+                    if (other.line == static_cast<int>(v))
+                        error(p, fmt::format("irq line {} is already used by {}", v, other.name));
+                q.line = static_cast<int>(v);
+                have_line = true;
+            } else if (k.text == "cpu") {
+                q.cpu = cpu_value();
+            } else if (k.text == "at") {
+                q.at_ns = duration("at");
+            } else if (k.text == "every") {
+                source_pos p = cur().pos;
+                q.every_ns = duration("every");
+                if (*q.every_ns <= 0)
+                    error(p, "every= must be longer than 0");
+            } else if (k.text == "count") {
+                q.count = integer("count");
+            } else if (k.text == "jitter") {
+                q.jitter_ns = duration("jitter");
+            } else {
+                return false;
+            }
+            return true;
+        });
+        if (!have_line)
+            error(q.pos, "irq needs line=N");
+        if (q.at_ns.has_value() == q.every_ns.has_value())
+            error(q.pos, "irq needs either at=TIME or every=TIME");
+        end_of_line("the irq's options");
+        q.code = parse_body(word, q.name);
+        sc_.irqs.push_back(std::move(q));
+    }
+
+    void expectation(const token& word)
+    {
+        expect_decl e;
+        e.pos = word.pos;
+        const std::string& line = sc_.lines[static_cast<std::size_t>(word.pos.line - 1)];
+        e.source = line.substr(static_cast<std::size_t>(word.pos.col - 1));
+        if (auto c = e.source.find_first_of("#"); c != std::string::npos)
+            e.source = e.source.substr(0, c);
+        if (auto c = e.source.find("//"); c != std::string::npos)
+            e.source = e.source.substr(0, c);
+        while (!e.source.empty() && std::isspace(static_cast<unsigned char>(e.source.back())))
+            e.source.pop_back();
+        bool negated = false;
+        if (at_word("no")) {
+            take();
+            negated = true;
+        }
+        if (!at(tok::ident))
+            error_here(fmt::format("expected what to expect (completed, deadlock, report, failure, leaks, stat), found {}",
+                                   describe(cur())));
+        token what = take();
+        auto in_name = [&] {
+            if (at_word("in")) {
+                take();
+                source_pos p = cur().pos;
+                e.context = name("a thread or irq name");
+                in_checks_.push_back({e.context, p});
+            }
+        };
+        if (!negated && what.text == "completed") {
+            e.k = expect_decl::kind::completed;
+        } else if (!negated && what.text == "deadlock") {
+            e.k = expect_decl::kind::deadlock;
+        } else if (what.text == "report") {
+            e.k = negated ? expect_decl::kind::no_report : expect_decl::kind::report;
+            if (at(tok::string))
+                e.text = string_lit("the report text");
+            else if (!negated)
+                error_here("expect report needs the text of the report's first line, in quotes");
+            in_name();
+        } else if (what.text == "failure") {
+            e.k = negated ? expect_decl::kind::no_failure : expect_decl::kind::failure;
+            in_name();
+        } else if (negated && what.text == "leaks") {
+            e.k = expect_decl::kind::no_leaks;
+        } else if (!negated && what.text == "stat") {
+            e.k = expect_decl::kind::stat;
+            source_pos start = cur().pos;
+            while (!at(tok::eof) && !at(tok::newline) &&
+                   !(cur().kind == tok::punct && (cur().text == "<" || cur().text == "<=" || cur().text == "==" ||
+                                                  cur().text == "!=" || cur().text == ">=" || cur().text == ">")))
+                take();
+            if (!at(tok::punct))
+                error(start, "expect stat needs PATH OP NUMBER, e.g. expect stat vmstat.allocstall_normal == 0");
+            source_pos op = cur().pos;
+            e.path = line.substr(static_cast<std::size_t>(start.col - 1), static_cast<std::size_t>(op.col - start.col));
+            e.path.erase(std::remove_if(e.path.begin(), e.path.end(), [](char ch) { return std::isspace(static_cast<unsigned char>(ch)); }),
+                         e.path.end());
+            if (e.path.empty())
+                error(start, "expect stat needs a path before the operator");
+            e.op = take().text;
+            if (at(tok::duration))
+                e.number = static_cast<std::uint64_t>(take().ns);
+            else
+                e.number = integer("the expected value");
+            stat_checks_.push_back({e.path, start});
+        } else {
+            error(what.pos, fmt::format("unknown expectation 'expect {}{}'", negated ? "no " : "", what.text));
+        }
+        sc_.expects.push_back(e);
+        end_of_line("the expectation");
+    }
+
+    // -- bodies
+    body parse_body(const token& decl, const std::string& owner)
+    {
+        body b;
+        body_scope scope;
+        scope.b = &b;
+        scope_ = &scope;
+        b.stmts = parse_block(decl, owner, {"end"});
+        expect_end(decl);
+        scope_ = nullptr;
+        return b;
+    }
+
+    void expect_end(const token& opener)
+    {
+        if (!at_word("end"))
+            error(opener.pos, fmt::format("'{}' has no matching 'end'", opener.text));
+        take();
+        end_of_line("'end'");
+    }
+
+    block parse_block(const token& opener, const std::string& owner, std::initializer_list<const char*> closers)
+    {
+        block out;
+        for (;;) {
+            if (accept_newline())
+                continue;
+            if (at(tok::eof))
+                error(opener.pos, fmt::format("'{}' has no matching 'end' (the file ends first)", opener.text));
+            for (const char* c : closers)
+                if (at_word(c))
+                    return out;
+            if (at(tok::ident) && cur().pos.col == 1 && is_declaration_word(cur().text) && cur().text != "lock")
+                error(opener.pos, fmt::format("'{}' has no matching 'end' before the next declaration at line {}",
+                                              opener.text, cur().pos.line));
+            out.push_back(statement(owner));
+        }
+    }
+
+    static bool is_declaration_word(const std::string& w)
+    {
+        static const std::set<std::string> words = {"scenario", "machine", "zone", "boot", "sysctl", "lock",
+                                                    "completion", "cache", "thread", "irq", "expect", "shrinker",
+                                                    "blockdev", "pagecache", "anon", "description", "seed"};
+        return words.count(w) != 0;
+    }
+
+    std::string stmt_source(source_pos p) const
+    {
+        std::string s = sc_.lines[static_cast<std::size_t>(p.line - 1)].substr(static_cast<std::size_t>(p.col - 1));
+        for (const char* c : {"//", "#"})
+            if (auto i = s.find(c); i != std::string::npos)
+                s = s.substr(0, i);
+        while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+            s.pop_back();
+        return s;
+    }
+
+    int slot_for(const std::string& n, bool create)
+    {
+        auto it = scope_->vars.find(n);
+        if (it != scope_->vars.end())
+            return it->second;
+        if (!create)
+            return -1;
+        int s = scope_->b->slots++;
+        scope_->vars.emplace(n, s);
+        scope_->b->slot_names.push_back(n);
+        return s;
+    }
+
+    std::unique_ptr<stmt> statement(const std::string& owner)
+    {
+        auto s = std::make_unique<stmt>();
+        s->pos = cur().pos;
+        s->source = stmt_source(s->pos);
+        const token first = cur();
+        if (first.kind != tok::ident)
+            error_here(fmt::format("expected a statement, found {}", describe(first)));
+        const std::string& w = first.text;
+        if (w == "if") {
+            s->k = stmt::kind::if_;
+            take();
+            s->exprs.push_back(expression());
+            end_of_line("the condition");
+            s->bodies.push_back(parse_block(first, owner, {"else", "end"}));
+            while (at_word("else")) {
+                token el = take();
+                if (at_word("if")) {
+                    take();
+                    s->exprs.push_back(expression());
+                    end_of_line("the condition");
+                    s->bodies.push_back(parse_block(el, owner, {"else", "end"}));
+                } else {
+                    end_of_line("'else'");
+                    s->bodies.push_back(parse_block(el, owner, {"end"}));
+                    break;
+                }
+            }
+            expect_end(first);
+        } else if (w == "repeat") {
+            s->k = stmt::kind::repeat;
+            take();
+            s->exprs.push_back(expression());
+            end_of_line("the count");
+            ++scope_->loop_depth;
+            s->bodies.push_back(parse_block(first, owner, {"end"}));
+            --scope_->loop_depth;
+            expect_end(first);
+        } else if (w == "while") {
+            s->k = stmt::kind::while_;
+            take();
+            s->exprs.push_back(expression());
+            end_of_line("the condition");
+            ++scope_->loop_depth;
+            s->bodies.push_back(parse_block(first, owner, {"end"}));
+            --scope_->loop_depth;
+            expect_end(first);
+        } else if (w == "for") {
+            s->k = stmt::kind::for_;
+            take();
+            if (!at(tok::ident))
+                error_here("expected a variable name after 'for'");
+            std::string var = take().text;
+            if (!at_word("in"))
+                error_here("expected 'in' after the loop variable, as in: for i in 0..10");
+            take();
+            s->exprs.push_back(expression());
+            expect_punct("..");
+            s->exprs.push_back(expression());
+            s->slot = slot_for(var, true);
+            end_of_line("the range");
+            ++scope_->loop_depth;
+            s->bodies.push_back(parse_block(first, owner, {"end"}));
+            --scope_->loop_depth;
+            expect_end(first);
+        } else if (w == "break" || w == "continue") {
+            take();
+            if (scope_->loop_depth == 0)
+                error(first.pos, fmt::format("'{}' outside a loop", w));
+            s->k = w == "break" ? stmt::kind::break_ : stmt::kind::continue_;
+            end_of_line(w.c_str());
+        } else if (w == "return") {
+            take();
+            s->k = stmt::kind::return_;
+            if (!at(tok::newline) && !at(tok::eof))
+                s->exprs.push_back(expression());
+            end_of_line("return");
+        } else if (w == "assert") {
+            take();
+            s->k = stmt::kind::assert_;
+            s->exprs.push_back(expression());
+            if (at(tok::string))
+                s->message = string_lit("the assertion message");
+            end_of_line("the assertion");
+        } else if (w == "else" || w == "end") {
+            error(first.pos, fmt::format("'{}' without a matching block", w));
+        } else if (peek_tok().kind == tok::punct && peek_tok().text == "=") {
+            take();
+            take();
+            s->k = stmt::kind::assign;
+            if (find_builtin(w) || is_constant(w) || mm::gfp_by_name(w) || names_.count(w))
+                error(first.pos, fmt::format("cannot assign to '{}': it is not a variable", w));
+            s->exprs.push_back(expression());
+            s->slot = slot_for(w, true);  // after the value: `p = p + 1` reads the old p
+            end_of_line("the assignment");
+        } else {
+            expr_ptr e = expression();
+            if (at_punct("=")) {
+                if (e->k != expr::kind::index)
+                    error_here("only a variable or p[i] can be assigned");
+                take();
+                s->k = stmt::kind::store;
+                s->exprs.push_back(std::move(e->args[0]));
+                s->exprs.push_back(std::move(e->args[1]));
+                s->exprs.push_back(expression());
+            } else {
+                if (e->k != expr::kind::call)
+                    error(first.pos, "a statement must be an assignment or a call: this value is not used");
+                s->k = stmt::kind::eval;
+                s->exprs.push_back(std::move(e));
+            }
+            end_of_line("the statement");
+        }
+        return s;
+    }
+
+    // -- expressions (C precedence)
+    static bool is_constant(const std::string& n)
+    {
+        static const std::set<std::string> c = {"NULL", "PAGE_SIZE", "SIZE_MAX", "ZERO_SIZE_PTR", "SHRINK_STOP",
+                                                "true", "false", "jiffies", "KERN_EMERG", "KERN_ALERT", "KERN_CRIT",
+                                                "KERN_ERR", "KERN_WARNING", "KERN_NOTICE", "KERN_INFO", "KERN_DEBUG",
+                                                "KERN_CONT", "KERN_DEFAULT"};
+        return c.count(n) != 0;
+    }
+
+    expr_ptr make(expr::kind k, source_pos p)
+    {
+        auto e = std::make_unique<expr>();
+        e->k = k;
+        e->pos = p;
+        return e;
+    }
+
+    expr_ptr expression() { return binary(0); }
+
+    static int precedence(const std::string& op)
+    {
+        if (op == "||") return 1;
+        if (op == "&&") return 2;
+        if (op == "|") return 3;
+        if (op == "^") return 4;
+        if (op == "&") return 5;
+        if (op == "==" || op == "!=") return 6;
+        if (op == "<" || op == "<=" || op == ">" || op == ">=") return 7;
+        if (op == "<<" || op == ">>") return 8;
+        if (op == "+" || op == "-") return 9;
+        if (op == "*" || op == "/" || op == "%") return 10;
+        return -1;
+    }
+
+    expr_ptr binary(int min_prec)
+    {
+        expr_ptr lhs = unary();
+        for (;;) {
+            if (!at(tok::punct))
+                return lhs;
+            const std::string op = cur().text;
+            const int prec = precedence(op);
+            if (prec < 0 || prec <= min_prec - 1 || prec < min_prec)
+                return lhs;
+            source_pos p = take().pos;
+            expr_ptr rhs = binary(prec + 1);
+            auto e = make(op == "&&" ? expr::kind::logical_and : op == "||" ? expr::kind::logical_or : expr::kind::binary, p);
+            e->text = op;
+            e->args.push_back(std::move(lhs));
+            e->args.push_back(std::move(rhs));
+            lhs = std::move(e);
+        }
+    }
+
+    expr_ptr unary()
+    {
+        if (at_punct("-") || at_punct("!") || at_punct("~")) {
+            token op = take();
+            auto e = make(expr::kind::unary, op.pos);
+            e->text = op.text;
+            e->args.push_back(unary());
+            return e;
+        }
+        return postfix();
+    }
+
+    expr_ptr postfix()
+    {
+        expr_ptr e = primary();
+        while (at_punct("[")) {
+            source_pos p = take().pos;
+            auto ix = make(expr::kind::index, p);
+            ix->args.push_back(std::move(e));
+            ix->args.push_back(expression());
+            expect_punct("]");
+            e = std::move(ix);
+        }
+        return e;
+    }
+
+    expr_ptr primary()
+    {
+        const token t = cur();
+        if (t.kind == tok::integer) {
+            take();
+            auto e = make(expr::kind::number, t.pos);
+            e->value = t.value;
+            return e;
+        }
+        if (t.kind == tok::duration)
+            error(t.pos, "a duration is not a value here: kernel calls take plain numbers, as udelay(10)");
+        if (t.kind == tok::string) {
+            auto e = make(expr::kind::string, t.pos);
+            e->text = string_lit("a string");
+            return e;
+        }
+        if (at_punct("(")) {
+            take();
+            expr_ptr e = expression();
+            expect_punct(")");
+            return e;
+        }
+        if (t.kind != tok::ident)
+            error(t.pos, fmt::format("expected a value, found {}", describe(t)));
+        take();
+        const std::string& n = t.text;
+        if (at_punct("("))
+            return call(t);
+        if (n.rfind("KERN_", 0) == 0 && is_constant(n)) {
+            static const std::map<std::string, std::string> levels = {
+                {"KERN_EMERG", "\0010"}, {"KERN_ALERT", "\0011"}, {"KERN_CRIT", "\0012"}, {"KERN_ERR", "\0013"},
+                {"KERN_WARNING", "\0014"}, {"KERN_NOTICE", "\0015"}, {"KERN_INFO", "\0016"}, {"KERN_DEBUG", "\0017"},
+                {"KERN_CONT", "\001c"}, {"KERN_DEFAULT", ""}};
+            auto e = make(expr::kind::string, t.pos);
+            e->text = levels.at(n);
+            while (at(tok::string))
+                e->text += take().text;
+            return e;
+        }
+        if (n == "jiffies")
+            return make(expr::kind::jiffies, t.pos);
+        if (is_constant(n)) {
+            auto e = make(expr::kind::number, t.pos);
+            e->value = n == "PAGE_SIZE" ? 4096 : n == "SIZE_MAX" || n == "SHRINK_STOP" ? UINT64_MAX
+                       : n == "ZERO_SIZE_PTR" ? 16 : n == "true" ? 1 : 0;
+            return e;
+        }
+        if (auto m = mm::gfp_by_name(n)) {
+            auto e = make(expr::kind::number, t.pos);
+            e->value = *m;
+            return e;
+        }
+        int slot = slot_for(n, false);
+        if (slot >= 0) {
+            auto e = make(expr::kind::var, t.pos);
+            e->value = static_cast<std::uint64_t>(slot);
+            e->text = n;
+            return e;
+        }
+        if (auto it = names_.find(n); it != names_.end())
+            error(t.pos, fmt::format("'{}' is a {}, not a value", n, it->second));
+        if (n.rfind("GFP_", 0) == 0 || n.rfind("__GFP_", 0) == 0) {
+            std::string near = mm::nearest_gfp_name(n);
+            error(t.pos, fmt::format("unknown GFP flag '{}'{}", n, near.empty() ? "" : "; did you mean " + near + "?"));
+        }
+        std::vector<std::string> known(scope_->b->slot_names.begin(), scope_->b->slot_names.end());
+        std::string near = nearest(n, known);
+        error(t.pos, fmt::format("'{}' is not defined here{}", n,
+                                 near.empty() ? " (variables must be assigned before they are used)"
+                                              : "; did you mean '" + near + "'?"));
+    }
+
+    int object_index(const token& t, arg_kind kind, const builtin_info& bi)
+    {
+        const std::string& n = t.text;
+        auto wrong = [&](const char* want) {
+            auto it = names_.find(n);
+            if (it == names_.end())
+                error(t.pos, fmt::format("{} '{}' is not declared (declare it with '{}' before the thread that uses it)",
+                                         want, n, std::string(want).substr(0, std::string(want).find(' '))));
+            error(t.pos, fmt::format("{}() needs a {}, but '{}' is a {}", bi.name, want, n, it->second));
+        };
+        switch (kind) {
+        case arg_kind::spinlock:
+        case arg_kind::mutex:
+            for (std::size_t i = 0; i < sc_.locks.size(); ++i)
+                if (sc_.locks[i].name == n) {
+                    if (sc_.locks[i].is_mutex != (kind == arg_kind::mutex))
+                        error(t.pos, fmt::format("{}() needs a {}, but '{}' is a {}", bi.name,
+                                                 kind == arg_kind::mutex ? "mutex" : "spinlock", n,
+                                                 sc_.locks[i].is_mutex ? "mutex" : "spinlock"));
+                    return static_cast<int>(i);
+                }
+            wrong(kind == arg_kind::mutex ? "lock (mutex)" : "lock (spinlock)");
+        case arg_kind::completion:
+            for (std::size_t i = 0; i < sc_.completions.size(); ++i)
+                if (sc_.completions[i].name == n)
+                    return static_cast<int>(i);
+            wrong("completion");
+        case arg_kind::cache:
+            for (std::size_t i = 0; i < sc_.caches.size(); ++i)
+                if (sc_.caches[i].name == n)
+                    return static_cast<int>(i);
+            wrong("cache");
+        case arg_kind::device:
+            error(t.pos, fmt::format("{}(): block devices come with the reclaim milestone of kmsim", bi.name));
+        default:
+            return -1;
+        }
+    }
+
+    expr_ptr call(const token& t)
+    {
+        const builtin_info* bi = find_builtin(t.text);
+        if (!bi) {
+            std::vector<std::string> names;
+            for (const auto& b : builtins())
+                names.push_back(b.name);
+            std::string near = nearest(t.text, names);
+            error(t.pos, fmt::format("unknown kernel call '{}'{}", t.text, near.empty() ? "" : "; did you mean " + near + "?"));
+        }
+        auto e = make(expr::kind::call, t.pos);
+        e->fn = bi->fn;
+        e->text = bi->name;
+        expect_punct("(");
+        if (bi->fn == builtin::sizeof_) {
+            std::string type = name("a type");
+            while (at(tok::ident))
+                type += " " + take().text;
+            if (at_punct("*")) {
+                take();
+                type += "*";
+            }
+            static const std::map<std::string, std::uint64_t> sizes = {
+                {"char", 1}, {"short", 2}, {"int", 4}, {"long", 8}, {"u8", 1}, {"u16", 2}, {"u32", 4}, {"u64", 8},
+                {"size_t", 8}, {"void*", 8}, {"unsigned", 4}, {"unsigned int", 4}, {"unsigned long", 8},
+                {"long long", 8}, {"s8", 1}, {"s16", 2}, {"s32", 4}, {"s64", 8}};
+            auto it = sizes.find(type);
+            if (it == sizes.end())
+                error(t.pos, fmt::format("sizeof({}): kmsim knows char short int long u8 u16 u32 u64 size_t void*", type));
+            expect_punct(")");
+            auto n = make(expr::kind::number, t.pos);
+            n->value = it->second;
+            return n;
+        }
+        std::size_t i = 0;
+        if (!at_punct(")")) {
+            for (;;) {
+                arg_kind kind = i < bi->args.size() ? bi->args[i] : arg_kind::value;
+                if (kind == arg_kind::value || kind == arg_kind::type_name) {
+                    e->args.push_back(expression());
+                } else {
+                    if (!at(tok::ident) && !at(tok::string))
+                        error_here(fmt::format("{}() takes the name of a declared object here", bi->name));
+                    token obj = take();
+                    auto o = make(expr::kind::object, obj.pos);
+                    o->value = static_cast<std::uint64_t>(object_index(obj, kind, *bi));
+                    o->text = obj.text;
+                    e->args.push_back(std::move(o));
+                }
+                ++i;
+                if (at_punct(",")) {
+                    take();
+                    continue;
+                }
+                break;
+            }
+        }
+        if (!at_punct(")"))
+            error_here(fmt::format("expected ',' or ')' in the call to {}(), found {}", bi->name, describe(cur())));
+        take();
+        if (bi->variadic ? i < bi->args.size() : i != bi->args.size())
+            error(t.pos, fmt::format("{}() takes {}{} argument{}, not {}", bi->name, bi->variadic ? "at least " : "",
+                                     bi->args.size(), bi->args.size() == 1 ? "" : "s", i));
+        if (bi->fn == builtin::printk && e->args[0]->k != expr::kind::string)
+            error(e->args[0]->pos, "printk() needs a format string first, as printk(KERN_INFO \"x=%d\\n\", x)");
+        return e;
+    }
+
+    void finish()
+    {
+        for (const auto& [n, p] : in_checks_) {
+            auto it = names_.find(n);
+            if (it == names_.end() || (it->second != std::string("thread") && it->second != std::string("irq")))
+                error(p, fmt::format("'{}' is not a thread or irq of this scenario", n));
+        }
+        for (const auto& [path, p] : stat_checks_)
+            if (!(path == "time" || path == "min_free_kbytes" || path.rfind("vmstat.", 0) == 0 ||
+                  path.rfind("zone.", 0) == 0 || path.rfind("slab.", 0) == 0 || path.rfind("meminfo.", 0) == 0))
+                error(p, fmt::format("unknown stat '{}': paths start with vmstat., zone., slab., meminfo., or are "
+                                     "time or min_free_kbytes", path));
+        if (sc_.title.empty()) {
+            std::string base = file_.substr(file_.find_last_of('/') + 1);
+            sc_.title = base;
+        }
+    }
+
+    std::string file_;
+    scenario sc_;
+    std::vector<token> toks_;
+    std::size_t pos_ = 0;
+    std::map<std::string, const char*> names_;
+    body_scope* scope_ = nullptr;
+    std::vector<std::pair<std::string, source_pos>> in_checks_;
+    std::vector<std::pair<std::string, source_pos>> stat_checks_;
+};
+
+}  // namespace
+
+scenario parse_scenario(const std::string& text, const std::string& file)
+{
+    parser p(text, file);
+    return p.run();
+}
+
+}  // namespace kmsim::scenarios

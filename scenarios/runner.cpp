@@ -1,0 +1,434 @@
+// scenarios/runner.cpp - from a scenario to a run, its verdicts and its summary.
+#include "scenarios/runner.h"
+
+#include "mm/proc.h"
+#include "scenarios/builtins.h"
+#include "scenarios/parser.h"
+#include "scenarios/world.h"
+#include "sim/error.h"
+
+#include <fmt/format.h>
+#include <fstream>
+#include <functional>
+#include <set>
+
+namespace kmsim::scenarios {
+
+namespace {
+
+const char* RED = "\033[1;31m";
+const char* GREEN = "\033[1;32m";
+const char* RESET = "\033[0m";
+
+std::string json_escape(const std::string& s)
+{
+    std::string o;
+    for (unsigned char c : s) {
+        switch (c) {
+        case '"': o += "\\\""; break;
+        case '\\': o += "\\\\"; break;
+        case '\n': o += "\\n"; break;
+        case '\t': o += "\\t"; break;
+        default:
+            if (c < 0x20)
+                o += fmt::format("\\u{:04x}", c);
+            else
+                o += static_cast<char>(c);
+        }
+    }
+    return o;
+}
+
+[[noreturn]] void fail_at(const scenario& sc, source_pos p, const std::string& msg)
+{
+    diagnostic d{sc.file, p.line, p.col, msg,
+                 p.line >= 1 && p.line <= static_cast<int>(sc.lines.size()) ? sc.lines[static_cast<std::size_t>(p.line - 1)] : ""};
+    throw scenario_error(d);
+}
+
+mm::memory_config memory_config_of(const scenario& sc)
+{
+    mm::memory_config c;
+    if (!sc.zones.empty()) {
+        if (sc.machine && sc.machine->memory)
+            fail_at(sc, sc.zones.front().pos, "give either machine memory= or zone lines, not both");
+        for (const auto& z : sc.zones)
+            c.node.zones.push_back({z.type, z.size, z.reserved});
+    } else {
+        c.node.memory = sc.machine && sc.machine->memory ? sc.machine->memory : (256ULL << 20);
+    }
+    for (const auto& s : sc.sysctls) {
+        if (s.key == "vm.min_free_kbytes")
+            c.node.min_free_kbytes = std::stoull(s.value);
+        else if (s.key == "vm.watermark_scale_factor")
+            c.node.watermark_scale_factor = static_cast<std::uint32_t>(std::stoul(s.value));
+        else if (s.key == "vm.lowmem_reserve_ratio")
+            std::sscanf(s.value.c_str(), "%u %u %u", &c.node.lowmem_reserve_ratio[0], &c.node.lowmem_reserve_ratio[1],
+                        &c.node.lowmem_reserve_ratio[2]);
+    }
+    mm::parse_slab_boot_params(sc.boot, c.slab);
+    return c;
+}
+
+// Which threads may complete each completion (for deadlock reports).
+void find_completers(const block& blk, std::set<std::uint64_t>& out)
+{
+    std::function<void(const expr&)> in_expr = [&](const expr& e) {
+        if (e.k == expr::kind::call && (e.fn == builtin::complete || e.fn == builtin::complete_all))
+            out.insert(e.args[0]->value);
+        for (const auto& a : e.args)
+            in_expr(*a);
+    };
+    for (const auto& s : blk) {
+        for (const auto& e : s->exprs)
+            in_expr(*e);
+        for (const auto& b : s->bodies)
+            find_completers(b, out);
+    }
+}
+
+std::optional<std::uint64_t> stat_value(world& w, const std::string& path)
+{
+    auto& n = w.mem.nd();
+    if (path == "time")
+        return static_cast<std::uint64_t>(sim::to_ns(w.eng.now()));
+    if (path == "min_free_kbytes")
+        return n.min_free_kbytes();
+    if (path.rfind("vmstat.", 0) == 0) {
+        const std::string item = path.substr(7);
+        if (item == "nr_free_pages")
+            return n.nr_free_pages();
+        for (int i = 0; i < mm::NR_VM_ITEMS; ++i)
+            if (item == mm::vm_item_name(static_cast<mm::vm_item>(i)))
+                return w.mem.vm()[static_cast<mm::vm_item>(i)];
+        return std::nullopt;
+    }
+    if (path.rfind("zone.", 0) == 0) {
+        const auto dot = path.find('.', 5);
+        if (dot == std::string::npos)
+            return std::nullopt;
+        const std::string zname = path.substr(5, dot - 5), field = path.substr(dot + 1);
+        for (int t = 0; t < mm::MAX_NR_ZONES; ++t) {
+            const mm::zone& z = n.zone_at(t);
+            if (z.name != zname)
+                continue;
+            if (field == "free") return z.nr_free_pages;
+            if (field == "min") return z.min_wmark();
+            if (field == "low") return z.low_wmark();
+            if (field == "high") return z.high_wmark();
+            if (field == "spanned") return z.spanned_pages;
+            if (field == "present") return z.present_pages;
+            if (field == "managed") return z.managed_pages;
+        }
+        return std::nullopt;
+    }
+    if (path.rfind("slab.", 0) == 0) {
+        const auto dot = path.rfind('.');
+        if (dot <= 5)
+            return std::nullopt;
+        const mm::kmem_cache* s = w.mem.slabs().find(path.substr(5, dot - 5));
+        if (!s)
+            return std::nullopt;
+        const std::string field = path.substr(dot + 1);
+        if (field == "active_objs") return s->active_objs();
+        if (field == "num_objs") return s->total_objects;
+        if (field == "objsize") return s->size;
+        if (field == "objperslab") return s->objects;
+        if (field == "pagesperslab") return 1ULL << s->order;
+        if (field == "num_slabs" || field == "active_slabs") return s->nr_slabs;
+        return std::nullopt;
+    }
+    if (path.rfind("meminfo.", 0) == 0) {
+        const std::string key = path.substr(8) + ":";
+        std::string mi = mm::proc_meminfo(n, w.mem.vm());
+        auto pos = mi.find(key);
+        if (pos == std::string::npos || (pos != 0 && mi[pos - 1] != '\n'))
+            return std::nullopt;
+        return std::stoull(mi.substr(pos + 16, 8));
+    }
+    return std::nullopt;
+}
+
+bool compare(std::uint64_t a, const std::string& op, std::uint64_t b)
+{
+    if (op == "<") return a < b;
+    if (op == "<=") return a <= b;
+    if (op == "==") return a == b;
+    if (op == "!=") return a != b;
+    if (op == ">=") return a >= b;
+    return a > b;
+}
+
+}  // namespace
+
+run_report run_scenario(const scenario& sc, const run_options& opts, std::ostream& out)
+{
+    if (!sc.unsupported.empty()) {
+        const auto& u = sc.unsupported.front();
+        fail_at(sc, u.pos, fmt::format("'{}' is not supported by this version of kmsim yet: page cache, anonymous "
+                                       "memory, block devices and shrinkers come with the reclaim milestone",
+                                       u.what));
+    }
+    const std::uint64_t seed = opts.seed ? *opts.seed : sc.seed ? *sc.seed : 1;
+    arch::machine_config mcfg;
+    mcfg.cpus = sc.machine ? sc.machine->cpus : 1;
+    mcfg.hz = sc.machine ? sc.machine->hz : 1000;
+    std::unique_ptr<world> wp;
+    try {
+        wp = std::make_unique<world>(sc, sim::engine_config{seed}, mcfg, memory_config_of(sc));
+    } catch (const sim::config_error& e) {
+        fail_at(sc, sc.machine ? sc.machine->pos : sc.zones.empty() ? source_pos{1, 1} : sc.zones.front().pos,
+                e.what());
+    }
+    world& w = *wp;
+    w.verbose = opts.level == verbosity::verbose;
+    const bool color = opts.color;
+
+    // The kernel log streams out as the run goes.
+    w.m.log().sink = [&](const arch::log_line& l) {
+        if (opts.level == verbosity::quiet && !l.in_report)
+            return;
+        std::string line = l.format();
+        if (color && l.in_report && (l.text.rfind("BUG", 0) == 0 || l.text.rfind("WARNING", 0) == 0 ||
+                                     l.text.rfind("INFO:", 0) == 0 || l.text.rfind("Kernel panic", 0) == 0 ||
+                                     l.text.find("page allocation failure") != std::string::npos))
+            line = fmt::format("{}{}{}", RED, line, RESET);
+        out << line << '\n';
+    };
+    w.on_call = [&](const call_trace_line& c) {
+        out << sim::dmesg_timestamp(c.when) << "[CPU" << c.cpu << " " << c.context << "] " << c.text << '\n';
+    };
+
+    // Objects.
+    for (const auto& l : sc.locks) {
+        if (l.is_mutex) {
+            w.mutexes.push_back(std::make_unique<arch::mutex>(w.m, l.name));
+            w.spinlocks.push_back(nullptr);
+        } else {
+            w.spinlocks.push_back(std::make_unique<arch::spinlock>(w.m, l.name));
+            w.mutexes.push_back(nullptr);
+        }
+    }
+    for (const auto& c : sc.completions)
+        w.completions.push_back(std::make_unique<arch::completion>(w.m, c.name));
+    for (const auto& c : sc.caches) {
+        try {
+            w.caches.push_back(w.mem.slabs().create(c.name, static_cast<std::uint32_t>(c.size),
+                                                    {static_cast<std::uint32_t>(c.align), c.flags}));
+        } catch (const sim::config_error& e) {
+            fail_at(sc, c.pos, e.what());
+        }
+    }
+
+    w.m.log().printk(w.m.now(), arch::log_level::info,
+                     fmt::format("kmsim {}: {} ({}), seed {}", opts.version, sc.title, sc.file, seed));
+
+    // Contexts.
+    for (const auto& t : sc.threads) {
+        arch::context& c = w.m.create_thread(
+            t.name, [&w, &t] { run_body(w, t.code, t.name, t.pos.line); },
+            arch::thread_options{t.cpu, sim::at_ns(t.at_ns)});
+        std::set<std::uint64_t> completes;
+        find_completers(t.code.stmts, completes);
+        for (std::uint64_t i : completes)
+            w.completions[i]->expect_completer(c);
+    }
+    for (const auto& q : sc.irqs) {
+        arch::irq_line& line = w.m.request_irq(q.line, q.name, q.cpu, [&w, &q] { run_body(w, q.code, q.name, q.pos.line); });
+        if (q.at_ns)
+            line.raise_at(sim::at_ns(*q.at_ns));
+        else
+            line.raise_every(sim::at_ns(0) + sim::nsecs(*q.every_ns), sim::nsecs(*q.every_ns), q.count,
+                             sim::nsecs(q.jitter_ns));
+    }
+
+    sim::run_limits limits;
+    if (opts.until_ns)
+        limits.until = sim::at_ns(*opts.until_ns);
+    const sim::run_result res = w.eng.run(limits);
+
+    // ---- verdicts
+    run_report rep;
+    rep.outcome = sim::to_string(res.result);
+    const auto& reports = w.m.log().reports();
+    for (const auto& e : sc.expects) {
+        expectation_result r;
+        r.line = e.pos.line;
+        r.text = e.source;
+        auto matches = [&](const arch::report& x) {
+            return (e.text.empty() || x.title.find(e.text) != std::string::npos) &&
+                   (e.context.empty() || x.context == e.context);
+        };
+        switch (e.k) {
+        case expect_decl::kind::completed:
+            r.held = res.result == sim::outcome::completed;
+            r.why = "the run ended: " + rep.outcome;
+            break;
+        case expect_decl::kind::deadlock:
+            r.held = res.result == sim::outcome::deadlock;
+            r.why = "the run ended: " + rep.outcome;
+            break;
+        case expect_decl::kind::report:
+            r.held = std::any_of(reports.begin(), reports.end(), matches);
+            r.why = "no such report";
+            break;
+        case expect_decl::kind::no_report: {
+            auto it = std::find_if(reports.begin(), reports.end(), matches);
+            r.held = it == reports.end();
+            if (!r.held)
+                r.why = fmt::format("reported at {}: {}", sim::dmesg_timestamp(it->when), it->title);
+            break;
+        }
+        case expect_decl::kind::failure:
+        case expect_decl::kind::no_failure: {
+            std::uint64_t n = 0;
+            for (const auto& [ctx, count] : w.failures_by_context)
+                if (e.context.empty() || ctx == e.context)
+                    n += count;
+            r.held = (e.k == expect_decl::kind::failure) == (n > 0);
+            r.why = fmt::format("{} allocation{} failed", n, n == 1 ? "" : "s");
+            break;
+        }
+        case expect_decl::kind::no_leaks:
+            r.held = w.live.empty();
+            r.why = fmt::format("{} allocation{} never freed", w.live.size(), w.live.size() == 1 ? "" : "s");
+            break;
+        case expect_decl::kind::stat: {
+            auto v = stat_value(w, e.path);
+            if (!v) {
+                r.held = false;
+                r.why = "no such stat: " + e.path;
+            } else {
+                r.held = compare(*v, e.op, e.number);
+                r.why = fmt::format("{} is {}", e.path, *v);
+            }
+            break;
+        }
+        }
+        rep.expectations.push_back(r);
+    }
+    rep.exit_code = std::all_of(rep.expectations.begin(), rep.expectations.end(),
+                                [](const expectation_result& r) { return r.held; })
+                        ? 0
+                        : 1;
+
+    // ---- summary
+    out << "\n--- summary ---\n";
+    out << fmt::format("outcome: {}    simulated time: {}.{:06} s    events: {}\n", rep.outcome,
+                       sim::to_ns(res.end) / 1000000000, (sim::to_ns(res.end) % 1000000000) / 1000, res.events);
+    if (!w.assert_message.empty())
+        out << "assertion: " << w.assert_message << "\n";
+    out << fmt::format("allocations: {} calls, {} failed\n", w.alloc_calls, w.alloc_failed);
+    for (const auto& [mask, st] : w.by_gfp)
+        out << fmt::format("  {:<36} {:>8} calls {:>6} failed   stall max {} ns\n", mask, st.calls, st.failed,
+                           st.stall_ns_max);
+    out << fmt::format("reports: {}\n", reports.size());
+    for (const auto& r : reports)
+        out << fmt::format("  {}{:<13} {:<12} CPU{:<3} {}{}\n", sim::dmesg_timestamp(r.when), arch::to_string(r.kind),
+                           r.context, r.cpu, r.title.substr(0, 100), "");
+    if (!w.live.empty()) {
+        out << fmt::format("leaks: {}\n", w.live.size());
+        for (const auto& [addr, a] : w.live)
+            out << fmt::format("  {:#x} {} bytes, {} by {} at {}:{}\n", addr, a.size, a.call, a.context, sc.file, a.line);
+    }
+    if (!rep.expectations.empty()) {
+        out << "expectations:\n";
+        for (const auto& r : rep.expectations) {
+            const char* verdict = r.held ? "PASS" : "FAIL";
+            out << fmt::format("  {}{}{}  line {}: {}{}\n", color ? (r.held ? GREEN : RED) : "", verdict,
+                               color ? RESET : "", r.line, r.text, r.held ? "" : "  (" + r.why + ")");
+        }
+    }
+    for (const auto& v : opts.show) {
+        out << "\n--- /proc/" << v << " ---\n";
+        if (v == "buddyinfo") out << mm::proc_buddyinfo(w.mem.nd());
+        else if (v == "zoneinfo") out << mm::proc_zoneinfo(w.mem.nd(), w.mem.vm());
+        else if (v == "slabinfo") out << w.mem.slabs().slabinfo();
+        else if (v == "meminfo") out << mm::proc_meminfo(w.mem.nd(), w.mem.vm());
+        else if (v == "vmstat") out << mm::proc_vmstat(w.mem.nd(), w.mem.vm());
+    }
+
+    // ---- JSON
+    if (!opts.json_path.empty()) {
+        std::string j = "{\n";
+        j += fmt::format("  \"kmsim\": \"{}\", \"scenario\": \"{}\", \"file\": \"{}\", \"seed\": {},\n", opts.version,
+                         json_escape(sc.title), json_escape(sc.file), seed);
+        j += fmt::format("  \"outcome\": \"{}\", \"sim_time_ns\": {}, \"events\": {},\n", rep.outcome,
+                         sim::to_ns(res.end), res.events);
+        j += "  \"expectations\": [";
+        for (std::size_t i = 0; i < rep.expectations.size(); ++i)
+            j += fmt::format("{}\n    {{\"line\": {}, \"text\": \"{}\", \"held\": {}}}", i ? "," : "",
+                             rep.expectations[i].line, json_escape(rep.expectations[i].text),
+                             rep.expectations[i].held ? "true" : "false");
+        j += rep.expectations.empty() ? "],\n" : "\n  ],\n";
+        j += "  \"reports\": [";
+        for (std::size_t i = 0; i < reports.size(); ++i) {
+            const auto& r = reports[i];
+            j += fmt::format("{}\n    {{\"kind\": \"{}\", \"title\": \"{}\", \"context\": \"{}\", \"cpu\": {}, "
+                             "\"time_ns\": {}, \"text\": \"{}\"}}",
+                             i ? "," : "", arch::to_string(r.kind), json_escape(r.title), json_escape(r.context), r.cpu,
+                             sim::to_ns(r.when), json_escape(r.text));
+        }
+        j += reports.empty() ? "],\n" : "\n  ],\n";
+        if (res.deadlock) {
+            j += fmt::format("  \"deadlock\": {{\"kind\": \"{}\", \"cycle\": [", sim::to_string(res.deadlock->kind));
+            const auto& edges = res.deadlock->cycle.empty() ? res.deadlock->stuck : res.deadlock->cycle;
+            for (std::size_t i = 0; i < edges.size(); ++i)
+                j += fmt::format("{}{{\"context\": \"{}\", \"waits_for\": \"{}\", \"held_by\": \"{}\"}}", i ? ", " : "",
+                                 json_escape(edges[i].context), json_escape(edges[i].waits_for),
+                                 json_escape(edges[i].held_by));
+            j += "]},\n";
+        } else {
+            j += "  \"deadlock\": null,\n";
+        }
+        j += fmt::format("  \"allocations\": {{\"calls\": {}, \"failed\": {}, \"by_gfp\": {{", w.alloc_calls, w.alloc_failed);
+        bool first = true;
+        for (const auto& [mask, st] : w.by_gfp) {
+            j += fmt::format("{}\"{}\": {{\"calls\": {}, \"failed\": {}, \"stall_ns_max\": {}}}", first ? "" : ", ",
+                             json_escape(mask), st.calls, st.failed, st.stall_ns_max);
+            first = false;
+        }
+        j += "}},\n  \"zones\": [";
+        for (int t = 0; t < mm::MAX_NR_ZONES; ++t) {
+            const mm::zone& z = w.mem.nd().zone_at(t);
+            j += fmt::format("{}\n    {{\"name\": \"{}\", \"spanned\": {}, \"present\": {}, \"managed\": {}, "
+                             "\"free\": {}, \"min\": {}, \"low\": {}, \"high\": {}, \"protection\": [{}, {}, {}]}}",
+                             t ? "," : "", z.name, z.spanned_pages, z.present_pages, z.managed_pages, z.nr_free_pages,
+                             z.min_wmark(), z.low_wmark(), z.high_wmark(), z.lowmem_reserve[0], z.lowmem_reserve[1],
+                             z.lowmem_reserve[2]);
+        }
+        j += fmt::format("\n  ],\n  \"min_free_kbytes\": {},\n  \"vmstat\": {{\"nr_free_pages\": {}",
+                         w.mem.nd().min_free_kbytes(), w.mem.nd().nr_free_pages());
+        for (int i = 0; i < mm::NR_VM_ITEMS; ++i)
+            j += fmt::format(", \"{}\": {}", mm::vm_item_name(static_cast<mm::vm_item>(i)),
+                             w.mem.vm()[static_cast<mm::vm_item>(i)]);
+        j += "},\n  \"slabinfo\": [";
+        first = true;
+        for (const mm::kmem_cache* s : w.mem.slabs().caches()) {
+            j += fmt::format("{}\n    {{\"name\": \"{}\", \"active_objs\": {}, \"num_objs\": {}, \"objsize\": {}, "
+                             "\"objperslab\": {}, \"pagesperslab\": {}}}",
+                             first ? "" : ",", json_escape(s->name), s->active_objs(), s->total_objects, s->size,
+                             s->objects, 1u << s->order);
+            first = false;
+        }
+        j += "\n  ],\n  \"leaks\": [";
+        first = true;
+        for (const auto& [addr, a] : w.live) {
+            j += fmt::format("{}{{\"context\": \"{}\", \"line\": {}, \"call\": \"{}\", \"size\": {}}}", first ? "" : ", ",
+                             json_escape(a.context), a.line, a.call, a.size);
+            first = false;
+        }
+        j += "]\n}\n";
+        if (opts.json_path == "-") {
+            out << j;
+        } else {
+            std::ofstream f(opts.json_path);
+            if (!f)
+                throw std::runtime_error("cannot write " + opts.json_path);
+            f << j;
+        }
+    }
+    return rep;
+}
+
+}  // namespace kmsim::scenarios

@@ -1,0 +1,48 @@
+// scenarios/runner.h - `kmsim run`: build the world a scenario declares, run it, judge it.
+//
+// Owns: turning a parsed scenario into a machine and memory (machine, zones,
+// boot, sysctls, objects, threads, IRQ sources), running it to an outcome,
+// checking every expectation, and printing the kernel log, the summary, the
+// /proc views and the JSON summary of spec/cli.md.
+#pragma once
+
+#include "scenarios/ast.h"
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace kmsim::scenarios {
+
+enum class verbosity { quiet, normal, verbose };
+
+struct run_options {
+    std::optional<std::uint64_t> seed;
+    std::optional<std::int64_t> until_ns;
+    verbosity level = verbosity::normal;
+    bool color = false;
+    std::vector<std::string> show;  // buddyinfo, zoneinfo, slabinfo, meminfo, vmstat
+    std::string json_path;          // "" none, "-" standard output
+    std::string version = "0.0.0";
+};
+
+struct expectation_result {
+    int line = 0;
+    std::string text;
+    bool held = false;
+    std::string why;  // for a failed one
+};
+
+struct run_report {
+    std::string outcome;
+    std::vector<expectation_result> expectations;
+    int exit_code = 0;  // 0 all held, 1 one failed
+};
+
+// Runs SC, writing the log and summary to OUT. Throws scenario_error for
+// problems found only now (a declaration kmsim cannot simulate yet).
+run_report run_scenario(const scenario& sc, const run_options& opts, std::ostream& out);
+
+}  // namespace kmsim::scenarios

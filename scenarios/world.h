@@ -1,0 +1,74 @@
+// scenarios/world.h - one simulation of a scenario: the machine, memory and objects it declares.
+//
+// Owns: the engine, the machine, the kernel memory, the scenario's locks,
+// completions and caches, and what the run records for its summary -
+// allocations per GFP mask, allocation failures per context, live
+// allocations (for leaks). Built from a parsed scenario by the runner.
+#pragma once
+
+#include "arch/completion.h"
+#include "arch/machine.h"
+#include "arch/mutex.h"
+#include "arch/spinlock.h"
+#include "mm/kernel_memory.h"
+#include "scenarios/ast.h"
+#include "sim/engine.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kmsim::scenarios {
+
+struct gfp_stats {
+    std::uint64_t calls = 0;
+    std::uint64_t failed = 0;
+    std::int64_t stall_ns_max = 0;
+};
+
+struct live_allocation {
+    std::string context;
+    int line = 0;
+    std::string call;
+    std::uint64_t size = 0;
+    bool is_page = false;  // a struct page pointer from alloc_pages
+};
+
+// What the interpreter needs to tell the caller about a call, for `-v`.
+struct call_trace_line {
+    sim::time_point when;
+    int cpu;
+    std::string context;
+    std::string text;
+};
+
+struct world {
+    const scenario& sc;
+    sim::engine eng;
+    arch::machine m;
+    mm::kernel_memory mem;
+    std::vector<std::unique_ptr<arch::spinlock>> spinlocks;  // by lock index (nullptr for mutexes)
+    std::vector<std::unique_ptr<arch::mutex>> mutexes;       // by lock index (nullptr for spinlocks)
+    std::vector<std::unique_ptr<arch::completion>> completions;
+    std::vector<mm::kmem_cache*> caches;
+
+    std::map<std::string, gfp_stats> by_gfp;               // key: %pGg of the effective mask
+    std::uint64_t alloc_calls = 0, alloc_failed = 0;
+    std::map<std::string, std::uint64_t> failures_by_context;
+    std::map<std::uint64_t, live_allocation> live;         // address -> allocation
+    std::string assert_message;                             // set when an assertion failed
+
+    bool verbose = false;
+    std::function<void(const call_trace_line&)> on_call;  // -v
+
+    world(const scenario& s, sim::engine_config ecfg, arch::machine_config mcfg, mm::memory_config memcfg)
+        : sc(s), eng(std::move(ecfg)), m(eng, mcfg), mem(m, std::move(memcfg))
+    {
+    }
+};
+
+// Runs BODY in the current context; returns the value of `return`, if any.
+std::uint64_t run_body(world& w, const body& b, const std::string& owner, int decl_line);
+
+}  // namespace kmsim::scenarios
