@@ -14,6 +14,8 @@ namespace kmsim::mm {
 namespace {
 unsigned get_order(std::uint64_t size)
 {
+    if (size > (PAGE_SIZE << MAX_PAGE_ORDER))
+        return MAX_PAGE_ORDER + 1;  // too big for any block; the allocator says so
     unsigned order = 0;
     while ((PAGE_SIZE << order) < size)
         ++order;

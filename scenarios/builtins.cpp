@@ -61,6 +61,10 @@ const std::vector<builtin_info>& builtins()
         {"BUG_ON", builtin::bug_on, {a::value}},
         {"WARN_ON", builtin::warn_on, {a::value}},
         {"might_sleep", builtin::might_sleep, {}},
+        // kmsim additions: print a /proc view into the log at this point of the run.
+        {"show_buddyinfo", builtin::show_buddyinfo, {}},
+        {"show_slabinfo", builtin::show_slabinfo, {}},
+        {"show_meminfo", builtin::show_meminfo, {}},
         {"in_interrupt", builtin::in_interrupt, {}},
         {"in_atomic", builtin::in_atomic, {}},
         {"irqs_disabled", builtin::irqs_disabled, {}},

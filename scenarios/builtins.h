@@ -24,6 +24,7 @@ enum class builtin {
     complete, complete_all, wait_for_completion,
     submit_bio, submit_bio_wait,
     printk, bug_on, warn_on, might_sleep,
+    show_buddyinfo, show_slabinfo, show_meminfo,
     in_interrupt, in_atomic, irqs_disabled, preempt_count, smp_processor_id, zero_or_null_ptr, rand, sizeof_,
 };
 

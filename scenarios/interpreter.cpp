@@ -9,6 +9,7 @@
 #include "scenarios/world.h"
 
 #include "mm/memmap.h"
+#include "mm/proc.h"
 #include "sim/error.h"
 
 #include <cstring>
@@ -666,6 +667,32 @@ private:
                 m.warn("", nullptr, 0, owner_.c_str());
             break;
         case builtin::might_sleep: m.might_sleep(); has_result = false; break;
+        case builtin::show_buddyinfo:
+        case builtin::show_slabinfo:
+        case builtin::show_meminfo: {
+            has_result = false;
+            std::string view = e.fn == builtin::show_buddyinfo  ? mm::proc_buddyinfo(w_.mem.nd())
+                               : e.fn == builtin::show_slabinfo ? w_.mem.slabs().slabinfo()
+                                                                : mm::proc_meminfo(w_.mem.nd(), w_.mem.vm());
+            const char* name = e.fn == builtin::show_buddyinfo ? "buddyinfo" : e.fn == builtin::show_slabinfo ? "slabinfo" : "meminfo";
+            std::string text = fmt::format("kmsim: /proc/{} at {}:{}:\n", name, w_.sc.file, line_);
+            if (e.fn == builtin::show_slabinfo) {
+                // Only the caches that hold anything, to keep the log readable.
+                std::size_t pos = 0;
+                int n = 0;
+                while (pos < view.size()) {
+                    std::size_t nl = view.find('\n', pos);
+                    std::string line = view.substr(pos, nl - pos);
+                    if (n++ < 2 || line.find("      0      0 ") == std::string::npos)
+                        text += line + "\n";
+                    pos = nl + 1;
+                }
+            } else {
+                text += view;
+            }
+            m.log().printk(m.now(), arch::log_level::info, text, owner_, ctx_.on_cpu() ? ctx_.on_cpu()->id() : -1);
+            break;
+        }
         case builtin::in_interrupt: r = m.in_interrupt(); break;
         case builtin::in_atomic: r = m.in_atomic(); break;
         case builtin::irqs_disabled: r = m.irqs_disabled(); break;
