@@ -1,6 +1,8 @@
 // mm/gfp.cpp - gfp_zone(), %pGg printing and GFP expression parsing.
 #include "mm/gfp.h"
 
+#include "sim/suggest.h"
+
 #include <algorithm>
 #include <cctype>
 #include <fmt/format.h>
@@ -110,38 +112,12 @@ std::optional<gfp_t> gfp_by_name(std::string_view name)
     return std::nullopt;
 }
 
-namespace {
-std::size_t edit_distance(std::string_view a, std::string_view b)
-{
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t sub = prev[j - 1] + (std::toupper(static_cast<unsigned char>(a[i - 1])) !=
-                                             std::toupper(static_cast<unsigned char>(b[j - 1])));
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-        }
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-}  // namespace
-
 std::string nearest_gfp_name(std::string_view name)
 {
-    std::string best;
-    std::size_t best_d = SIZE_MAX;
-    for (const auto& n : gfp_names()) {
-        std::size_t d = edit_distance(name, n.name);
-        if (d < best_d) {
-            best_d = d;
-            best = n.name;
-        }
-    }
-    // Close enough to be a typo: a third of the name at most.
-    return best_d <= std::max<std::size_t>(2, name.size() / 3) ? best : std::string();
+    std::vector<std::string> names;
+    for (const auto& n : gfp_names())
+        names.push_back(n.name);
+    return sim::nearest(name, names);
 }
 
 namespace {

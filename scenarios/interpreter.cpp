@@ -93,6 +93,17 @@ private:
         return flow::normal;
     }
 
+    // One pass of a loop body: false when the loop must end (break, or a
+    // return, which F then carries out of the loop).
+    bool loop_iteration(const block& body, flow& f)
+    {
+        const flow r = exec_block(body);
+        charge(STMT_NS);
+        if (r == flow::ret)
+            f = flow::ret;
+        return r != flow::brk && r != flow::ret;
+    }
+
     flow exec(const stmt& s)
     {
         ctx_.frames()[frame_index_].line = s.pos.line;
@@ -121,39 +132,27 @@ private:
             return flow::normal;
         case stmt::kind::repeat: {
             const std::uint64_t n = eval(*s.exprs[0]);
-            for (std::uint64_t i = 0; i < n; ++i) {
-                flow f = exec_block(s.bodies[0]);
-                if (f == flow::brk)
-                    break;
-                if (f == flow::ret)
-                    return f;
-                charge(STMT_NS);
-            }
-            return flow::normal;
+            flow f = flow::normal;
+            for (std::uint64_t i = 0; i < n && loop_iteration(s.bodies[0], f);)
+                ++i;
+            return f;
         }
         case stmt::kind::for_: {
             const std::uint64_t a = eval(*s.exprs[0]), b = eval(*s.exprs[1]);
+            flow f = flow::normal;
             for (std::uint64_t i = a; i < b; ++i) {
                 vars_[static_cast<std::size_t>(s.slot)] = i;
-                flow f = exec_block(s.bodies[0]);
-                if (f == flow::brk)
+                if (!loop_iteration(s.bodies[0], f))
                     break;
-                if (f == flow::ret)
-                    return f;
-                charge(STMT_NS);
             }
-            return flow::normal;
+            return f;
         }
-        case stmt::kind::while_:
-            while (eval(*s.exprs[0])) {
-                flow f = exec_block(s.bodies[0]);
-                if (f == flow::brk)
-                    break;
-                if (f == flow::ret)
-                    return f;
-                charge(STMT_NS);
+        case stmt::kind::while_: {
+            flow f = flow::normal;
+            while (eval(*s.exprs[0]) && loop_iteration(s.bodies[0], f)) {
             }
-            return flow::normal;
+            return f;
+        }
         case stmt::kind::break_: return flow::brk;
         case stmt::kind::continue_: return flow::cont;
         case stmt::kind::return_:

@@ -4,6 +4,7 @@
 #include "mm/gfp.h"
 #include "mm/slab.h"
 #include "scenarios/builtins.h"
+#include "sim/suggest.h"
 
 #include <algorithm>
 #include <cctype>
@@ -39,33 +40,7 @@ struct token {
     source_pos pos;
 };
 
-std::size_t edit_distance(std::string_view a, std::string_view b)
-{
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-
-std::string nearest(std::string_view word, const std::vector<std::string>& candidates)
-{
-    std::string best;
-    std::size_t best_d = SIZE_MAX;
-    for (const auto& c : candidates) {
-        std::size_t d = edit_distance(word, c);
-        if (d < best_d) {
-            best_d = d;
-            best = c;
-        }
-    }
-    return best_d <= std::max<std::size_t>(2, word.size() / 3) ? best : std::string();
-}
+using sim::nearest;
 
 class lexer {
 public:

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "arch/machine.h"
+#include "mm/kernel_memory.h"
 #include "mm/node.h"
 #include "mm/page_alloc.h"
 #include "mm/vmstat.h"
@@ -50,6 +51,44 @@ struct mm_fixture {
         for (const auto& r : m.log().reports())
             n += r.kind == k;
         return n;
+    }
+};
+
+// A whole memory subsystem (page allocator, slab, kmalloc) on a machine.
+struct memory_fixture {
+    sim::engine eng;
+    arch::machine m;
+    mm::kernel_memory mem;
+    explicit memory_fixture(int cpus = 2, const std::string& boot = "", std::uint64_t memory = 256 * MiB)
+        : eng(sim::engine_config{}), m(eng, arch::machine_config{cpus}), mem(m, config(boot, memory))
+    {
+    }
+    static mm::memory_config config(const std::string& boot, std::uint64_t memory)
+    {
+        mm::memory_config c;
+        c.node.memory = memory;
+        REQUIRE_FALSE(mm::parse_slab_boot_params(boot, c.slab));
+        return c;
+    }
+    // Runs BODY as a kernel thread pinned to CPU 0, to completion.
+    void in_thread(std::function<void()> body)
+    {
+        m.create_thread("worker", std::move(body), {0, eng.now()});
+        eng.run();
+    }
+    mm::kmalloc_allocator& k() { return mem.kmalloc(); }
+    std::uint8_t* bytes(std::uint64_t addr) { return mem.slabs().bytes(addr); }
+    std::string cache_of(std::uint64_t a)
+    {
+        mm::slab* sl = mem.slabs().slab_of(a);
+        return sl ? sl->cache->name : "";
+    }
+    const arch::report* find_report(const std::string& text) const
+    {
+        for (const auto& r : m.log().reports())
+            if (r.title.find(text) != std::string::npos)
+                return &r;
+        return nullptr;
     }
 };
 

@@ -10,36 +10,7 @@ using namespace kmsim;
 using namespace kmsim::test;
 using mm::ZERO_SIZE_PTR;
 
-namespace {
-struct km_fixture {
-    sim::engine eng;
-    arch::machine m;
-    mm::kernel_memory mem;
-    explicit km_fixture(const std::string& boot = "", std::uint64_t memory = 256 * MiB)
-        : eng(sim::engine_config{}), m(eng, arch::machine_config{2}), mem(m, config(boot, memory))
-    {
-    }
-    static mm::memory_config config(const std::string& boot, std::uint64_t memory)
-    {
-        mm::memory_config c;
-        c.node.memory = memory;
-        REQUIRE_FALSE(mm::parse_slab_boot_params(boot, c.slab));
-        return c;
-    }
-    void in_thread(std::function<void()> body)
-    {
-        m.create_thread("worker", std::move(body), {0, eng.now()});
-        eng.run();
-    }
-    mm::kmalloc_allocator& k() { return mem.kmalloc(); }
-    std::uint8_t* bytes(std::uint64_t a) { return mem.slabs().bytes(a); }
-    std::string cache_of(std::uint64_t a)
-    {
-        mm::slab* sl = mem.slabs().slab_of(a);
-        return sl ? sl->cache->name : "";
-    }
-};
-}  // namespace
+using km_fixture = memory_fixture;
 
 TEST_CASE("kmalloc size classes map as __kmalloc_index does", "[mm][kmalloc]")
 {
@@ -198,7 +169,7 @@ TEST_CASE("a failed krealloc returns NULL and leaves the object intact", "[mm][k
 
 TEST_CASE("with slub_debug the tail of a shrunk object becomes red zone again", "[mm][kmalloc]")
 {
-    km_fixture f("slub_debug=FZPU");
+    km_fixture f(2, "slub_debug=FZPU");
     f.in_thread([&] {
         std::uint64_t p = f.k().kmalloc(60, mm::GFP_KERNEL);
         CHECK(f.k().krealloc(p, 30, mm::GFP_KERNEL) == p);
@@ -223,7 +194,7 @@ TEST_CASE("ksize reports the usable size of the object", "[mm][kmalloc]")
     });
     CHECK(a == 128);
     CHECK(b == 16384);
-    km_fixture dbg("slub_debug=FZPU");
+    km_fixture dbg(2, "slub_debug=FZPU");
     dbg.in_thread([&] { a = dbg.k().ksize(dbg.k().kmalloc(100, mm::GFP_KERNEL)); });
     CHECK(a == 128);
 }

@@ -12,35 +12,7 @@ using namespace kmsim::test;
 
 namespace {
 
-struct slab_fixture {
-    sim::engine eng;
-    arch::machine m;
-    mm::kernel_memory mem;
-    explicit slab_fixture(int cpus = 2, const std::string& boot = "", std::uint64_t memory = 256 * MiB)
-        : eng(sim::engine_config{}), m(eng, arch::machine_config{cpus}), mem(m, config(boot, memory))
-    {
-    }
-    static mm::memory_config config(const std::string& boot, std::uint64_t memory)
-    {
-        mm::memory_config c;
-        c.node.memory = memory;
-        REQUIRE_FALSE(mm::parse_slab_boot_params(boot, c.slab));
-        return c;
-    }
-    void in_thread(std::function<void()> body)
-    {
-        m.create_thread("worker", std::move(body), {0, eng.now()});
-        eng.run();
-    }
-    std::uint8_t* bytes(std::uint64_t addr) { return mem.slabs().bytes(addr); }
-    const arch::report* find_report(const std::string& text) const
-    {
-        for (const auto& r : m.log().reports())
-            if (r.title.find(text) != std::string::npos)
-                return &r;
-        return nullptr;
-    }
-};
+using slab_fixture = memory_fixture;
 
 struct geometry {
     const char* name;

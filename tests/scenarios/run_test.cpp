@@ -158,7 +158,7 @@ TEST_CASE("a deadlock in JSON names its cycle", "[scenarios][json]")
                          "\"CPU0 (interrupted by eth0)\", \"held_by\": \"eth0\"}]}") != std::string::npos);
 }
 
-TEST_CASE("-v logs every kernel call with its CPU, context and result", "[scenarios][run]")
+TEST_CASE("verbose runs log every kernel call with its CPU, context and result", "[scenarios][run]")
 {
     run_options o;
     o.level = verbosity::verbose;
