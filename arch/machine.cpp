@@ -46,8 +46,8 @@ context& machine::create_thread(std::string name, std::function<void()> body, th
         cpu_at(opts.cpu);  // validates
     if (opts.start < now())
         throw sim::config_error("thread " + name + ": start time is in the past");
-    auto c = std::make_unique<context>(*this, context_kind::task, std::move(name), next_pid_++, opts.role,
-                                       std::move(body));
+    const int pid = opts.pid > 0 ? opts.pid : next_pid_++;
+    auto c = std::make_unique<context>(*this, context_kind::task, std::move(name), pid, opts.role, std::move(body));
     c->pinned_cpu_ = opts.cpu;
     context& ref = *c;
     threads_.push_back(std::move(c));
@@ -292,7 +292,7 @@ void machine::preempt_enable()
 std::uint32_t machine::preempt_count() { return this_cpu().preempt_count(); }
 bool machine::in_interrupt() { return arch::in_interrupt(preempt_count()); }
 bool machine::irqs_disabled() { return this_cpu().irqs_disabled(); }
-int machine::smp_processor_id() { return this_cpu().id(); }
+int machine::smp_processor_id() { return running_ ? this_cpu().id() : 0; }  // boot runs on CPU 0
 
 std::uint64_t machine::jiffies() const
 {

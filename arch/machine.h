@@ -41,6 +41,7 @@ struct thread_options {
     int cpu = -1;                 // pinned CPU, or -1 to let the scheduler place it
     sim::time_point start{};      // when it becomes runnable
     sim::actor_role role = sim::actor_role::foreground;
+    int pid = 0;                  // 0: the next free pid; boot-time kthreads take fixed low ones
 };
 
 // Taint flags, in print_tainted() order.

@@ -115,6 +115,8 @@ void machine::add_report(report_kind kind, std::string title, std::string text, 
 
 void machine::might_sleep(const char* kernel_file, int kernel_line)
 {
+    if (!running_)
+        return;  // boot (system_state != SYSTEM_RUNNING): no check
     context& c = current();
     const cpu& p = *c.cpu_;
     const std::uint32_t pc = p.preempt_count();
@@ -247,11 +249,20 @@ void machine::print_deadlock(const sim::deadlock_info& d)
         text += "the cycle:\n";
         for (const auto& e : d.cycle)
             text += describe(e, true);
+        // One line through every step: what each context holds, the calls it
+        // is inside (its simulated stack), what it waits for, who holds that.
         std::string chain;
         for (const auto& e : d.cycle) {
             const context* c = as_context(e.who);
             std::string h = holds(c);
-            chain += e.context + (h.empty() ? "" : " holds " + h) + " -> " + e.waits_for + " held by ";
+            chain += e.context + (h.empty() ? "" : " holds " + h);
+            const auto& fr = c->frames();
+            for (std::size_t i = 1; i < fr.size(); ++i) {
+                const bool is_wait_call = i + 1 == fr.size() && e.waits_for.rfind(fr[i].function.substr(0, fr[i].function.find('(')), 0) == 0;
+                if (!is_wait_call)
+                    chain += " -> " + fr[i].function;
+            }
+            chain += " -> " + e.waits_for + " held by ";
         }
         chain += d.cycle.front().context;
         text += "  " + chain + "\n";

@@ -10,6 +10,7 @@
 #include "mm/page_alloc.h"
 #include "mm/proc.h"
 #include "mm/slab.h"
+#include "mm/vmscan.h"
 #include "mm/vmstat.h"
 
 namespace kmsim::mm {
@@ -22,8 +23,8 @@ struct memory_config {
 class kernel_memory {
 public:
     kernel_memory(arch::machine& m, memory_config cfg)
-        : node_(std::move(cfg.node)), pages_(m, node_, vm_), slabs_(m, pages_, vm_, std::move(cfg.slab)),
-          kmalloc_(m, pages_, slabs_, vm_)
+        : node_(std::move(cfg.node)), pages_(m, node_, vm_), reclaim_(m, node_, pages_, vm_),
+          slabs_(m, pages_, vm_, std::move(cfg.slab)), kmalloc_(m, pages_, slabs_, vm_)
     {
     }
 
@@ -32,6 +33,7 @@ public:
     page_allocator& pages() { return pages_; }
     slab_allocator& slabs() { return slabs_; }
     kmalloc_allocator& kmalloc() { return kmalloc_; }
+    vmscan& reclaim() { return reclaim_; }
 
     std::string check_invariants() const
     {
@@ -44,6 +46,7 @@ private:
     node node_;
     vm_counters vm_;
     page_allocator pages_;
+    vmscan reclaim_;
     slab_allocator slabs_;
     kmalloc_allocator kmalloc_;
 };

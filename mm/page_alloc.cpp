@@ -184,15 +184,19 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
             if (machine_.eng().stopping())
                 return nullptr;  // the OOM path panicked
         }
-        if (oom_progress) {
+        if (oom_progress || (gfp & gfp::NOFAIL)) {
+            // Told to retry (no __GFP_FS, so no OOM kill), or __GFP_NOFAIL,
+            // which never returns NULL to a caller that may block. The kernel
+            // loops here; kmsim waits until some memory is freed, so a wait
+            // that nothing will ever end shows up as a deadlock.
+            if (gfp & gfp::NOFAIL)
+                alloc_flags |= alloc::MIN_RESERVE;
             no_progress_loops = 0;
-            continue;
-        }
-
-        // Rung 10: __GFP_NOFAIL never returns NULL to a caller that may block.
-        if (gfp & gfp::NOFAIL) {
-            alloc_flags |= alloc::MIN_RESERVE;
-            machine_.cond_resched();
+            if (!progress)
+                reclaim_->wait_for_memory(fmt::format("free memory for an order-{} {} allocation (reclaim found "
+                                                      "nothing it may free)", order, format_gfp(gfp)));
+            if (machine_.eng().stopping())
+                return nullptr;
             continue;
         }
         break;
@@ -211,6 +215,9 @@ page* page_allocator::alloc_pages(gfp_t gfp, unsigned order)
         return nullptr;
     }
     gfp &= gfp::BITS_MASK;
+    // gfp_allowed_mask: during boot (no context yet) nothing may block or do I/O.
+    if (!machine_.current_context())
+        gfp &= ~(gfp::RECLAIM | gfp::IO | gfp::FS);
     // might_alloc(): a mask that may block may sleep, wherever we are.
     if (gfpflags_allow_blocking(gfp))
         machine_.might_sleep("include/linux/sched/mm.h", 337);
@@ -313,6 +320,7 @@ void page_allocator::free_pages_at(page* p, unsigned order)
     }
     vm_.add(PGFREE, 1LL << order);
     node_.buddy_of(z->type).free(pfn, order);
+    reclaim_->pages_freed();
 }
 
 void page_allocator::free_pages(std::uint64_t addr, unsigned order)
@@ -347,7 +355,9 @@ void page_allocator::warn_alloc(gfp_t gfp, unsigned order)
         return;
     std::string title = fmt::format("{}: page allocation failure: order:{}, mode:{}, nodemask=(null)",
                                     machine_.current_comm(), order, format_gfp_mode(gfp));
-    std::string text = title + "\n" + machine_.dump_stack(machine_.current()) + show_mem(gfp_zone(gfp));
+    std::string text = title + "\n" +
+                       (machine_.current_context() ? machine_.dump_stack(machine_.current()) : std::string()) +
+                       show_mem(gfp_zone(gfp));
     machine_.add_report(arch::report_kind::alloc_failure, title, text, arch::log_level::warning);
     machine_.add_taint(arch::taint::warn);
 }

@@ -47,6 +47,12 @@ public:
     // __alloc_pages_may_oom() after its checks: true if it made progress
     // (killed, or told the caller to retry). May sleep or panic.
     virtual bool out_of_memory(gfp_t gfp, unsigned order, bool* did_some_progress) = 0;
+    // An allocation that can make no progress waits here until memory is
+    // freed (WHAT describes it for deadlock reports). The default returns at
+    // once: without reclaim there is nothing to wait for.
+    virtual void wait_for_memory(const std::string& what) { (void)what; }
+    // Pages went back to the buddy lists.
+    virtual void pages_freed() {}
 };
 
 class no_reclaim final : public reclaim_hooks {

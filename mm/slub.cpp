@@ -471,7 +471,8 @@ slab* slab_allocator::new_slab(kmem_cache& s, gfp_t gfp)
         const gfp_t fixed = gfp & ~bug_mask;
         std::string msg = fmt::format("Unexpected gfp: {:#x} ({}). Fixing up to gfp: {:#x} ({}). Fix your code!",
                                       gfp & bug_mask, format_gfp(gfp & bug_mask), fixed, format_gfp(fixed));
-        machine_.add_report(arch::report_kind::warning, msg, msg + "\n" + machine_.dump_stack(machine_.current()),
+        machine_.add_report(arch::report_kind::warning, msg,
+                            msg + "\n" + (machine_.current_context() ? machine_.dump_stack(machine_.current()) : ""),
                             arch::log_level::warning);
         gfp = fixed;
     }
@@ -613,6 +614,8 @@ std::uint64_t slab_allocator::alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig
 {
     KMSIM_ASSERT(s && !s->destroyed, "allocating from a destroyed cache");
     gfp &= gfp::BITS_MASK;
+    if (!machine_.current_context())
+        gfp &= ~(gfp::RECLAIM | gfp::IO | gfp::FS);  // boot: GFP_BOOT_MASK
     // slab_pre_alloc_hook(): might_alloc().
     if (gfpflags_allow_blocking(gfp))
         machine_.might_sleep("include/linux/sched/mm.h", 337);

@@ -24,7 +24,7 @@ struct source_pos {
 enum class builtin;  // kernel calls and queries, see interpreter.h
 
 struct expr {
-    enum class kind { number, string, var, unary, binary, logical_and, logical_or, call, index, object, jiffies };
+    enum class kind { number, string, var, unary, binary, logical_and, logical_or, call, index, object, jiffies, shrink_field };
     kind k = kind::number;
     source_pos pos;
     std::uint64_t value = 0;  // number; object: index into the scenario's table; var: slot
@@ -113,6 +113,14 @@ struct irq_decl {
     source_pos pos;
 };
 
+struct shrinker_decl {
+    std::string name;
+    std::uint64_t objects = 0;
+    std::uint64_t size = 0;
+    body code;
+    source_pos pos;
+};
+
 struct expect_decl {
     enum class kind { completed, deadlock, report, no_report, failure, no_failure, no_leaks, stat };
     kind k = kind::completed;
@@ -151,6 +159,8 @@ struct scenario {
     std::vector<cache_decl> caches;
     std::vector<thread_decl> threads;
     std::vector<irq_decl> irqs;
+    std::vector<shrinker_decl> shrinkers;
+    std::uint64_t pagecache_clean = 0;  // bytes
     std::vector<expect_decl> expects;
     std::vector<unsupported_decl> unsupported;
     std::vector<std::string> lines;  // the source, for messages

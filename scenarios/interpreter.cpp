@@ -182,6 +182,12 @@ private:
         case expr::kind::var: return vars_[e.value];
         case expr::kind::jiffies: return w_.m.jiffies();
         case expr::kind::object: return e.value;
+        case expr::kind::shrink_field: {
+            if (w_.shrink_stack.empty())
+                return 0;
+            const mm::shrink_control& sc = w_.shrink_stack.back();
+            return e.value == 0 ? sc.gfp_mask : sc.nr_to_scan;
+        }
         case expr::kind::unary: {
             const std::uint64_t v = eval(*e.args[0]);
             return e.text == "-" ? (~v + 1) : e.text == "!" ? (v == 0) : ~v;
@@ -438,10 +444,10 @@ private:
         return out;
     }
 
-    void trace(const expr& e, const std::vector<std::uint64_t>& args, std::uint64_t result, bool has_result)
+    // "kmalloc(4096, GFP_KERNEL)": the call as a frame of the simulated stack
+    // and as a -v line.
+    std::string render_call(const expr& e, const std::vector<std::uint64_t>& args) const
     {
-        if (!w_.verbose || !w_.on_call)
-            return;
         std::string a;
         for (std::size_t i = 0; i < args.size(); ++i) {
             if (i)
@@ -464,7 +470,14 @@ private:
             else
                 a += fmt::format("{}", args[i]);
         }
-        std::string text = fmt::format("{}({})", e.text, a);
+        return fmt::format("{}({})", e.text, a);
+    }
+
+    void trace(const expr& e, const std::vector<std::uint64_t>& args, std::uint64_t result, bool has_result)
+    {
+        if (!w_.verbose || !w_.on_call)
+            return;
+        std::string text = render_call(e, args);
         if (has_result)
             text += result > 0xffff ? fmt::format(" = {:#x}", result) : fmt::format(" = {}", result);
         w_.on_call({w_.m.now(), ctx_.on_cpu() ? ctx_.on_cpu()->id() : -1, owner_, text});
@@ -473,12 +486,12 @@ private:
     std::uint64_t call(const expr& e)
     {
         flush();
-        arch::frame_guard fg(ctx_, arch::frame{e.text, w_.sc.file, line_});
         std::vector<std::uint64_t> a;
         a.reserve(e.args.size());
         if (e.fn != builtin::printk)
             for (const auto& x : e.args)
                 a.push_back(eval(*x));
+        arch::frame_guard fg(ctx_, arch::frame{e.fn == builtin::printk ? "printk" : render_call(e, a), w_.sc.file, line_});
         auto& km = w_.mem.kmalloc();
         auto& m = w_.m;
         const sim::time_point start = m.now();

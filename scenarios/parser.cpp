@@ -430,11 +430,15 @@ private:
             end_of_line("the completion");
         } else if (w == "cache") {
             cache(word);
-        } else if (w == "pagecache" || w == "anon") {
+        } else if (w == "pagecache") {
+            pagecache(word);
+        } else if (w == "shrinker") {
+            shrinker(word);
+        } else if (w == "anon") {
             sc_.unsupported.push_back({w, word.pos});
             while (!at(tok::newline) && !at(tok::eof))
                 take();
-        } else if (w == "blockdev" || w == "shrinker") {
+        } else if (w == "blockdev") {
             sc_.unsupported.push_back({w, word.pos});
             skip_block(word);
         } else if (w == "thread") {
@@ -635,6 +639,57 @@ private:
             take();
         }
         end_of_line("'end'");
+    }
+
+    void pagecache(const token& word)
+    {
+        std::uint64_t dirty = 0;
+        bool device = false;
+        options("pagecache", [&](const token& k) {
+            if (k.text == "clean")
+                sc_.pagecache_clean += integer("clean");
+            else if (k.text == "dirty")
+                dirty = integer("dirty");
+            else if (k.text == "device")
+                device = !name("a device name").empty();
+            else
+                return false;
+            return true;
+        });
+        if (dirty || device)
+            sc_.unsupported.push_back({"pagecache dirty= and device=", word.pos});
+        end_of_line("the page cache");
+    }
+
+    void shrinker(const token& word)
+    {
+        shrinker_decl d;
+        d.pos = cur().pos;
+        d.name = name("a shrinker name");
+        declare(d.name, d.pos, "shrinker");
+        bool have_objects = false, have_size = false;
+        options("shrinker", [&](const token& k) {
+            if (k.text == "objects") {
+                d.objects = integer("objects");
+                have_objects = true;
+            } else if (k.text == "size") {
+                source_pos p = cur().pos;
+                d.size = integer("size");
+                if (d.size < 8 || d.size > 8192)
+                    error(p, fmt::format("a shrinker's objects are 8 to 8192 bytes, not {}", d.size));
+                have_size = true;
+            } else {
+                return false;
+            }
+            return true;
+        });
+        if (!have_objects || !have_size)
+            error(word.pos, "shrinker needs objects=N and size=BYTES");
+        end_of_line("the shrinker's options");
+        in_shrinker_ = true;
+        d.code = parse_body(word, d.name);
+        in_shrinker_ = false;
+        sc_.shrinkers.push_back(std::move(d));
     }
 
     void thread(const token& word)
@@ -1094,6 +1149,16 @@ private:
         }
         if (n == "jiffies")
             return make(expr::kind::jiffies, t.pos);
+        if (n == "sc" && at_punct(".")) {
+            take();
+            if (!in_shrinker_)
+                error(t.pos, "sc is bound only inside a shrinker's body");
+            if (!at_word("gfp_mask") && !at_word("nr_to_scan"))
+                error_here("a shrink_control has gfp_mask and nr_to_scan");
+            auto e = make(expr::kind::shrink_field, t.pos);
+            e->value = take().text == "gfp_mask" ? 0 : 1;
+            return e;
+        }
         if (is_constant(n)) {
             auto e = make(expr::kind::number, t.pos);
             e->value = n == "PAGE_SIZE" ? 4096 : n == "SIZE_MAX" || n == "SHRINK_STOP" ? UINT64_MAX
@@ -1256,6 +1321,7 @@ private:
     std::size_t pos_ = 0;
     std::map<std::string, const char*> names_;
     body_scope* scope_ = nullptr;
+    bool in_shrinker_ = false;
     std::vector<std::pair<std::string, source_pos>> in_checks_;
     std::vector<std::pair<std::string, source_pos>> stat_checks_;
 };

@@ -16,6 +16,45 @@ namespace kmsim::scenarios {
 
 namespace {
 
+// A scenario `shrinker` block: its objects live in a kmem_cache of its name;
+// reclaim runs its body as scan_objects, in the reclaiming task.
+class scenario_shrinker final : public mm::shrinker {
+public:
+    scenario_shrinker(world& w, const shrinker_decl& d) : mm::shrinker(d.name), w_(w), d_(d) {}
+    void populate()
+    {
+        cache_ = w_.mem.slabs().create(d_.name, static_cast<std::uint32_t>(d_.size), {});
+        for (std::uint64_t i = 0; i < d_.objects; ++i) {
+            std::uint64_t o = w_.mem.slabs().alloc(cache_, mm::GFP_KERNEL);
+            if (!o)
+                throw sim::config_error(fmt::format("shrinker {}: memory ran out after {} of {} objects", d_.name, i,
+                                                    d_.objects));
+            objects_.push_back(o);
+        }
+    }
+    std::uint64_t count_objects(const mm::shrink_control&) override { return objects_.size(); }
+    std::uint64_t scan_objects(const mm::shrink_control& sc) override
+    {
+        w_.shrink_stack.push_back(sc);
+        const std::uint64_t r = run_body(w_, d_.code, "shrinker " + d_.name, d_.pos.line);
+        w_.shrink_stack.pop_back();
+        if (r == mm::SHRINK_STOP)
+            return r;
+        const std::uint64_t n = std::min<std::uint64_t>(r, objects_.size());
+        for (std::uint64_t i = 0; i < n; ++i) {
+            w_.mem.slabs().free(cache_, objects_.back());
+            objects_.pop_back();
+        }
+        return n;
+    }
+
+private:
+    world& w_;
+    const shrinker_decl& d_;
+    mm::kmem_cache* cache_ = nullptr;
+    std::vector<std::uint64_t> objects_;
+};
+
 const char* RED = "\033[1;31m";
 const char* GREEN = "\033[1;32m";
 const char* RESET = "\033[0m";
@@ -165,8 +204,8 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
 {
     if (!sc.unsupported.empty()) {
         const auto& u = sc.unsupported.front();
-        fail_at(sc, u.pos, fmt::format("'{}' is not supported by this version of kmsim yet: page cache, anonymous "
-                                       "memory, block devices and shrinkers come with the reclaim milestone",
+        fail_at(sc, u.pos, fmt::format("'{}' is not supported by this version of kmsim yet: dirty page cache, "
+                                       "anonymous memory, swap and block devices are still to come",
                                        u.what));
     }
     const std::uint64_t seed = opts.seed ? *opts.seed : sc.seed ? *sc.seed : 1;
@@ -219,6 +258,28 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             fail_at(sc, c.pos, e.what());
         }
     }
+
+    // Reclaimable memory, then kswapd.
+    std::vector<std::unique_ptr<scenario_shrinker>> shrinkers;
+    try {
+        for (const auto& d : sc.shrinkers) {
+            shrinkers.push_back(std::make_unique<scenario_shrinker>(w, d));
+            shrinkers.back()->populate();
+            w.mem.reclaim().register_shrinker(*shrinkers.back());
+        }
+        if (sc.pagecache_clean)
+            w.mem.reclaim().add_clean_page_cache(sc.pagecache_clean / mm::PAGE_SIZE);
+    } catch (const sim::config_error& e) {
+        fail_at(sc, sc.machine ? sc.machine->pos : source_pos{1, 1}, e.what());
+    }
+    for (const auto& s : sc.sysctls)
+        if (s.key == "vm.panic_on_oom")
+            w.mem.reclaim().panic_on_oom = s.value != "0";
+    if (w.verbose)
+        w.mem.reclaim().trace = [&](const std::string& text) {
+            out << sim::dmesg_timestamp(w.m.now()) << "[CPU" << w.m.smp_processor_id() << " kswapd0] " << text << '\n';
+        };
+    w.mem.reclaim().start_kswapd();
 
     w.m.log().printk(w.m.now(), arch::log_level::info,
                      fmt::format("kmsim {}: {} ({}), seed {}", opts.version, sc.title, sc.file, seed));
@@ -328,8 +389,14 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
                            r.context, r.cpu, r.title.substr(0, 100), "");
     if (!w.live.empty()) {
         out << fmt::format("leaks: {}\n", w.live.size());
-        for (const auto& [addr, a] : w.live)
+        std::size_t shown = 0;
+        for (const auto& [addr, a] : w.live) {
+            if (shown++ == 10) {
+                out << fmt::format("  ... and {} more (--json lists them all)\n", w.live.size() - 10);
+                break;
+            }
             out << fmt::format("  {:#x} {} bytes, {} by {} at {}:{}\n", addr, a.size, a.call, a.context, sc.file, a.line);
+        }
     }
     if (!rep.expectations.empty()) {
         out << "expectations:\n";

@@ -58,6 +58,7 @@ struct world {
     std::map<std::string, std::uint64_t> failures_by_context;
     std::map<std::uint64_t, live_allocation> live;         // address -> allocation
     std::string assert_message;                             // set when an assertion failed
+    std::vector<mm::shrink_control> shrink_stack;           // sc of the shrinkers running now
 
     bool verbose = false;
     std::function<void(const call_trace_line&)> on_call;  // -v

@@ -41,6 +41,9 @@ public:
     // Edges through a CPU (an IRQ handler above the context it interrupted)
     // make a same-CPU ("self") deadlock.
     virtual bool is_cpu() const { return false; }
+    // A daemon waiting for work (kswapd between runs): not stuck, and left
+    // out of deadlock reports.
+    virtual bool idle() const { return false; }
 };
 
 // A wait that no other actor ends (a timer, a halted CPU): described, never

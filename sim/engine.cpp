@@ -126,7 +126,7 @@ void engine::quiesce()
 {
     std::vector<const actor*> waiting;
     for (const actor* a : actors_)
-        if (!a->is_done() && a->waiting_for())
+        if (!a->is_done() && a->waiting_for() && !a->waiting_for()->idle())
             waiting.push_back(a);
     if (waiting.empty()) {
         stop(outcome::completed, "no more events");

@@ -1,0 +1,128 @@
+// mm/vmscan.h - reclaim: the page cache, shrinkers, kswapd, direct reclaim and the OOM killer.
+//
+// Owns: what memory can be taken back and by whom (mm/vmscan.c, mm/shrinker.c,
+// mm/oom_kill.c): the clean page cache any blocking allocation may drop;
+// shrinkers, run with the allocation's sc.gfp_mask; kswapd, a kernel thread
+// woken below the low watermark that reclaims until a zone meets high; direct
+// reclaim in the allocating task with PF_MEMALLOC; the OOM killer's decision
+// (which, with only kernel threads to choose from, panics).
+// And one thing the kernel does not have: an allocation that can make no
+// progress (nothing reclaimable, no OOM kill allowed, or __GFP_NOFAIL) waits
+// for memory to be freed instead of spinning, so that if nothing ever frees
+// memory the run ends in a reported deadlock rather than a livelock.
+// Implements reclaim_hooks for the page allocator.
+#pragma once
+
+#include "mm/page_alloc.h"
+#include "sim/actor.h"
+#include "sim/wait_queue.h"
+
+#include <array>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace kmsim::mm {
+
+inline constexpr std::uint64_t SHRINK_STOP = ~0ULL;
+inline constexpr std::uint64_t SHRINK_EMPTY = ~0ULL - 1;
+
+struct shrink_control {
+    gfp_t gfp_mask = 0;
+    std::uint64_t nr_to_scan = 0;
+    int priority = 12;
+};
+
+// A cache that reclaim can shrink. Upper layers implement it (the scenario
+// language's `shrinker` blocks) and register it with vmscan.
+class shrinker {
+public:
+    explicit shrinker(std::string name) : name_(std::move(name)) {}
+    virtual ~shrinker() = default;
+    const std::string& name() const { return name_; }
+    // Objects that could be freed now (0: nothing to do).
+    virtual std::uint64_t count_objects(const shrink_control& sc) = 0;
+    // Free up to sc.nr_to_scan; return how many were freed, or SHRINK_STOP.
+    virtual std::uint64_t scan_objects(const shrink_control& sc) = 0;
+    int seeks = 2;            // DEFAULT_SEEKS
+    std::uint64_t batch = 128;  // SHRINK_BATCH
+
+private:
+    std::string name_;
+};
+
+class vmscan final : public reclaim_hooks {
+public:
+    vmscan(arch::machine& m, node& n, page_allocator& pa, vm_counters& vm);
+    ~vmscan() override;
+
+    // Boot: PAGES pages of clean page cache, taken from Normal, then DMA32.
+    // Throws config_error when memory is too small for them.
+    void add_clean_page_cache(std::uint64_t pages);
+    void register_shrinker(shrinker& s) { shrinkers_.push_back(&s); }
+    // Boot: creates kswapd0 (a kernel thread, placed by the scheduler).
+    void start_kswapd();
+
+    // reclaim_hooks
+    void wakeup_kswapd(gfp_t gfp, unsigned order, int highest_zoneidx) override;
+    std::uint64_t try_to_free_pages(gfp_t gfp, unsigned order, int highest_zoneidx) override;
+    std::uint64_t reclaimable_pages(const zone& z, gfp_t gfp) override;
+    bool out_of_memory(gfp_t gfp, unsigned order, bool* did_some_progress) override;
+    void wait_for_memory(const std::string& what) override;
+    void pages_freed() override;
+
+    // CPU time reclaim spends per page it scans.
+    static constexpr sim::duration scan_cost = sim::usecs(1);  // ~4 GB/s of clean page cache
+    bool panic_on_oom = false;
+    // One line per kswapd run, for `kmsim run -v`.
+    std::function<void(const std::string&)> trace;
+    std::uint64_t page_cache_pages() const { return file_lru_.size(); }
+
+private:
+    struct scan_control {
+        gfp_t gfp_mask = 0;
+        unsigned order = 0;
+        int reclaim_idx = ZONE_NORMAL;
+        std::uint64_t nr_to_reclaim = 32;  // SWAP_CLUSTER_MAX
+        std::uint64_t nr_scanned = 0;
+        std::uint64_t nr_reclaimed = 0;
+        int priority = 12;
+        bool kswapd = false;
+    };
+    void shrink_node(scan_control& sc);
+    void shrink_slab(scan_control& sc);
+    bool pgdat_balanced(unsigned order, int highest_zoneidx) const;
+    void kswapd_main();
+    void kswapd_sleep(sim::duration nap, bool* woken_early);
+
+    // Waits of tasks and kswapd, as blockers for the wait-for graph.
+    struct memory_wait : sim::blocker {
+        std::string what;
+        std::string describe_wait() const override { return what; }
+        std::vector<const sim::actor*> holders() const override { return {}; }
+    };
+    struct idle_wait : sim::blocker {
+        std::string describe_wait() const override { return "kswapd_wait (no work)"; }
+        std::vector<const sim::actor*> holders() const override { return {}; }
+        bool idle() const override { return true; }
+    };
+
+    arch::machine& machine_;
+    node& node_;
+    page_allocator& pa_;
+    vm_counters& vm_;
+    std::deque<pfn_t> file_lru_;                  // clean page cache, oldest first
+    std::array<std::uint64_t, MAX_NR_ZONES> file_in_zone_{};
+    std::vector<shrinker*> shrinkers_;
+    sim::wait_queue memory_waiters_;
+    std::vector<std::unique_ptr<memory_wait>> memory_waits_;
+    arch::context* kswapd_ = nullptr;
+    idle_wait kswapd_idle_;
+    bool kswapd_sleeping_ = false;
+    bool kswapd_woken_ = false;
+    unsigned kswapd_order_ = 0;
+    int kswapd_highest_zoneidx_ = ZONE_DMA;
+};
+
+}  // namespace kmsim::mm
