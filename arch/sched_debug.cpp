@@ -257,7 +257,10 @@ void machine::print_deadlock(const sim::deadlock_info& d)
             std::string h = holds(c);
             chain += e.context + (h.empty() ? "" : " holds " + h);
             const auto& fr = c->frames();
-            for (std::size_t i = 1; i < fr.size(); ++i) {
+            // The first frame is the context's own body, unless it is a
+            // handler it runs for others (a device worker's request code).
+            const std::size_t first = !fr.empty() && fr.front().function == c->name() ? 1 : 0;
+            for (std::size_t i = first; i < fr.size(); ++i) {
                 const bool is_wait_call = i + 1 == fr.size() && e.waits_for.rfind(fr[i].function.substr(0, fr[i].function.find('(')), 0) == 0;
                 if (!is_wait_call)
                     chain += " -> " + fr[i].function;

@@ -13,6 +13,185 @@ vmscan::vmscan(arch::machine& m, node& n, page_allocator& pa, vm_counters& vm)
     : machine_(m), node_(n), pa_(pa), vm_(vm)
 {
     pa_.set_reclaim(this);
+    writeback_wait_.v = this;
+}
+
+const backing_dev* vmscan::writeback_wait::stuck_device() const
+{
+    for (const backing_dev* d : v->writeback_devs_)
+        if (d->has_queued() && d->worker())
+            return d;
+    return nullptr;
+}
+
+std::string vmscan::writeback_wait::describe_wait() const
+{
+    if (const backing_dev* d = stuck_device())
+        return fmt::format("writeback of {} pages queued on {}", v->writeback_pages_, d->name());
+    return fmt::format("writeback of {} pages (reclaim_throttle, 100 ms)", v->writeback_pages_);
+}
+
+std::vector<const sim::actor*> vmscan::writeback_wait::holders() const
+{
+    if (const backing_dev* d = stuck_device())
+        return {d->worker()};
+    return {};
+}
+
+const sim::actor* vmscan::writeback_wait::sole_holder() const
+{
+    const backing_dev* d = stuck_device();
+    return d ? d->worker() : nullptr;
+}
+
+std::optional<pfn_t> vmscan::boot_page()
+{
+    for (int t = ZONE_NORMAL; t >= ZONE_DMA32; --t)
+        if (node_.zone_at(t).nr_free_pages > node_.zone_at(t).high_wmark())
+            if (auto pfn = node_.buddy_of(t).allocate(0)) {
+                page& p = node_.map()[*pfn];
+                p.flags = PG_allocated;
+                p.order = 0;
+                return pfn;
+            }
+    return std::nullopt;
+}
+
+void vmscan::add_dirty_page_cache(std::uint64_t pages, backing_dev& dev)
+{
+    for (std::uint64_t i = 0; i < pages; ++i) {
+        auto pfn = boot_page();
+        if (!pfn)
+            throw sim::config_error(fmt::format("the dirty page cache does not fit: {} of {} pages placed", i, pages));
+        dirty_lru_.push_back({*pfn, &dev});
+        ++file_in_zone_[node_.map()[*pfn].zone];
+    }
+    vm_.add(NR_FILE_PAGES, static_cast<std::int64_t>(pages));
+    vm_.add(NR_INACTIVE_FILE, static_cast<std::int64_t>(pages));
+    vm_.add(NR_FILE_DIRTY, static_cast<std::int64_t>(pages));
+}
+
+void vmscan::add_anon(std::uint64_t pages, backing_dev* swap)
+{
+    for (std::uint64_t i = 0; i < pages; ++i) {
+        auto pfn = boot_page();
+        if (!pfn)
+            throw sim::config_error(fmt::format("the anonymous memory does not fit: {} of {} pages placed", i, pages));
+        anon_lru_.push_back(*pfn);
+        ++anon_in_zone_[node_.map()[*pfn].zone];
+    }
+    if (swap)
+        swap_ = swap;
+    vm_.add(NR_ANON_MAPPED, static_cast<std::int64_t>(pages));
+    vm_.add(NR_INACTIVE_ANON, static_cast<std::int64_t>(pages));
+}
+
+void vmscan::writeback_done(std::uint64_t pages)
+{
+    writeback_pages_ -= pages;
+    vm_.add(NR_WRITEBACK, -static_cast<std::int64_t>(pages));
+    if (!writeback_waiters_.empty())
+        writeback_waiters_.wake_all();
+}
+
+void vmscan::shrink_anon(scan_control& sc, std::uint64_t nr)
+{
+    // Swap-out: only with __GFP_IO and a swap device. The pages are written
+    // and freed when the write completes; they do not count as reclaimed now.
+    if (!(sc.gfp_mask & gfp::IO) || !swap_ || anon_lru_.empty())
+        return;
+    std::vector<pfn_t> batch;
+    while (nr-- > 0 && !anon_lru_.empty()) {
+        batch.push_back(anon_lru_.front());
+        anon_lru_.pop_front();
+    }
+    sc.nr_scanned += batch.size();
+    vm_.add(sc.kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, static_cast<std::int64_t>(batch.size()));
+    const std::uint64_t n = batch.size();
+    writeback_pages_ += n;
+    vm_.add(NR_WRITEBACK, static_cast<std::int64_t>(n));
+    if (std::find(writeback_devs_.begin(), writeback_devs_.end(), swap_) == writeback_devs_.end())
+        writeback_devs_.push_back(swap_);
+    const bool kswapd = sc.kswapd;
+    bio_request bio;
+    bio.nr_pages = n;
+    bio.end_io = [this, batch, kswapd] {
+        for (pfn_t pfn : batch) {
+            --anon_in_zone_[node_.map()[pfn].zone];
+            pa_.free_pages_at(pa_.pfn_to_page(pfn), 0);
+        }
+        const auto k = static_cast<std::int64_t>(batch.size());
+        vm_.add(NR_ANON_MAPPED, -k);
+        vm_.add(NR_INACTIVE_ANON, -k);
+        vm_.add(PSWPOUT, k);
+        vm_.add(kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, k);
+        writeback_done(batch.size());
+    };
+    swap_->submit_bio(std::move(bio));
+    machine_.consume(scan_cost * static_cast<std::int64_t>(n));
+}
+
+void vmscan::throttle_writeback()
+{
+    // reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK): up to HZ/10, woken early
+    // when writeback completes.
+    arch::context& self = machine_.current();
+    bool timed_out = false;
+    auto timer = machine_.eng().schedule_after(sim::msecs(100), [&self, &timed_out, this] {
+        timed_out = true;
+        writeback_waiters_.remove(self);
+        self.wake();
+    });
+    writeback_waiters_.wait(self, writeback_wait_);
+    if (!timed_out)
+        machine_.eng().cancel(timer);
+}
+
+void vmscan::flusher_main()
+{
+    arch::context& self = machine_.current();
+    for (;;) {
+        // Write every dirty page back, 32 pages a bio, through its device.
+        while (!dirty_lru_.empty()) {
+            std::vector<pfn_t> batch;
+            backing_dev* dev = dirty_lru_.front().dev;
+            while (!dirty_lru_.empty() && batch.size() < 32 && dirty_lru_.front().dev == dev) {
+                batch.push_back(dirty_lru_.front().pfn);
+                dirty_lru_.pop_front();
+            }
+            const auto k = static_cast<std::int64_t>(batch.size());
+            vm_.add(NR_FILE_DIRTY, -k);
+            writeback_pages_ += batch.size();
+            vm_.add(NR_WRITEBACK, k);
+            if (std::find(writeback_devs_.begin(), writeback_devs_.end(), dev) == writeback_devs_.end())
+                writeback_devs_.push_back(dev);
+            bio_request bio;
+            bio.nr_pages = batch.size();
+            bio.end_io = [this, batch] {
+                // Written: the pages are clean page cache now.
+                for (pfn_t pfn : batch)
+                    file_lru_.push_back(pfn);
+                vm_.add(PGPGOUT, static_cast<std::int64_t>(batch.size()) * 4);
+                writeback_done(batch.size());
+            };
+            dev->submit_bio(std::move(bio));
+            machine_.consume(sim::usecs(1) * k);
+        }
+        // Sleep for dirty_writeback_centisecs (5 s), or until reclaim asks.
+        flusher_sleeping_ = true;
+        auto timer = machine_.eng().schedule_after(sim::secs(5), [&self] { self.wake(); });
+        self.wait(flusher_idle_);
+        machine_.eng().cancel(timer);
+        flusher_sleeping_ = false;
+    }
+}
+
+void vmscan::start_flusher()
+{
+    if (dirty_lru_.empty() || flusher_)
+        return;
+    flusher_ = &machine_.create_thread("flusher", [this] { flusher_main(); },
+                                       arch::thread_options{-1, machine_.now(), sim::actor_role::background, 61});
 }
 
 vmscan::~vmscan() { pa_.set_reclaim(nullptr); }
@@ -40,8 +219,11 @@ void vmscan::add_clean_page_cache(std::uint64_t pages)
 
 std::uint64_t vmscan::reclaimable_pages(const zone& z, gfp_t gfp)
 {
-    // Clean file pages: anyone who may block can drop them.
-    return (gfp & gfp::DIRECT_RECLAIM) ? file_in_zone_[static_cast<std::size_t>(z.type)] : 0;
+    // zone_reclaimable_pages(): the file LRU, and the anon LRU when swap exists.
+    if (!(gfp & gfp::DIRECT_RECLAIM))
+        return 0;
+    const auto t = static_cast<std::size_t>(z.type);
+    return file_in_zone_[t] + (swap_ ? anon_in_zone_[t] : 0);
 }
 
 void vmscan::shrink_node(scan_control& sc)
@@ -67,12 +249,20 @@ void vmscan::shrink_node(scan_control& sc)
         ++stolen;
     }
     file_lru_.insert(file_lru_.begin(), skipped.begin(), skipped.end());
+    // Dirty file pages: reclaim never writes them itself; it asks the flusher.
+    if (!dirty_lru_.empty() && sc.nr_reclaimed + stolen < sc.nr_to_reclaim) {
+        scanned += std::min<std::uint64_t>(dirty_lru_.size(), 32);
+        if (flusher_ && flusher_sleeping_)
+            flusher_->wake();
+    }
     sc.nr_scanned += scanned;
     sc.nr_reclaimed += stolen;
     vm_.add(sc.kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, static_cast<std::int64_t>(scanned));
     vm_.add(sc.kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, static_cast<std::int64_t>(stolen));
     if (scanned)
         machine_.consume(scan_cost * static_cast<std::int64_t>(scanned));
+    if (sc.nr_reclaimed < sc.nr_to_reclaim)
+        shrink_anon(sc, std::max<std::uint64_t>(anon_lru_.size() >> sc.priority, std::min<std::uint64_t>(anon_lru_.size(), 32)));
     shrink_slab(sc);
 }
 
@@ -120,7 +310,10 @@ std::uint64_t vmscan::try_to_free_pages(gfp_t gfp, unsigned order, int highest_z
         if (machine_.eng().stopping())
             return sc.nr_reclaimed;
     }
-    if (sc.nr_reclaimed == 0 && (!file_lru_.empty() || !shrinkers_.empty())) {
+    if (sc.nr_reclaimed == 0 && writeback_pages_ > 0) {
+        // Pages are being written back: wait for them (or 100 ms).
+        throttle_writeback();
+    } else if (sc.nr_reclaimed == 0 && (!file_lru_.empty() || !shrinkers_.empty() || !dirty_lru_.empty())) {
         // reclaim_throttle(VMSCAN_THROTTLE_NOPROGRESS): one jiffy.
         machine_.schedule_timeout(1);
     }

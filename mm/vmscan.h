@@ -13,6 +13,7 @@
 // Implements reclaim_hooks for the page allocator.
 #pragma once
 
+#include "mm/backing_dev.h"
 #include "mm/page_alloc.h"
 #include "sim/actor.h"
 #include "sim/wait_queue.h"
@@ -60,7 +61,15 @@ public:
     // Boot: PAGES pages of clean page cache, taken from Normal, then DMA32.
     // Throws config_error when memory is too small for them.
     void add_clean_page_cache(std::uint64_t pages);
+    // Boot: dirty page cache that the flusher writes back through DEV.
+    void add_dirty_page_cache(std::uint64_t pages, backing_dev& dev);
+    // Boot: anonymous memory; reclaim can only swap it out to SWAP (with
+    // __GFP_IO). Without a swap device it cannot be reclaimed at all.
+    void add_anon(std::uint64_t pages, backing_dev* swap);
     void register_shrinker(shrinker& s) { shrinkers_.push_back(&s); }
+    // Boot: the flusher thread, which writes dirty pages back every 5 s and
+    // when reclaim asks.
+    void start_flusher();
     // Boot: creates kswapd0 (a kernel thread, placed by the scheduler).
     void start_kswapd();
 
@@ -93,6 +102,11 @@ private:
     void shrink_node(scan_control& sc);
     void shrink_slab(scan_control& sc);
     bool pgdat_balanced(unsigned order, int highest_zoneidx) const;
+    std::optional<pfn_t> boot_page();
+    void shrink_anon(scan_control& sc, std::uint64_t nr);
+    void throttle_writeback();
+    void writeback_done(std::uint64_t pages);
+    void flusher_main();
     void kswapd_main();
     void kswapd_sleep(sim::duration nap, bool* woken_early);
 
@@ -101,6 +115,16 @@ private:
         std::string what;
         std::string describe_wait() const override { return what; }
         std::vector<const sim::actor*> holders() const override { return {}; }
+    };
+    // reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK): certain to last forever when
+    // the writes wait in the queue of a device whose worker is stuck.
+    struct writeback_wait : sim::blocker {
+        const vmscan* v = nullptr;
+        const backing_dev* stuck_device() const;
+        std::string describe_wait() const override;
+        std::vector<const sim::actor*> holders() const override;
+        bool exclusive() const override { return stuck_device() != nullptr; }
+        const sim::actor* sole_holder() const override;
     };
     struct idle_wait : sim::blocker {
         std::string describe_wait() const override { return "kswapd_wait (no work)"; }
@@ -117,6 +141,21 @@ private:
     std::vector<shrinker*> shrinkers_;
     sim::wait_queue memory_waiters_;
     std::vector<std::unique_ptr<memory_wait>> memory_waits_;
+    struct dirty_page {
+        pfn_t pfn;
+        backing_dev* dev;
+    };
+    std::deque<dirty_page> dirty_lru_;
+    std::deque<pfn_t> anon_lru_;
+    backing_dev* swap_ = nullptr;
+    std::array<std::uint64_t, MAX_NR_ZONES> anon_in_zone_{};
+    std::uint64_t writeback_pages_ = 0;
+    std::vector<backing_dev*> writeback_devs_;  // devices with writes in flight
+    sim::wait_queue writeback_waiters_;
+    writeback_wait writeback_wait_;
+    arch::context* flusher_ = nullptr;
+    bool flusher_sleeping_ = false;
+    idle_wait flusher_idle_;
     arch::context* kswapd_ = nullptr;
     idle_wait kswapd_idle_;
     bool kswapd_sleeping_ = false;

@@ -113,6 +113,16 @@ struct irq_decl {
     source_pos pos;
 };
 
+struct blockdev_decl {
+    std::string name;
+    std::int64_t latency_ns = 1000000;
+    int irq = -1;
+    int cpu = 0;
+    std::uint64_t depth = 32;
+    std::optional<body> request;  // driver code run per request; `rq` is its slot 0
+    source_pos pos;
+};
+
 struct shrinker_decl {
     std::string name;
     std::uint64_t objects = 0;
@@ -139,12 +149,6 @@ struct sysctl_decl {
     source_pos pos;
 };
 
-// A declaration kmsim parses but cannot simulate yet.
-struct unsupported_decl {
-    std::string what;
-    source_pos pos;
-};
-
 struct scenario {
     std::string file;     // as given on the command line, or the bundled name
     std::string title;
@@ -161,8 +165,12 @@ struct scenario {
     std::vector<irq_decl> irqs;
     std::vector<shrinker_decl> shrinkers;
     std::uint64_t pagecache_clean = 0;  // bytes
+    std::uint64_t pagecache_dirty = 0;  // bytes, written back through pagecache_device
+    int pagecache_device = -1;
+    std::uint64_t anon = 0;             // bytes
+    int anon_swap = -1;                 // blockdev index, or -1: no swap
+    std::vector<blockdev_decl> blockdevs;
     std::vector<expect_decl> expects;
-    std::vector<unsupported_decl> unsupported;
     std::vector<std::string> lines;  // the source, for messages
 };
 

@@ -58,6 +58,8 @@ public:
     }
     ~interp() { ctx_.frames().pop_back(); }
 
+    void set_slot(std::size_t slot, std::uint64_t v) { vars_.at(slot) = v; }
+
     std::uint64_t run()
     {
         exec_block(b_.stmts);
@@ -656,9 +658,16 @@ private:
         case builtin::complete: w_.completions[a[0]]->complete(); has_result = false; break;
         case builtin::complete_all: w_.completions[a[0]]->complete_all(); has_result = false; break;
         case builtin::wait_for_completion: w_.completions[a[0]]->wait_for_completion(); has_result = false; break;
-        case builtin::submit_bio:
+        case builtin::submit_bio: {
+            mm::bio_request bio;
+            bio.nr_pages = a[1];
+            w_.blockdevs[a[0]]->submit_bio(std::move(bio));
+            has_result = false;
+            break;
+        }
         case builtin::submit_bio_wait:
-            KMSIM_ASSERT(false, "block devices are rejected by the parser");
+            w_.blockdevs[a[0]]->submit_bio_wait(a[1]);
+            has_result = false;
             break;
         case builtin::printk: {
             arch::log_level level;
@@ -736,10 +745,13 @@ private:
 
 }  // namespace
 
-std::uint64_t run_body(world& w, const body& b, const std::string& owner, int decl_line)
+std::uint64_t run_body(world& w, const body& b, const std::string& owner, int decl_line,
+                       std::optional<std::uint64_t> first_slot)
 {
     try {
         interp in(w, b, owner, decl_line);
+        if (first_slot)
+            in.set_slot(0, *first_slot);
         return in.run();
     } catch (const context_killed&) {
         return 0;

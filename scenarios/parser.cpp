@@ -435,12 +435,9 @@ private:
         } else if (w == "shrinker") {
             shrinker(word);
         } else if (w == "anon") {
-            sc_.unsupported.push_back({w, word.pos});
-            while (!at(tok::newline) && !at(tok::eof))
-                take();
+            anon(word);
         } else if (w == "blockdev") {
-            sc_.unsupported.push_back({w, word.pos});
-            skip_block(word);
+            blockdev(word);
         } else if (w == "thread") {
             thread(word);
         } else if (w == "irq") {
@@ -618,47 +615,117 @@ private:
         end_of_line("the cache");
     }
 
-    void skip_block(const token& word)
+    int device_index(const char* what)
     {
-        // blockdev and shrinker blocks: skip to their `end`, counting nested blocks.
-        int depth = 1;
-        while (depth > 0) {
-            if (at(tok::eof))
-                error(word.pos, fmt::format("'{}' has no matching 'end'", word.text));
-            if (at(tok::newline)) {
-                take();
-                if (at_word("end")) {
-                    --depth;
-                    take();
-                } else if (at_word("if") || at_word("repeat") || at_word("for") || at_word("while") ||
-                           at_word("request")) {
-                    ++depth;
-                }
-                continue;
-            }
-            take();
-        }
-        end_of_line("'end'");
+        source_pos p = cur().pos;
+        std::string n = name(what);
+        for (std::size_t i = 0; i < sc_.blockdevs.size(); ++i)
+            if (sc_.blockdevs[i].name == n)
+                return static_cast<int>(i);
+        error(p, fmt::format("block device '{}' is not declared (declare it with 'blockdev' first)", n));
     }
 
     void pagecache(const token& word)
     {
         std::uint64_t dirty = 0;
-        bool device = false;
+        int device = -1;
         options("pagecache", [&](const token& k) {
             if (k.text == "clean")
                 sc_.pagecache_clean += integer("clean");
             else if (k.text == "dirty")
                 dirty = integer("dirty");
             else if (k.text == "device")
-                device = !name("a device name").empty();
+                device = device_index("a block device");
             else
                 return false;
             return true;
         });
-        if (dirty || device)
-            sc_.unsupported.push_back({"pagecache dirty= and device=", word.pos});
+        if (dirty && device < 0)
+            error(word.pos, "dirty page cache needs device=NAME: the flusher writes it back through that device");
+        if (dirty) {
+            if (sc_.pagecache_dirty && sc_.pagecache_device != device)
+                error(word.pos, "kmsim keeps dirty page cache on one device");
+            sc_.pagecache_dirty += dirty;
+            sc_.pagecache_device = device;
+        }
         end_of_line("the page cache");
+    }
+
+    void anon(const token& word)
+    {
+        (void)word;
+        sc_.anon += integer("the size of anonymous memory");
+        options("anon", [&](const token& k) {
+            if (k.text != "swap")
+                return false;
+            sc_.anon_swap = device_index("a swap device");
+            return true;
+        });
+        end_of_line("anon");
+    }
+
+    void blockdev(const token& word)
+    {
+        blockdev_decl d;
+        d.pos = cur().pos;
+        d.name = name("a block device name");
+        declare(d.name, d.pos, "block device");
+        bool have_latency = false;
+        options("blockdev", [&](const token& k) {
+            if (k.text == "latency") {
+                d.latency_ns = duration("latency");
+                have_latency = true;
+            } else if (k.text == "irq") {
+                source_pos p = cur().pos;
+                std::uint64_t v = integer("irq");
+                if (v > 1023)
+                    error(p, "IRQ lines are 0..1023");
+                for (const auto& other : sc_.irqs)
+                    if (other.line == static_cast<int>(v))
+                        error(p, fmt::format("irq line {} is already used by {}", v, other.name));
+                d.irq = static_cast<int>(v);
+            } else if (k.text == "cpu") {
+                d.cpu = cpu_value();
+            } else if (k.text == "depth") {
+                source_pos p = cur().pos;
+                d.depth = integer("depth");
+                if (d.depth == 0)
+                    error(p, "depth must be at least 1");
+            } else {
+                return false;
+            }
+            return true;
+        });
+        if (!have_latency)
+            error(word.pos, "blockdev needs latency=TIME");
+        end_of_line("the block device's options");
+        for (;;) {
+            if (accept_newline())
+                continue;
+            if (at_word("end")) {
+                take();
+                end_of_line("'end'");
+                break;
+            }
+            if (at_word("request")) {
+                token r = take();
+                end_of_line("'request'");
+                body b;
+                body_scope scope;
+                scope.b = &b;
+                scope_ = &scope;
+                slot_for("rq", true);
+                b.stmts = parse_block(r, d.name, {"end"});
+                expect_end(r);
+                scope_ = nullptr;
+                d.request = std::move(b);
+                continue;
+            }
+            if (at(tok::eof))
+                error(word.pos, "'blockdev' has no matching 'end'");
+            error_here(fmt::format("expected 'request' or 'end' in blockdev {}, found {}", d.name, describe(cur())));
+        }
+        sc_.blockdevs.push_back(std::move(d));
     }
 
     void shrinker(const token& word)
@@ -1223,7 +1290,10 @@ private:
                     return static_cast<int>(i);
             wrong("cache");
         case arg_kind::device:
-            error(t.pos, fmt::format("{}(): block devices come with the reclaim milestone of kmsim", bi.name));
+            for (std::size_t i = 0; i < sc_.blockdevs.size(); ++i)
+                if (sc_.blockdevs[i].name == n)
+                    return static_cast<int>(i);
+            wrong("block device");
         default:
             return -1;
         }

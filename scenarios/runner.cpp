@@ -202,12 +202,6 @@ bool compare(std::uint64_t a, const std::string& op, std::uint64_t b)
 
 run_report run_scenario(const scenario& sc, const run_options& opts, std::ostream& out)
 {
-    if (!sc.unsupported.empty()) {
-        const auto& u = sc.unsupported.front();
-        fail_at(sc, u.pos, fmt::format("'{}' is not supported by this version of kmsim yet: dirty page cache, "
-                                       "anonymous memory, swap and block devices are still to come",
-                                       u.what));
-    }
     const std::uint64_t seed = opts.seed ? *opts.seed : sc.seed ? *sc.seed : 1;
     arch::machine_config mcfg;
     mcfg.cpus = sc.machine ? sc.machine->cpus : 1;
@@ -259,7 +253,26 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         }
     }
 
-    // Reclaimable memory, then kswapd.
+    // Block devices, then reclaimable memory, then kswapd and the flusher.
+    for (const auto& d : sc.blockdevs) {
+        drivers::blockdev_config cfg;
+        cfg.name = d.name;
+        cfg.latency = sim::nsecs(d.latency_ns);
+        cfg.irq_line = d.irq;
+        cfg.cpu = d.cpu;
+        cfg.depth = static_cast<unsigned>(d.depth);
+        cfg.worker_pid = 70 + static_cast<int>(w.blockdevs.size());  // boot-time kthreads: low pids
+        try {
+            w.blockdevs.push_back(std::make_unique<drivers::blockdev>(w.m, cfg));
+        } catch (const sim::config_error& e) {
+            fail_at(sc, d.pos, e.what());
+        }
+        if (d.request)
+            w.blockdevs.back()->request_handler = [&w, &d](std::uint64_t rq, std::uint64_t) {
+                run_body(w, *d.request, "request " + d.name, d.pos.line, rq);
+            };
+        w.blockdevs.back()->start();
+    }
     std::vector<std::unique_ptr<scenario_shrinker>> shrinkers;
     try {
         for (const auto& d : sc.shrinkers) {
@@ -269,6 +282,13 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         }
         if (sc.pagecache_clean)
             w.mem.reclaim().add_clean_page_cache(sc.pagecache_clean / mm::PAGE_SIZE);
+        if (sc.pagecache_dirty)
+            w.mem.reclaim().add_dirty_page_cache(sc.pagecache_dirty / mm::PAGE_SIZE,
+                                                 *w.blockdevs[static_cast<std::size_t>(sc.pagecache_device)]);
+        if (sc.anon)
+            w.mem.reclaim().add_anon(sc.anon / mm::PAGE_SIZE,
+                                     sc.anon_swap >= 0 ? w.blockdevs[static_cast<std::size_t>(sc.anon_swap)].get()
+                                                       : nullptr);
     } catch (const sim::config_error& e) {
         fail_at(sc, sc.machine ? sc.machine->pos : source_pos{1, 1}, e.what());
     }
@@ -280,6 +300,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             out << sim::dmesg_timestamp(w.m.now()) << "[CPU" << w.m.smp_processor_id() << " kswapd0] " << text << '\n';
         };
     w.mem.reclaim().start_kswapd();
+    w.mem.reclaim().start_flusher();
 
     w.m.log().printk(w.m.now(), arch::log_level::info,
                      fmt::format("kmsim {}: {} ({}), seed {}", opts.version, sc.title, sc.file, seed));

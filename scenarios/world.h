@@ -10,6 +10,7 @@
 #include "arch/machine.h"
 #include "arch/mutex.h"
 #include "arch/spinlock.h"
+#include "drivers/blockdev.h"
 #include "mm/kernel_memory.h"
 #include "scenarios/ast.h"
 #include "sim/engine.h"
@@ -52,6 +53,7 @@ struct world {
     std::vector<std::unique_ptr<arch::mutex>> mutexes;       // by lock index (nullptr for spinlocks)
     std::vector<std::unique_ptr<arch::completion>> completions;
     std::vector<mm::kmem_cache*> caches;
+    std::vector<std::unique_ptr<drivers::blockdev>> blockdevs;
 
     std::map<std::string, gfp_stats> by_gfp;               // key: %pGg of the effective mask
     std::uint64_t alloc_calls = 0, alloc_failed = 0;
@@ -70,6 +72,8 @@ struct world {
 };
 
 // Runs BODY in the current context; returns the value of `return`, if any.
-std::uint64_t run_body(world& w, const body& b, const std::string& owner, int decl_line);
+// FIRST_SLOT, when given, is the value of variable slot 0 (a request's `rq`).
+std::uint64_t run_body(world& w, const body& b, const std::string& owner, int decl_line,
+                       std::optional<std::uint64_t> first_slot = std::nullopt);
 
 }  // namespace kmsim::scenarios

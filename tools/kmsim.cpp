@@ -148,11 +148,6 @@ int main(int argc, char** argv)
             for (const auto& a : check_args) {
                 try {
                     scenarios::scenario sc = load(a);
-                    if (!sc.unsupported.empty())
-                        throw scenarios::scenario_error(scenarios::diagnostic{
-                            sc.file, sc.unsupported.front().pos.line, sc.unsupported.front().pos.col,
-                            fmt::format("'{}' is not supported by this version of kmsim yet", sc.unsupported.front().what),
-                            sc.lines[static_cast<std::size_t>(sc.unsupported.front().pos.line - 1)]});
                     std::cout << sc.file << ": ok\n";
                 } catch (const scenarios::scenario_error& e) {
                     std::cerr << e.what();

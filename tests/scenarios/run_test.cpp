@@ -177,16 +177,3 @@ TEST_CASE("an out-of-bounds write is reported KASAN-style with the scenario line
     CHECK(out.find("which belongs to the cache kmalloc-64 of size 64") != std::string::npos);
     CHECK(out.find("The buggy address is located 0 bytes to the right of\n") != std::string::npos);
 }
-
-TEST_CASE("declarations kmsim cannot simulate yet are rejected with their position", "[scenarios][run]")
-{
-    scenario sc = parse_scenario("machine cpus=1 memory=64M\nanon 10M swap=sda\n", "t.kms");
-    std::ostringstream out;
-    try {
-        run_scenario(sc, run_options{}, out);
-        FAIL("expected an error");
-    } catch (const scenario_error& e) {
-        CHECK(e.diag.line == 2);
-        CHECK(e.diag.message.find("'anon' is not supported by this version of kmsim yet") == 0);
-    }
-}
