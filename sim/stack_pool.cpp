@@ -8,6 +8,16 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+// A finished fiber leaves ASan's stack poisoning (use-after-scope markers)
+// in the shadow of its stack. Clear it when the stack is recycled or
+// unmapped, or memory mapped later at the same addresses inherits it.
+#define KMSIM_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define KMSIM_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace kmsim::sim {
 
 namespace {
@@ -30,8 +40,10 @@ stack_pool::stack_pool(std::size_t stack_size)
 
 stack_pool::~stack_pool()
 {
-    for (auto& s : idle_)
+    for (auto& s : idle_) {
+        KMSIM_UNPOISON(static_cast<char*>(s.base) + page_size(), s.usable());
         ::munmap(s.base, s.mapping);
+    }
 }
 
 fiber_stack stack_pool::allocate()
@@ -56,6 +68,10 @@ fiber_stack stack_pool::allocate()
     return fiber_stack{p, mapping};
 }
 
-void stack_pool::release(fiber_stack s) { idle_.push_back(s); }
+void stack_pool::release(fiber_stack s)
+{
+    KMSIM_UNPOISON(static_cast<char*>(s.base) + page_size(), s.usable());
+    idle_.push_back(s);
+}
 
 }  // namespace kmsim::sim

@@ -1,0 +1,164 @@
+// tests/mm/vmscan_test.cpp - reclaim: page cache, kswapd, shrinkers, swap gates, OOM, waits for memory.
+#include "harness.h"
+
+#include "drivers/blockdev.h"
+#include "mm/vmscan.h"
+
+using namespace kmsim;
+using namespace kmsim::test;
+
+namespace {
+
+struct reclaim_fixture : memory_fixture {
+    explicit reclaim_fixture(std::uint64_t memory = 64 * MiB) : memory_fixture(2, "", memory) {}
+    std::uint64_t vm(mm::vm_item i) { return mem.vm()[i]; }
+    // Allocates order-0 pages with GFP until N are taken or one fails.
+    std::size_t take(mm::gfp_t gfp, std::size_t n)
+    {
+        std::size_t got = 0;
+        while (got < n && mem.pages().alloc_pages(gfp, 0))
+            ++got;
+        return got;
+    }
+};
+
+// A shrinker over plain objects, recording the masks it was called with.
+struct counting_shrinker : mm::shrinker {
+    std::uint64_t objects;
+    bool needs_fs;
+    std::vector<mm::gfp_t> masks;
+    counting_shrinker(std::uint64_t n, bool fs) : mm::shrinker("test_cache"), objects(n), needs_fs(fs) {}
+    std::uint64_t count_objects(const mm::shrink_control&) override { return objects; }
+    std::uint64_t scan_objects(const mm::shrink_control& sc) override
+    {
+        masks.push_back(sc.gfp_mask);
+        if (needs_fs && !(sc.gfp_mask & mm::gfp::FS))
+            return mm::SHRINK_STOP;
+        const std::uint64_t n = std::min(objects, sc.nr_to_scan);
+        objects -= n;
+        return n;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("direct reclaim drops clean page cache for a blocking allocation", "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    f.mem.reclaim().add_clean_page_cache(10000);
+    const std::uint64_t free0 = f.mem.nd().nr_free_pages();
+    std::size_t got = 0;
+    f.in_thread([&] { got = f.take(mm::GFP_KERNEL, free0 + 2000); });
+    CHECK(got == free0 + 2000);
+    CHECK(f.vm(mm::ALLOCSTALL_NORMAL) > 0);
+    CHECK(f.vm(mm::PGSTEAL_DIRECT) + f.vm(mm::PGSTEAL_KSWAPD) >= 2000);
+    CHECK(f.vm(mm::NR_FILE_PAGES) == f.mem.reclaim().page_cache_pages());
+    CHECK(f.mem.check_invariants().empty());
+}
+
+TEST_CASE("GFP_NOWAIT never reclaims itself but wakes kswapd, which reclaims to high", "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    f.mem.reclaim().add_clean_page_cache(10000);
+    f.mem.reclaim().start_kswapd();
+    std::size_t got = 0;
+    f.m.create_thread("nowait", [&] {
+        got = f.take(mm::GFP_NOWAIT | mm::gfp::NOWARN, 1000000);
+        f.m.msleep(50);  // kswapd runs meanwhile, on the other CPU
+    }, {0});
+    f.eng.run();
+    CHECK(f.vm(mm::ALLOCSTALL_NORMAL) + f.vm(mm::ALLOCSTALL_DMA32) == 0);
+    CHECK(f.vm(mm::PGSTEAL_DIRECT) == 0);
+    CHECK(f.vm(mm::PAGEOUTRUN) >= 1);
+    CHECK(f.vm(mm::PGSTEAL_KSWAPD) > 0);
+    const mm::zone& z = f.mem.nd().zone_at(mm::ZONE_DMA32);
+    CHECK(z.nr_free_pages >= z.high_wmark());  // kswapd stopped at high
+}
+
+TEST_CASE("shrinkers run with sc.gfp_mask; a NOFS scope makes a fs shrinker stop", "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    counting_shrinker s(100000, true);
+    f.mem.reclaim().register_shrinker(s);
+    f.mem.reclaim().add_clean_page_cache(3000);
+    f.in_thread([&] {
+        auto& me = f.m.current();
+        me.task_flags() |= mm::PF_MEMALLOC_NOFS;
+        f.take(mm::GFP_KERNEL, 20000);
+    });
+    REQUIRE_FALSE(s.masks.empty());
+    for (mm::gfp_t g : s.masks)
+        CHECK(g == mm::GFP_NOFS);  // current_gfp_context applied
+    CHECK(s.objects == 100000);    // SHRINK_STOP every time
+    CHECK(f.vm(mm::SLABS_SCANNED) > 0);
+}
+
+TEST_CASE("GFP_KERNEL with nothing to reclaim: the OOM killer finds only kernel threads and panics", "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    f.in_thread([&] { f.take(mm::GFP_KERNEL, 1000000); });
+    const arch::report* oom = f.find_report("worker invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0");
+    REQUIRE(oom);
+    CHECK(oom->kind == arch::report_kind::oom);
+    CHECK(oom->text.find("Mem-Info:\n") != std::string::npos);
+    CHECK(oom->text.find("Tasks state (memory values in pages):\n") != std::string::npos);
+    CHECK(oom->text.find("Out of memory and no killable processes...") != std::string::npos);
+    CHECK(f.find_report("Kernel panic - not syncing: System is deadlocked on memory"));
+}
+
+TEST_CASE("GFP_DMA and GFP_NOFS never invoke the OOM killer", "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    f.in_thread([&] { f.take(mm::GFP_KERNEL | mm::GFP_DMA, 1000000); });
+    CHECK_FALSE(f.find_report("invoked oom-killer"));
+    CHECK(f.find_report("page allocation failure: order:0, mode:0xcc1(GFP_KERNEL|GFP_DMA)"));
+
+    reclaim_fixture g;
+    g.m.create_thread("nofs", [&] { g.take(mm::GFP_NOFS, 1000000); }, {0});
+    auto r = g.eng.run();
+    CHECK_FALSE(g.find_report("invoked oom-killer"));
+    // Nothing will ever free memory: a no_progress deadlock naming the wait.
+    REQUIRE(r.result == sim::outcome::deadlock);
+    CHECK(r.deadlock->kind == sim::deadlock_kind::no_progress);
+    REQUIRE(r.deadlock->stuck.size() == 1);
+    CHECK(r.deadlock->stuck[0].waits_for.rfind("free memory for an order-0 GFP_NOFS allocation", 0) == 0);
+}
+
+TEST_CASE("__GFP_NOFAIL waits until memory is freed, then succeeds", "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    mm::page* held = nullptr;
+    bool nofail_ok = false;
+    sim::time_point got_at{};
+    f.m.create_thread("hog", [&] {
+        held = f.mem.pages().alloc_pages(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 10);
+        f.take(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 1000000);
+        f.m.msleep(20);
+        f.mem.pages().free_pages_at(held, 10);
+    }, {0});
+    f.m.create_thread("nofail", [&] {
+        f.m.msleep(5);
+        nofail_ok = f.mem.pages().alloc_pages(mm::GFP_NOFS | mm::gfp::NOFAIL, 0) != nullptr;
+        got_at = f.m.now();
+    }, {1});
+    CHECK(f.eng.run().result == sim::outcome::completed);
+    CHECK(nofail_ok);
+    CHECK(sim::to_ns(got_at) >= 21000000);  // after the hog's free
+}
+
+TEST_CASE("anonymous memory is swapped out only with __GFP_IO and a swap device", "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    drivers::blockdev sda(f.m, drivers::blockdev_config{"sda", sim::msecs(1), -1, 1, 32, 0});
+    sda.start();
+    f.mem.reclaim().add_anon(8000, &sda);
+    f.in_thread([&] {
+        f.take(mm::GFP_NOIO | mm::gfp::NORETRY | mm::gfp::NOWARN, 1000000);
+        CHECK(f.vm(mm::PSWPOUT) == 0);  // NOIO may not start I/O
+        f.take(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 2000);
+        f.m.msleep(20);  // the writes complete
+    });
+    CHECK(f.vm(mm::PSWPOUT) > 0);
+    CHECK(sda.completed() > 0);
+    CHECK(f.mem.check_invariants().empty());
+}
