@@ -298,9 +298,48 @@ void vmscan::shrink_slab(scan_control& sc)
         sc.nr_reclaimed += free_after - free_before;  // reclaim_state: pages the slabs gave back
 }
 
+bool vmscan::allow_direct_reclaim() const
+{
+    // Free pages above half the min watermarks of the lowmem zones: the
+    // reserves kswapd and PF_MEMALLOC tasks need are safe.
+    std::uint64_t free = 0, reserve = 0;
+    for (int t = 0; t <= ZONE_NORMAL; ++t) {
+        const zone& z = node_.zone_at(t);
+        if (!z.managed())
+            continue;
+        free += z.nr_free_pages;
+        reserve += z.min_wmark();
+    }
+    return reserve == 0 || free > reserve / 2;
+}
+
+void vmscan::throttle_direct_reclaim(gfp_t gfp)
+{
+    // throttle_direct_reclaim(): when free memory is below half the min
+    // watermarks, wait for kswapd to restore it - at most HZ without
+    // __GFP_FS; with it, until kswapd succeeds (here too at most HZ, so a
+    // kswapd with nothing to reclaim cannot hold the task forever).
+    if (!kswapd_ || allow_direct_reclaim())
+        return;
+    vm_.add(PGSCAN_DIRECT_THROTTLE, 1);
+    wakeup_kswapd(gfp, 0, ZONE_NORMAL);
+    arch::context& self = machine_.current();
+    bool timed_out = false;
+    auto timer = machine_.eng().schedule_after(sim::secs(1), [&self, &timed_out, this] {
+        timed_out = true;
+        pfmemalloc_waiters_.remove(self);
+        self.wake();
+    });
+    pfmemalloc_wait_.what = "pfmemalloc_wait (kswapd to restore the min watermarks)";
+    pfmemalloc_waiters_.wait(self, pfmemalloc_wait_);
+    if (!timed_out)
+        machine_.eng().cancel(timer);
+}
+
 std::uint64_t vmscan::try_to_free_pages(gfp_t gfp, unsigned order, int highest_zoneidx)
 {
     arch::frame_guard fg(machine_.current(), arch::frame{"direct reclaim", "", 0});
+    throttle_direct_reclaim(gfp);
     scan_control sc;
     sc.gfp_mask = gfp;
     sc.order = order;
@@ -386,6 +425,8 @@ void vmscan::kswapd_main()
             sc.nr_to_reclaim = 32;
             shrink_node(sc);
             total += sc.nr_reclaimed;
+            if (!pfmemalloc_waiters_.empty() && allow_direct_reclaim())
+                pfmemalloc_waiters_.wake_all();
             if (sc.nr_reclaimed == 0)
                 --priority;  // nothing at this priority: scan harder
         }

@@ -105,6 +105,8 @@ private:
     std::optional<pfn_t> boot_page();
     void shrink_anon(scan_control& sc, std::uint64_t nr);
     void throttle_writeback();
+    bool allow_direct_reclaim() const;
+    void throttle_direct_reclaim(gfp_t gfp);
     void writeback_done(std::uint64_t pages);
     void flusher_main();
     void kswapd_main();
@@ -152,6 +154,8 @@ private:
     std::uint64_t writeback_pages_ = 0;
     std::vector<backing_dev*> writeback_devs_;  // devices with writes in flight
     sim::wait_queue writeback_waiters_;
+    sim::wait_queue pfmemalloc_waiters_;
+    memory_wait pfmemalloc_wait_;
     writeback_wait writeback_wait_;
     arch::context* flusher_ = nullptr;
     bool flusher_sleeping_ = false;

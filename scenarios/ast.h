@@ -165,8 +165,11 @@ struct scenario {
     std::vector<irq_decl> irqs;
     std::vector<shrinker_decl> shrinkers;
     std::uint64_t pagecache_clean = 0;  // bytes
-    std::uint64_t pagecache_dirty = 0;  // bytes, written back through pagecache_device
-    int pagecache_device = -1;
+    struct dirty_cache {
+        std::uint64_t bytes = 0;
+        int device = -1;  // blockdev index
+    };
+    std::vector<dirty_cache> pagecache_dirty;  // written back through their devices
     std::uint64_t anon = 0;             // bytes
     int anon_swap = -1;                 // blockdev index, or -1: no swap
     std::vector<blockdev_decl> blockdevs;

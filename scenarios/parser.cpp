@@ -642,12 +642,8 @@ private:
         });
         if (dirty && device < 0)
             error(word.pos, "dirty page cache needs device=NAME: the flusher writes it back through that device");
-        if (dirty) {
-            if (sc_.pagecache_dirty && sc_.pagecache_device != device)
-                error(word.pos, "kmsim keeps dirty page cache on one device");
-            sc_.pagecache_dirty += dirty;
-            sc_.pagecache_device = device;
-        }
+        if (dirty)
+            sc_.pagecache_dirty.push_back({dirty, device});
         end_of_line("the page cache");
     }
 

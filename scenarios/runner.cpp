@@ -282,9 +282,8 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         }
         if (sc.pagecache_clean)
             w.mem.reclaim().add_clean_page_cache(sc.pagecache_clean / mm::PAGE_SIZE);
-        if (sc.pagecache_dirty)
-            w.mem.reclaim().add_dirty_page_cache(sc.pagecache_dirty / mm::PAGE_SIZE,
-                                                 *w.blockdevs[static_cast<std::size_t>(sc.pagecache_device)]);
+        for (const auto& d : sc.pagecache_dirty)
+            w.mem.reclaim().add_dirty_page_cache(d.bytes / mm::PAGE_SIZE, *w.blockdevs[static_cast<std::size_t>(d.device)]);
         if (sc.anon)
             w.mem.reclaim().add_anon(sc.anon / mm::PAGE_SIZE,
                                      sc.anon_swap >= 0 ? w.blockdevs[static_cast<std::size_t>(sc.anon_swap)].get()

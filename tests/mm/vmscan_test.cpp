@@ -162,3 +162,19 @@ TEST_CASE("anonymous memory is swapped out only with __GFP_IO and a swap device"
     CHECK(sda.completed() > 0);
     CHECK(f.mem.check_invariants().empty());
 }
+
+TEST_CASE("direct reclaim below half of min waits for kswapd (pgscan_direct_throttle)", "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    f.mem.reclaim().add_clean_page_cache(8000);
+    f.mem.reclaim().start_kswapd();
+    bool ok = false;
+    f.m.create_thread("worker", [&] {
+        f.take(mm::GFP_ATOMIC | mm::gfp::NOWARN, 1000000);  // down to ~3/8 of min, at one instant
+        ok = f.mem.pages().alloc_pages(mm::GFP_KERNEL, 0) != nullptr;
+    }, {0});
+    CHECK(f.eng.run().result == sim::outcome::completed);
+    CHECK(ok);
+    CHECK(f.vm(mm::PGSCAN_DIRECT_THROTTLE) == 1);
+    CHECK(f.vm(mm::PGSTEAL_KSWAPD) > 0);
+}
