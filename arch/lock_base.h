@@ -5,6 +5,7 @@
 // for it, so a cycle of lock waits is a deadlock now.
 #pragma once
 
+#include "arch/lockdep.h"
 #include "sim/actor.h"
 
 #include <string>
@@ -17,7 +18,11 @@ class machine;
 
 class lock_base : public sim::blocker {
 public:
-    lock_base(machine& m, std::string name) : machine_(m), name_(std::move(name)) {}
+    lock_base(machine& m, std::string name, int wait_type)
+        : machine_(m), name_(std::move(name)), map_{name_, wait_type}
+    {
+    }
+    const lockdep_map& dep_map() const { return map_; }
     const std::string& name() const { return name_; }
     context* owner() const { return owner_; }
     bool is_locked() const { return owner_ != nullptr; }
@@ -36,6 +41,7 @@ protected:
     machine& machine_;
     std::string name_;
     context* owner_ = nullptr;
+    lockdep_map map_;
 };
 
 }  // namespace kmsim::arch

@@ -16,6 +16,7 @@
 #include "arch/cpu.h"
 #include "arch/irq.h"
 #include "arch/kernel_log.h"
+#include "arch/lockdep.h"
 #include "sim/engine.h"
 
 #include <map>
@@ -59,6 +60,7 @@ public:
     sim::engine& eng() const { return engine_; }
     const machine_config& config() const { return config_; }
     kernel_log& log() { return log_; }
+    class lockdep& lockdep_checks() { return lockdep_; }
     const kernel_log& log() const { return log_; }
     int nr_cpus() const { return static_cast<int>(cpus_.size()); }
     cpu& cpu_at(int id);
@@ -161,6 +163,7 @@ private:
     machine_config config_;
     sim::duration tick_;
     kernel_log log_;
+    class lockdep lockdep_{*this};
     std::vector<std::unique_ptr<cpu>> cpus_;
     std::vector<std::unique_ptr<context>> threads_;
     std::vector<std::unique_ptr<context>> irq_contexts_;

@@ -8,6 +8,7 @@ namespace kmsim::arch {
 void mutex::lock()
 {
     machine_.might_sleep("kernel/locking/mutex.c", 283);
+    machine_.lockdep_checks().acquire(map_, false);
     context& c = machine_.current();
     if (!owner_) {
         set_owner(&c);
@@ -21,6 +22,7 @@ bool mutex::trylock()
 {
     if (owner_)
         return false;
+    machine_.lockdep_checks().acquire(map_, true);
     set_owner(&machine_.current());
     return true;
 }
@@ -34,6 +36,7 @@ void mutex::unlock()
         if (!owner_)
             return;
     }
+    machine_.lockdep_checks().release(map_);
     if (!waiters_.empty()) {
         context* next = waiters_.front();
         waiters_.pop_front();

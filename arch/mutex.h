@@ -18,7 +18,7 @@ namespace kmsim::arch {
 
 class mutex : public lock_base {
 public:
-    mutex(machine& m, std::string name) : lock_base(m, std::move(name)) {}
+    mutex(machine& m, std::string name) : lock_base(m, std::move(name), 3) {}
 
     // Fiber side.
     void lock();

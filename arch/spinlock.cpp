@@ -10,6 +10,7 @@ namespace kmsim::arch {
 void spinlock::lock()
 {
     machine_.preempt_disable();
+    machine_.lockdep_checks().acquire(map_, false);
     context& c = machine_.current();
     if (!owner_) {
         set_owner(&c);
@@ -28,6 +29,7 @@ bool spinlock::trylock()
         machine_.preempt_enable();
         return false;
     }
+    machine_.lockdep_checks().acquire(map_, true);
     set_owner(&machine_.current());
     return true;
 }
@@ -49,6 +51,7 @@ void spinlock::unlock()
             return;
         }
     }
+    machine_.lockdep_checks().release(map_);
     if (!spinners_.empty()) {
         context* next = spinners_.front();
         spinners_.pop_front();

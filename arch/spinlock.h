@@ -18,7 +18,7 @@ namespace kmsim::arch {
 
 class spinlock : public lock_base {
 public:
-    spinlock(machine& m, std::string name) : lock_base(m, std::move(name)) {}
+    spinlock(machine& m, std::string name) : lock_base(m, std::move(name), 2) {}
 
     // Fiber side, as the kernel's.
     void lock();

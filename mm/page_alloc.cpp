@@ -32,6 +32,37 @@ page_allocator::page_allocator(arch::machine& m, node& n, vm_counters& vm)
 {
 }
 
+bool page_allocator::need_fs_reclaim(gfp_t gfp) const
+{
+    // __need_reclaim() after current_gfp_context(): a mask that may block
+    // and enter the filesystem, from a task not already in reclaim.
+    gfp = current_gfp_context(gfp, current_task_flags());
+    return (gfp & gfp::DIRECT_RECLAIM) && (gfp & gfp::FS) && !(gfp & gfp::NOLOCKDEP) &&
+           !(current_task_flags() & PF_MEMALLOC);
+}
+
+void page_allocator::fs_reclaim_acquire(gfp_t gfp)
+{
+    if (need_fs_reclaim(gfp))
+        machine_.lockdep_checks().acquire(fs_reclaim_, false);
+}
+
+void page_allocator::fs_reclaim_release(gfp_t gfp)
+{
+    if (need_fs_reclaim(gfp))
+        machine_.lockdep_checks().release(fs_reclaim_);
+}
+
+void page_allocator::might_alloc(gfp_t gfp)
+{
+    if (!machine_.current_context())
+        return;
+    fs_reclaim_acquire(gfp);
+    fs_reclaim_release(gfp);
+    if (gfpflags_allow_blocking(gfp))
+        machine_.might_sleep("include/linux/sched/mm.h", 337);
+}
+
 std::uint32_t page_allocator::current_task_flags() const
 {
     const arch::context* t = machine_.current_task();
@@ -75,11 +106,13 @@ std::uint64_t page_allocator::direct_reclaim(gfp_t gfp, unsigned order, int high
     // by reclaim itself use the reserves and never recurse into reclaim.
     arch::context& c = machine_.current();
     vm_.add(static_cast<vm_item>(ALLOCSTALL_DMA + highest_zoneidx), 1);
+    fs_reclaim_acquire(gfp);
     const std::uint32_t saved = c.task_flags() & PF_MEMALLOC;
     c.task_flags() |= PF_MEMALLOC;
     machine_.consume(reclaim_pass_cost);
     std::uint64_t progress = reclaim_->try_to_free_pages(gfp, order, highest_zoneidx);
     c.task_flags() = (c.task_flags() & ~PF_MEMALLOC) | saved;
+    fs_reclaim_release(gfp);
     machine_.cond_resched();
     return progress;
 }
@@ -218,9 +251,7 @@ page* page_allocator::alloc_pages(gfp_t gfp, unsigned order)
     // gfp_allowed_mask: during boot (no context yet) nothing may block or do I/O.
     if (!machine_.current_context())
         gfp &= ~(gfp::RECLAIM | gfp::IO | gfp::FS);
-    // might_alloc(): a mask that may block may sleep, wherever we are.
-    if (gfpflags_allow_blocking(gfp))
-        machine_.might_sleep("include/linux/sched/mm.h", 337);
+    might_alloc(gfp);
     last_stall_ = sim::duration::zero();
     if (should_fail_alloc_page && should_fail_alloc_page(gfp, order))
         return nullptr;

@@ -16,6 +16,7 @@
 //   -> OOM -> __GFP_NOFAIL loops, everything else fails with warn_alloc.
 #pragma once
 
+#include "arch/lockdep.h"
 #include "arch/ratelimit.h"
 #include "mm/gfp.h"
 #include "mm/node.h"
@@ -81,6 +82,16 @@ public:
     void free_pages_at(page* p, unsigned order);               // __free_pages
     void free_pages(std::uint64_t addr, unsigned order);       // free_pages
 
+    // might_alloc(): the fs_reclaim lockdep annotation, then might_sleep()
+    // if the mask may block. Every allocation (page or slab) starts here.
+    void might_alloc(gfp_t gfp);
+    // The fs_reclaim pseudo-lock, held across reclaim that may enter the
+    // filesystem: lockdep then sees "lock L held while allocating" against
+    // "L taken from reclaim" as the deadlock it is.
+    void fs_reclaim_acquire(gfp_t gfp);
+    void fs_reclaim_release(gfp_t gfp);
+    const arch::lockdep_map& fs_reclaim_map() const { return fs_reclaim_; }
+
     // How long the last allocation spent in the slow path (its stall).
     sim::duration last_stall() const { return last_stall_; }
 
@@ -118,6 +129,8 @@ private:
     std::uint64_t bad_page_unshown_ = 0;
     std::uint64_t bad_page_resume_ = 0;
     sim::duration last_stall_{};
+    arch::lockdep_map fs_reclaim_{"fs_reclaim", 0};
+    bool need_fs_reclaim(gfp_t gfp) const;
 };
 
 // gfp_to_alloc_flags() of the slow path.

@@ -617,8 +617,7 @@ std::uint64_t slab_allocator::alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig
     if (!machine_.current_context())
         gfp &= ~(gfp::RECLAIM | gfp::IO | gfp::FS);  // boot: GFP_BOOT_MASK
     // slab_pre_alloc_hook(): might_alloc().
-    if (gfpflags_allow_blocking(gfp))
-        machine_.might_sleep("include/linux/sched/mm.h", 337);
+    pa_.might_alloc(gfp);
     for (;;) {
         const int cpu = machine_.smp_processor_id();
         slab* sl = s->cpu_slab[static_cast<std::size_t>(cpu)];

@@ -412,8 +412,10 @@ void vmscan::kswapd_main()
         kswapd_highest_zoneidx_ = ZONE_DMA;
         if (trace)
             trace(fmt::format("kswapd0: woken, order {}, highest zone {}", order, zone_name(highest)));
-        // balance_pgdat(): reclaim until a usable zone meets its high watermark.
+        // balance_pgdat(): reclaim until a usable zone meets its high watermark,
+        // holding fs_reclaim for lockdep (__fs_reclaim_acquire, unconditional).
         vm_.add(PAGEOUTRUN, 1);
+        machine_.lockdep_checks().acquire(pa_.fs_reclaim_map(), false);
         std::uint64_t total = 0;
         for (int priority = 12; !pgdat_balanced(order, highest) && priority >= 1;) {
             scan_control sc;
@@ -430,6 +432,7 @@ void vmscan::kswapd_main()
             if (sc.nr_reclaimed == 0)
                 --priority;  // nothing at this priority: scan harder
         }
+        machine_.lockdep_checks().release(pa_.fs_reclaim_map());
         if (trace)
             trace(fmt::format("kswapd0: reclaimed {} pages, {}", total,
                               pgdat_balanced(order, highest) ? "balanced" : "nothing more to reclaim"));

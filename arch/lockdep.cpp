@@ -1,0 +1,218 @@
+// arch/lockdep.cpp - dependency graph, usage bits and lockdep's reports.
+#include "arch/lockdep.h"
+
+#include "arch/machine.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace kmsim::arch {
+
+lockdep::site lockdep::here(const context& c) const
+{
+    const frame* loc = c.location();
+    return site{c.name(), loc ? fmt::format("{} at {}:{}", c.frames().front().function, loc->file, loc->line)
+                              : c.name()};
+}
+
+std::string lockdep::lock_desc(const lockdep_map& m) const
+{
+    auto it = usage_.find(&m);
+    char hard = '.', soft = '.';
+    if (it != usage_.end()) {
+        const usage& u = it->second;
+        hard = u.in_hardirq && u.hardirq_on ? '?' : u.in_hardirq ? '-' : u.hardirq_on ? '+' : '.';
+        soft = u.process ? '+' : '.';
+    }
+    return fmt::format("({}){{{}.{}.}}-{{{}:{}}}", m.name, hard, soft, m.wait_type, m.wait_type);
+}
+
+bool lockdep::reaches(const lockdep_map* from, const lockdep_map* to, std::vector<const lockdep_map*>& path) const
+{
+    // Breadth-first over "taken after" edges, remembering the way back.
+    std::map<const lockdep_map*, const lockdep_map*> parent;
+    std::vector<const lockdep_map*> frontier{from};
+    parent[from] = nullptr;
+    while (!frontier.empty()) {
+        std::vector<const lockdep_map*> next;
+        for (const lockdep_map* a : frontier) {
+            auto it = after_.find(a);
+            if (it == after_.end())
+                continue;
+            for (const lockdep_map* b : it->second) {
+                if (parent.count(b))
+                    continue;
+                parent[b] = a;
+                if (b == to) {
+                    for (const lockdep_map* x = b; x; x = parent[x])
+                        path.push_back(x);
+                    std::reverse(path.begin(), path.end());
+                    return true;
+                }
+                next.push_back(b);
+            }
+        }
+        frontier = std::move(next);
+    }
+    return false;
+}
+
+std::string lockdep::held_text(const context& c) const
+{
+    auto it = held_.find(&c);
+    const std::size_t n = it == held_.end() ? 0 : it->second.size();
+    const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
+    if (n == 0)
+        return fmt::format("no locks held by {}.\n", who);
+    std::string o = fmt::format("{} lock{} held by {}:\n", n, n > 1 ? "s" : "", who);
+    for (std::size_t i = 0; i < n; ++i)
+        o += fmt::format(" #{}: {}, at: {}\n", i, lock_desc(*it->second[i].map), it->second[i].at.where);
+    return o;
+}
+
+void lockdep::report(const std::string& banner, const std::string& title, const std::string& body)
+{
+    // debug_locks_off(): the first report is the only one.
+    enabled_ = false;
+    std::string text = banner + "\n" + title + "\n" + kernel_release + " #1 " + machine_.taint_string() + "\n" +
+           std::string(banner.size(), '-') + "\n" + body;
+    text += "\nstack backtrace:\n" + machine_.dump_stack(machine_.current());
+    machine_.add_report(report_kind::lockdep, title, text, log_level::warning);
+    machine_.add_taint(taint::warn);
+}
+
+void lockdep::circular(const context& c, const held_entry& prev, const lockdep_map& next,
+                       const std::vector<const lockdep_map*>& path)
+{
+    // PATH runs next -> ... -> prev through recorded dependencies; taking
+    // NEXT while holding PREV closes the cycle.
+    const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
+    std::string b;
+    b += fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, lock_desc(next), here(c).where);
+    b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", lock_desc(*prev.map), prev.at.where);
+    b += "which lock already depends on the new lock.\n\n";
+    b += "the existing dependency chain (in reverse order) is:\n";
+    // Entries #N..#1 are the recorded edges of PATH (last first), #0 the new one.
+    const std::size_t n = path.size();
+    for (std::size_t k = n - 1; k >= 1; --k) {
+        const site& s = edges_.at({path[k - 1], path[k]});
+        b += fmt::format("\n-> #{} {}:\n       {}\n", k, lock_desc(*path[k]), s.where);
+    }
+    b += fmt::format("\n-> #0 {}:\n       {}\n", lock_desc(next), here(c).where);
+    b += "\nother info that might help us debug this:\n\n";
+    if (n > 2) {
+        std::string chain;
+        for (std::size_t k = n; k-- > 0;)
+            chain += (chain.empty() ? "" : " --> ") + path[k]->name;
+        b += "Chain exists of:\n  " + chain + "\n\n";
+    }
+    const std::string target = prev.map->name, source = next.name, parent = path[n - 2]->name;
+    b += " Possible unsafe locking scenario:\n\n";
+    b += "       CPU0                    CPU1\n";
+    b += "       ----                    ----\n";
+    b += fmt::format("  lock({});\n", target);
+    b += fmt::format("                               lock({});\n", parent);
+    b += fmt::format("                               lock({});\n", target);
+    b += fmt::format("  lock({});\n", source);
+    b += "\n *** DEADLOCK ***\n\n";
+    b += held_text(c);
+    report("======================================================",
+           "WARNING: possible circular locking dependency detected", b);
+}
+
+void lockdep::acquire(const lockdep_map& map, bool trylock)
+{
+    if (!enabled_ || !machine_.current_context())
+        return;
+    context& c = machine_.current();
+    auto& held = held_[&c];
+    const site at = here(c);
+
+    // IRQ-safety: a lock taken in hard-IRQ context must never be taken
+    // elsewhere with hard IRQs on, or that CPU can interrupt its own holder.
+    usage& u = usage_[&map];
+    const bool in_irq = c.is_irq();
+    const bool irqs_on = !c.on_cpu()->irqs_disabled();
+    auto inconsistent = [&](const char* from, const char* to, const site& first) {
+        std::string b = fmt::format("inconsistent {{{}}} -> {{{}}} usage.\n", from, to);
+        b += fmt::format("{}/{} [HC{}[{}]:SC0[0]:HE{}:SE1] takes:\n", machine_.current_comm(), machine_.current_pid(),
+                         in_irq ? 1 : 0, in_irq ? 1 : 0, irqs_on ? 1 : 0);
+        b += fmt::format("{}, at: {}\n", lock_desc(map), at.where);
+        b += fmt::format("{{{}}} state was registered at:\n  {}\n", from, first.where);
+        b += "\nother info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
+        b += "       CPU0\n       ----\n";
+        b += fmt::format("  lock({});\n  <Interrupt>\n    lock({});\n", map.name, map.name);
+        b += "\n *** DEADLOCK ***\n\n" + held_text(c);
+        report("================================", "WARNING: inconsistent lock state", b);
+    };
+    if (in_irq) {
+        if (!u.in_hardirq) {
+            u.in_hardirq = true;
+            u.in_hardirq_at = at;
+        }
+        if (u.hardirq_on) {
+            inconsistent("HARDIRQ-ON-W", "IN-HARDIRQ-W", u.hardirq_on_at);
+            return;
+        }
+    } else {
+        u.process = true;
+        if (irqs_on && !u.hardirq_on) {
+            u.hardirq_on = true;
+            u.hardirq_on_at = at;
+        }
+        if (irqs_on && u.in_hardirq) {
+            inconsistent("IN-HARDIRQ-W", "HARDIRQ-ON-W", u.in_hardirq_at);
+            return;
+        }
+    }
+
+    // Recursion: the same class taken twice by one context.
+    if (!trylock) {
+        for (const held_entry& h : held)
+            if (h.map == &map) {
+                const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
+                std::string b = fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, lock_desc(map), at.where);
+                b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", lock_desc(*h.map), h.at.where);
+                b += "other info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
+                b += fmt::format("       CPU0\n       ----\n  lock({});\n  lock({});\n", map.name, map.name);
+                b += "\n *** DEADLOCK ***\n\n May be due to missing lock nesting notation\n\n" + held_text(c);
+                report("============================================", "WARNING: possible recursive locking detected",
+                       b);
+                return;
+            }
+    }
+
+    // New dependencies: every lock held -> this one. A path back from this
+    // lock to a held one closes a cycle.
+    if (!trylock) {
+        for (const held_entry& h : held) {
+            if (edges_.count({h.map, &map}))
+                continue;
+            std::vector<const lockdep_map*> path;
+            if (reaches(&map, h.map, path)) {
+                circular(c, h, map, path);
+                return;
+            }
+            edges_[{h.map, &map}] = at;
+            after_[h.map].push_back(&map);
+        }
+    }
+    held.push_back({&map, at});
+}
+
+void lockdep::release(const lockdep_map& map)
+{
+    if (!machine_.current_context())
+        return;
+    auto it = held_.find(&machine_.current());
+    if (it == held_.end())
+        return;
+    auto& held = it->second;
+    for (auto h = held.rbegin(); h != held.rend(); ++h)
+        if (h->map == &map) {
+            held.erase(std::next(h).base());
+            return;
+        }
+}
+
+}  // namespace kmsim::arch

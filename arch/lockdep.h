@@ -1,0 +1,72 @@
+// arch/lockdep.h - lockdep: predict deadlocks from the order in which locks are taken.
+//
+// Owns: lock classes (one per kmsim lock, plus pseudo-locks such as
+// fs_reclaim), the dependency graph "A held while B was taken", each class's
+// IRQ usage, and the three reports of kernel/locking/lockdep.c that kmsim
+// reproduces: "possible circular locking dependency detected" (as soon as an
+// edge closes a cycle, even if this run never deadlocks), "possible recursive
+// locking detected", and "inconsistent lock state" ({IN-HARDIRQ-W} <->
+// {HARDIRQ-ON-W}). Like the kernel, lockdep reports the first problem it finds
+// and then turns itself off.
+// Dependencies are recorded per context: locks an IRQ handler takes do not
+// depend on the locks held by the task it interrupted (lockdep separates irq
+// contexts the same way).
+#pragma once
+
+#include "arch/context.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace kmsim::arch {
+
+class machine;
+
+// A lock class as lockdep sees it.
+struct lockdep_map {
+    std::string name;
+    int wait_type = 2;  // {2:2} spinning, {3:3} sleeping, {0:0} pseudo-lock
+};
+
+class lockdep {
+public:
+    explicit lockdep(machine& m) : machine_(m) {}
+
+    // The running context is about to take (or has taken, for a trylock) MAP.
+    void acquire(const lockdep_map& map, bool trylock);
+    void release(const lockdep_map& map);
+    bool enabled() const { return enabled_; }
+
+private:
+    struct site {
+        std::string context;
+        std::string where;  // "thread_a at abba.kms:12"
+    };
+    struct held_entry {
+        const lockdep_map* map;
+        site at;
+    };
+    struct usage {
+        bool in_hardirq = false, hardirq_on = false, process = false;
+        site in_hardirq_at, hardirq_on_at;
+    };
+
+    site here(const context& c) const;
+    std::string lock_desc(const lockdep_map& m) const;  // "(name){+.+.}-{3:3}"
+    bool reaches(const lockdep_map* from, const lockdep_map* to, std::vector<const lockdep_map*>& path) const;
+    std::string held_text(const context& c) const;
+    void report(const std::string& banner, const std::string& title, const std::string& body);
+    void circular(const context& c, const held_entry& prev, const lockdep_map& next,
+                  const std::vector<const lockdep_map*>& path);
+
+    machine& machine_;
+    bool enabled_ = true;
+    std::map<const context*, std::vector<held_entry>> held_;
+    std::map<std::pair<const lockdep_map*, const lockdep_map*>, site> edges_;  // (before, after)
+    std::map<const lockdep_map*, std::vector<const lockdep_map*>> after_;
+    std::map<const lockdep_map*, usage> usage_;
+};
+
+}  // namespace kmsim::arch
