@@ -1,6 +1,7 @@
 // tests/mm/vmscan_test.cpp - reclaim: page cache, kswapd, shrinkers, swap gates, OOM, waits for memory.
 #include "harness.h"
 
+#include "arch/mutex.h"
 #include "drivers/blockdev.h"
 #include "mm/vmscan.h"
 
@@ -182,4 +183,66 @@ TEST_CASE("direct reclaim below half of min waits for kswapd (pgscan_direct_thro
     CHECK(ok);
     CHECK(f.vm(mm::PGSCAN_DIRECT_THROTTLE) == 1);
     CHECK(f.vm(mm::PGSTEAL_KSWAPD) > 0);
+}
+
+namespace {
+// A filesystem-like shrinker that takes the fs lock to free objects.
+struct locking_shrinker : mm::shrinker {
+    arch::mutex& lock;
+    std::uint64_t objects = 50000;
+    explicit locking_shrinker(arch::mutex& l) : mm::shrinker("fs_cache"), lock(l) {}
+    std::uint64_t count_objects(const mm::shrink_control&) override { return objects; }
+    std::uint64_t scan_objects(const mm::shrink_control& sc) override
+    {
+        lock.lock();
+        lock.unlock();
+        const std::uint64_t n = std::min(objects, sc.nr_to_scan);
+        objects -= n;
+        return n;
+    }
+};
+
+// fs_writer allocates under fs_lock (with or without a NOFS scope); later a
+// reclaimer's direct reclaim runs the shrinker, which takes fs_lock.
+const arch::report* fs_reclaim_case(reclaim_fixture& f, arch::mutex& fs_lock, bool nofs_scope)
+{
+    f.m.create_thread("fs_writer", [&, nofs_scope] {
+        fs_lock.lock();
+        if (nofs_scope)
+            f.m.current().task_flags() |= mm::PF_MEMALLOC_NOFS;
+        f.mem.pages().alloc_pages(mm::GFP_KERNEL, 0);
+        f.m.current().task_flags() &= ~mm::PF_MEMALLOC_NOFS;
+        fs_lock.unlock();
+    }, {0});
+    f.m.create_thread("reclaimer", [&] {
+        f.m.msleep(1);
+        f.take(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 1000000);
+    }, {1});
+    f.eng.run();
+    return f.find_report("WARNING: possible circular locking dependency detected");
+}
+}  // namespace
+
+TEST_CASE("fs_reclaim: allocating under a lock a shrinker takes is a predicted deadlock", "[mm][vmscan][lockdep]")
+{
+    reclaim_fixture f;
+    arch::mutex fs_lock(f.m, "fs_lock");
+    locking_shrinker s(fs_lock);
+    f.mem.reclaim().register_shrinker(s);
+    const arch::report* r = fs_reclaim_case(f, fs_lock, false);
+    REQUIRE(r);
+    // Reclaim (holding fs_reclaim) takes fs_lock; fs_writer allocated under fs_lock.
+    CHECK(r->text.find("but task is already holding lock:\n(fs_reclaim)") != std::string::npos);
+    CHECK(r->text.find("  lock(fs_reclaim);\n                               lock(fs_lock);\n"
+                       "                               lock(fs_reclaim);\n  lock(fs_lock);\n") != std::string::npos);
+}
+
+TEST_CASE("fs_reclaim: a NOFS scope around the allocation keeps lockdep quiet", "[mm][vmscan][lockdep]")
+{
+    reclaim_fixture f;
+    arch::mutex fs_lock(f.m, "fs_lock");
+    locking_shrinker s(fs_lock);
+    f.mem.reclaim().register_shrinker(s);
+    CHECK_FALSE(fs_reclaim_case(f, fs_lock, true));
+    CHECK(s.objects < 50000);  // the shrinker did run
 }

@@ -1,0 +1,116 @@
+// tests/arch/lockdep_test.cpp - lockdep's predictions and reports.
+#include "harness.h"
+
+using namespace kmsim;
+using namespace kmsim::test;
+
+TEST_CASE("ABBA is predicted even when the two threads never overlap", "[arch][lockdep]")
+{
+    // thread_a: a then b, finishes. thread_b, 10 ms later: b then a. No
+    // deadlock happens in this run, but lockdep sees the cycle a -> b -> a.
+    machine_fixture f(2);
+    arch::mutex a(f.m, "lock_a"), b(f.m, "lock_b");
+    f.m.create_thread("thread_a", [&] {
+        arch::frame_guard g(f.m.current(), at("thread_a", 3));
+        a.lock();
+        b.lock();
+        b.unlock();
+        a.unlock();
+    });
+    f.m.create_thread("thread_b", [&] {
+        arch::frame_guard g(f.m.current(), at("thread_b", 9));
+        b.lock();
+        a.lock();
+        a.unlock();
+        b.unlock();
+    }, {-1, sim::time_point(sim::msecs(10))});
+    CHECK(f.run().result == sim::outcome::completed);
+    const arch::report* r = f.find_report("WARNING: possible circular locking dependency detected");
+    REQUIRE(r);
+    CHECK(r->kind == arch::report_kind::lockdep);
+    CHECK(r->context == "thread_b");
+    CHECK(r->text.find("thread_b/101 is trying to acquire lock:\n(lock_a){+.+.}-{3:3}, at: thread_b at test.kms:9\n\n"
+                       "but task is already holding lock:\n(lock_b){+.+.}-{3:3}, at: thread_b at test.kms:9\n\n"
+                       "which lock already depends on the new lock.\n") != std::string::npos);
+    CHECK(r->text.find("-> #1 (lock_b){+.+.}-{3:3}:\n       thread_a at test.kms:3\n") != std::string::npos);
+    CHECK(r->text.find("       CPU0                    CPU1\n"
+                       "       ----                    ----\n"
+                       "  lock(lock_b);\n"
+                       "                               lock(lock_a);\n"
+                       "                               lock(lock_b);\n"
+                       "  lock(lock_a);\n\n *** DEADLOCK ***\n") != std::string::npos);
+    CHECK(r->text.find("1 lock held by thread_b/101:\n #0: (lock_b)") != std::string::npos);
+}
+
+TEST_CASE("lockdep reports the first problem only, then turns itself off", "[arch][lockdep]")
+{
+    machine_fixture f(1);
+    arch::mutex a(f.m, "a"), b(f.m, "b"), c(f.m, "c");
+    f.m.create_thread("t", [&] {
+        a.lock(); b.lock(); b.unlock(); a.unlock();
+        b.lock(); a.lock(); a.unlock(); b.unlock();  // first cycle: reported
+        c.lock(); b.lock(); b.unlock(); c.unlock();
+        b.lock(); c.lock(); c.unlock(); b.unlock();  // second: silent
+    });
+    f.run();
+    int n = 0;
+    for (const auto& r : f.m.log().reports())
+        n += r.kind == arch::report_kind::lockdep;
+    CHECK(n == 1);
+    CHECK_FALSE(f.m.lockdep_checks().enabled());
+}
+
+TEST_CASE("taking a lock twice: possible recursive locking detected", "[arch][lockdep]")
+{
+    machine_fixture f(1);
+    arch::spinlock l(f.m, "l");
+    f.m.create_thread("t", [&] {
+        l.lock();
+        l.lock();
+    });
+    auto res = f.run();
+    CHECK(res.result == sim::outcome::deadlock);  // and then it really deadlocks
+    const arch::report* r = f.find_report("WARNING: possible recursive locking detected");
+    REQUIRE(r);
+    CHECK(r->text.find("  lock(l);\n  lock(l);\n\n *** DEADLOCK ***\n\n May be due to missing lock nesting notation\n") !=
+          std::string::npos);
+}
+
+TEST_CASE("a lock used in hard-IRQ context and taken with IRQs on: inconsistent lock state", "[arch][lockdep]")
+{
+    machine_fixture f(1);
+    arch::spinlock l(f.m, "dev_lock");
+    f.m.request_irq(11, "eth0", 0, [&] {
+        l.lock();
+        l.unlock();
+    });
+    f.m.irq(11).raise_at(sim::time_point(sim::usecs(10)));
+    f.m.create_thread("worker", [&] {
+        f.m.udelay(50);  // the IRQ comes first, while the lock is free
+        arch::frame_guard g(f.m.current(), at("worker", 20));
+        l.lock();        // IRQs on: the handler could interrupt us here
+        l.unlock();
+    });
+    CHECK(f.run().result == sim::outcome::completed);
+    const arch::report* r = f.find_report("WARNING: inconsistent lock state");
+    REQUIRE(r);
+    CHECK(r->text.find("inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.\n"
+                       "worker/100 [HC0[0]:SC0[0]:HE1:SE1] takes:\n"
+                       "(dev_lock){?.+.}-{2:2}, at: worker at test.kms:20\n") != std::string::npos);
+    CHECK(r->text.find("  lock(dev_lock);\n  <Interrupt>\n    lock(dev_lock);\n") != std::string::npos);
+}
+
+TEST_CASE("spin_lock_irqsave in the thread keeps lockdep quiet", "[arch][lockdep]")
+{
+    machine_fixture f(1);
+    arch::spinlock l(f.m, "dev_lock");
+    f.m.request_irq(11, "eth0", 0, [&] { l.lock(); l.unlock(); });
+    f.m.irq(11).raise_at(sim::time_point(sim::usecs(10)));
+    f.m.create_thread("worker", [&] {
+        f.m.udelay(50);
+        unsigned long flags = l.lock_irqsave();
+        l.unlock_irqrestore(flags);
+    });
+    f.run();
+    CHECK_FALSE(f.find_report("WARNING"));
+}
