@@ -68,6 +68,7 @@ void context::wait(const sim::blocker& reason)
     machine_.schedule_debug(*this);
     waiting_on_ = &reason;
     rstate_ = run_state::sleeping;
+    wait_start_ = machine_.now();
     eng().note_waiting(*this);
     eng().suspend_current();
 }
@@ -91,6 +92,7 @@ void context::spin(const sim::blocker& lock)
     KMSIM_ASSERT(machine_.current_context() == this, "a context can only spin itself");
     waiting_on_ = &lock;
     rstate_ = run_state::spinning;
+    wait_start_ = machine_.now();
     eng().note_waiting(*this);
     eng().suspend_current();
 }

@@ -56,6 +56,8 @@ public:
     cpu* on_cpu() const { return cpu_; }
     int pinned_cpu() const { return pinned_cpu_; }
     run_state state_on_cpu() const { return rstate_; }
+    // When the current wait (sleep or spin) began.
+    sim::time_point wait_start() const { return wait_start_; }
 
     // Simulated call stack (innermost last), for reports.
     std::vector<frame>& frames() { return frames_; }
@@ -101,6 +103,7 @@ private:
     std::vector<frame> frames_;
     std::vector<const lock_base*> held_;
     std::uint32_t task_flags_ = 0;
+    sim::time_point wait_start_{};
 };
 
 // Pushes a frame for the lifetime of a scope.

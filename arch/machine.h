@@ -133,6 +133,8 @@ public:
     std::string dump_stack(const context& c) const;
     std::string taint_string() const;
     void add_taint(taint t) { taint_mask_ |= 1u << static_cast<unsigned>(t); }
+    // kernel.hung_task_timeout_secs (0 disables the detector).
+    void set_hung_task_timeout(std::uint64_t secs) { hung_task_timeout_secs_ = secs; }
     // Record a report raised by the running context (or by the machine).
     void add_report(report_kind kind, std::string title, std::string text, log_level level = log_level::err);
 
@@ -155,6 +157,7 @@ private:
     void yield_cpu(context& c, run_state how);
     void retire_irq_context(context* c);
     void print_deadlock(const sim::deadlock_info& d);
+    void check_hung_tasks(const std::vector<const sim::actor*>& waiting);
     void emit_context_report(report_kind kind, const context& c, std::string title, std::string body);
     std::string held_locks_text(const context& c) const;
     cpu* place(context& c);
@@ -175,6 +178,7 @@ private:
     std::uint64_t might_sleep_prev_jiffy_ = 0;
     bool might_sleep_ever_ = false;
     sim::named_wait halted_{"panic()"};
+    std::uint64_t hung_task_timeout_secs_ = 120;
 };
 
 // Context-switch-free helpers with kernel names, for code that reads like C.

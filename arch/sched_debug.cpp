@@ -200,6 +200,62 @@ void machine::panic(std::string_view message)
     }
 }
 
+void machine::check_hung_tasks(const std::vector<const sim::actor*>& waiting)
+{
+    // khungtaskd, as it would see the stuck tasks: when nothing else will
+    // ever happen, the clock jumps to the first check that finds a task in
+    // uninterruptible sleep for longer than the timeout, and reports every
+    // such task.
+    if (hung_task_timeout_secs_ == 0)
+        return;
+    const sim::duration timeout = sim::secs(static_cast<std::int64_t>(hung_task_timeout_secs_));
+    std::vector<const context*> tasks;
+    sim::time_point earliest = sim::time_point::max();
+    for (const sim::actor* a : waiting) {
+        const auto* c = static_cast<const context*>(a);
+        if (c->is_irq() || c->state_on_cpu() != run_state::sleeping)
+            continue;  // spinners and IRQ handlers are the soft-lockup detector's business
+        tasks.push_back(c);
+        earliest = std::min(earliest, c->wait_start());
+    }
+    if (tasks.empty())
+        return;
+    engine_.advance_to(std::max(now(), earliest + timeout));
+    for (const context* c : tasks) {
+        if (now() - c->wait_start() < timeout)
+            continue;
+        std::string title = fmt::format("INFO: task {}:{} blocked for more than {} seconds.", c->name(), c->pid(),
+                                        hung_task_timeout_secs_);
+        std::string text = title + "\n";
+        text += fmt::format("      {} {} #1\n", taint_string(), kernel_release);
+        text += "\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n";
+        text += fmt::format("task:{:<15} state:D stack:0     pid:{:<5} tgid:{:<5} ppid:2      flags:0x00004000\n",
+                            c->name(), c->pid(), c->pid());
+        if (const sim::blocker* b = c->waiting_for()) {
+            const auto holders = b->holders();
+            const auto* lock = dynamic_cast<const lock_base*>(b);
+            if (lock && lock->owner())
+                text += fmt::format("INFO: task {}:{} is blocked on a {} likely owned by task {}:{}.\n", c->name(),
+                                    c->pid(), lock->type_name(), lock->owner()->name(), lock->owner()->pid());
+            else
+                text += fmt::format("kmsim: {} waits for {}{}\n", c->name(), b->describe_wait(),
+                                    holders.empty() ? "" : ", which only " + holders.front()->label() + " can end");
+        }
+        text += "Call Trace:\n <TASK>\n";
+        for (auto it = c->frames().rbegin(); it != c->frames().rend(); ++it)
+            text += " " + it->format() + "\n";
+        text += " kthread\n ret_from_fork\n </TASK>";
+        report r;
+        r.kind = report_kind::hung_task;
+        r.title = title;
+        r.context = c->name();
+        r.cpu = c->on_cpu() ? c->on_cpu()->id() : -1;
+        r.when = now();
+        r.text = text;
+        log_.add_report(std::move(r), log_level::err);
+    }
+}
+
 void machine::print_deadlock(const sim::deadlock_info& d)
 {
     auto as_context = [](const sim::actor* a) { return static_cast<const context*>(a); };

@@ -291,9 +291,12 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     } catch (const sim::config_error& e) {
         fail_at(sc, sc.machine ? sc.machine->pos : source_pos{1, 1}, e.what());
     }
-    for (const auto& s : sc.sysctls)
+    for (const auto& s : sc.sysctls) {
         if (s.key == "vm.panic_on_oom")
             w.mem.reclaim().panic_on_oom = s.value != "0";
+        else if (s.key == "kernel.hung_task_timeout_secs")
+            w.m.set_hung_task_timeout(std::stoull(s.value));
+    }
     if (w.verbose)
         w.mem.reclaim().trace = [&](const std::string& text) {
             out << sim::dmesg_timestamp(w.m.now()) << "[CPU" << w.m.smp_processor_id() << " kswapd0] " << text << '\n';

@@ -176,3 +176,43 @@ TEST_CASE("a thread spinning on a lock whose holder sleeps on the same CPU", "[a
     REQUIRE(r.deadlock->cycle.size() == 2);
     CHECK(r.deadlock->cycle[0].waits_for.rfind("CPU0 (runqueue", 0) == 0);
 }
+
+TEST_CASE("a task stuck for good is reported by the hung-task detector first", "[arch][hung_task]")
+{
+    machine_fixture f(1);
+    arch::mutex m(f.m, "m");
+    f.m.create_thread("owner", [&] {
+        m.lock();
+        arch::completion never(f.m, "never");
+        never.wait_for_completion();
+    });
+    f.m.create_thread("waiter", [&] {
+        f.m.msleep(3);
+        m.lock();
+    });
+    auto r = f.run();
+    CHECK(r.result == sim::outcome::deadlock);
+    CHECK(sim::to_ns(r.end) == sim::to_ns(sim::time_point(sim::secs(120))));  // the first khungtaskd check that sees it
+    const arch::report* h = f.find_report("INFO: task owner:100 blocked for more than 120 seconds.");
+    REQUIRE(h);
+    CHECK(h->kind == arch::report_kind::hung_task);
+    CHECK(h->text.find("\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n"
+                       "task:owner           state:D stack:0     pid:100   tgid:100   ppid:2      flags:0x00004000\n") !=
+          std::string::npos);
+    // The waiter has waited 4 ms less: not yet hung at 120 s.
+    CHECK_FALSE(f.find_report("INFO: task waiter:101"));
+}
+
+TEST_CASE("the hung-task report names a mutex's owner", "[arch][hung_task]")
+{
+    machine_fixture f(1);
+    arch::mutex m(f.m, "m");
+    arch::completion never(f.m, "never");
+    f.m.create_thread("owner", [&] { m.lock(); never.wait_for_completion(); });
+    f.m.create_thread("waiter", [&] { m.lock(); });
+    f.run();
+    const arch::report* h = f.find_report("INFO: task waiter:101 blocked for more than 120 seconds.");
+    REQUIRE(h);
+    CHECK(h->text.find("INFO: task waiter:101 is blocked on a mutex likely owned by task owner:100.\n") !=
+          std::string::npos);
+}
