@@ -293,7 +293,7 @@ private:
                 req = it->second.size;
             else if (sl->cache->flags & mm::SLAB_KMALLOC)
                 req = w_.mem.slabs().orig_size_of(*sl, idx);
-            const std::string where = fmt::format(
+            const std::string where = history(obj) + fmt::format(
                 "The buggy address belongs to the object at {:016x}\n which belongs to the cache {} of size {}\n", obj,
                 sl->cache->name, sl->cache->object_size);
             if (!sl->allocated[idx]) {
@@ -358,10 +358,71 @@ private:
         }
     }
 
+    // The simulated stack of the call being made, innermost first.
+    std::string stack_text() const
+    {
+        std::string s;
+        for (auto it = ctx_.frames().rbegin(); it != ctx_.frames().rend(); ++it)
+            s += " " + it->format() + "\n";
+        return s;
+    }
+
     void track(std::uint64_t addr, const char* call, std::uint64_t size, bool is_page = false)
     {
         if (!mm::ZERO_OR_NULL_PTR(addr))
-            w_.live[addr] = live_allocation{owner_, line_, call, size, is_page};
+            w_.live[addr] = live_allocation{owner_, line_, call, size, is_page, w_.m.current_pid(), w_.m.jiffies(),
+                                            stack_text()};
+    }
+
+    void untrack(std::uint64_t addr)
+    {
+        auto it = w_.live.find(addr);
+        if (it == w_.live.end())
+            return;
+        w_.freed[addr] = freed_allocation{std::move(it->second), w_.m.current_pid(), stack_text()};
+        w_.live.erase(it);
+        w_.freed_order.push_back(addr);
+        if (w_.freed_order.size() > 65536) {  // a bounded quarantine, as KASAN's
+            w_.freed.erase(w_.freed_order.front());
+            w_.freed_order.pop_front();
+        }
+    }
+
+    std::string history(std::uint64_t obj) const
+    {
+        std::string s;
+        if (auto it = w_.live.find(obj); it != w_.live.end())
+            s += fmt::format("Allocated by task {}:\n{}\n", it->second.pid, it->second.stack);
+        else if (auto f = w_.freed.find(obj); f != w_.freed.end())
+            s += fmt::format("Allocated by task {}:\n{}\nFreed by task {}:\n{}\n", f->second.alloc.pid,
+                             f->second.alloc.stack, f->second.free_pid, f->second.free_stack);
+        return s;
+    }
+
+    // KASAN's free checks (kasan_slab_pre_free): a second free of an object,
+    // or a pointer that is not an object's start, is reported and not freed.
+    bool bad_free(std::uint64_t p)
+    {
+        mm::slab* sl = w_.mem.slabs().slab_of(p);
+        if (!sl)
+            return false;
+        unsigned idx = 0;
+        const std::uint64_t obj = w_.mem.slabs().object_of(*sl, p, &idx);
+        const char* type = obj != p ? "invalid-free" : !sl->allocated[idx] ? "double-free" : nullptr;
+        if (!type)
+            return false;
+        const std::string title = fmt::format("BUG: KASAN: {} in {}", type, frame_here());
+        std::string text = "==================================================================\n" + title + "\n";
+        text += fmt::format("Free of addr {:016x} by task {}/{}\n\n", p, w_.m.current_comm(), w_.m.current_pid());
+        text += w_.m.dump_stack(ctx_) + "\n" + history(obj);
+        text += fmt::format("The buggy address belongs to the object at {:016x}\n which belongs to the cache {} of size {}\n",
+                            obj, sl->cache->name, sl->cache->object_size);
+        text += fmt::format("The buggy address is located {} bytes inside of\n {}-byte region [{:016x}, {:016x})\n",
+                            p - obj, sl->cache->object_size, obj, obj + sl->cache->object_size);
+        text += "==================================================================\n";
+        w_.m.add_report(arch::report_kind::kasan, title, text);
+        w_.m.add_taint(arch::taint::bad_page);
+        return true;
     }
 
     std::string render_printk(const expr& e, arch::log_level& level)
@@ -527,22 +588,18 @@ private:
             if (a[1] != 0)
                 record_alloc(static_cast<mm::gfp_t>(a[2]), r != 0, start);
             if (r || a[1] == 0) {
-                auto it = w_.live.find(old);
-                live_allocation rec = it != w_.live.end() ? it->second : live_allocation{};
-                if (it != w_.live.end())
-                    w_.live.erase(it);
-                if (!mm::ZERO_OR_NULL_PTR(r))
-                    w_.live[r] = live_allocation{owner_, line_, "krealloc", a[1], false};
+                if (r != old)
+                    untrack(old);
+                track(r, "krealloc", a[1]);
             }
             break;
         }
         case builtin::kfree:
-            if (!mm::ZERO_OR_NULL_PTR(a[0]) && !w_.mem.slabs().slab_of(a[0])) {
-                // not a slab object: a large kmalloc, or a bug kfree reports
-            }
-            km.kfree(a[0]);
-            w_.live.erase(a[0]);
             has_result = false;
+            if (bad_free(a[0]))
+                break;
+            km.kfree(a[0]);
+            untrack(a[0]);
             break;
         case builtin::ksize: r = km.ksize(a[0]); break;
         case builtin::kmem_cache_alloc:
@@ -563,8 +620,10 @@ private:
                        "cache_from_obj");
                 break;
             }
+            if (bad_free(a[1]))
+                break;
             w_.mem.slabs().free(w_.caches[a[0]], a[1]);
-            w_.live.erase(a[1]);
+            untrack(a[1]);
             break;
         case builtin::alloc_pages: {
             mm::page* pg = w_.mem.pages().alloc_pages(static_cast<mm::gfp_t>(a[0]), static_cast<unsigned>(a[1]));
@@ -589,13 +648,13 @@ private:
                 break;
             }
             w_.mem.pages().free_pages_at(w_.mem.pages().pfn_to_page(pfn), static_cast<unsigned>(a[1]));
-            w_.live.erase(a[0]);
+            untrack(a[0]);
             break;
         }
         case builtin::free_pages:
             has_result = false;
             w_.mem.pages().free_pages(a[0], static_cast<unsigned>(a[1]));
-            w_.live.erase(a[0]);
+            untrack(a[0]);
             break;
         case builtin::memset:
             has_result = false;

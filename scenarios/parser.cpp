@@ -1371,10 +1371,10 @@ private:
                 error(p, fmt::format("'{}' is not a thread or irq of this scenario", n));
         }
         for (const auto& [path, p] : stat_checks_)
-            if (!(path == "time" || path == "min_free_kbytes" || path.rfind("vmstat.", 0) == 0 ||
+            if (!(path == "time" || path == "min_free_kbytes" || path == "leaks" || path.rfind("vmstat.", 0) == 0 ||
                   path.rfind("zone.", 0) == 0 || path.rfind("slab.", 0) == 0 || path.rfind("meminfo.", 0) == 0))
                 error(p, fmt::format("unknown stat '{}': paths start with vmstat., zone., slab., meminfo., or are "
-                                     "time or min_free_kbytes", path));
+                                     "time, min_free_kbytes or leaks", path));
         if (sc_.title.empty()) {
             std::string base = file_.substr(file_.find_last_of('/') + 1);
             sc_.title = base;

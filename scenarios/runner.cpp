@@ -133,6 +133,8 @@ std::optional<std::uint64_t> stat_value(world& w, const std::string& path)
         return static_cast<std::uint64_t>(sim::to_ns(w.eng.now()));
     if (path == "min_free_kbytes")
         return n.min_free_kbytes();
+    if (path == "leaks")
+        return w.live.size();
     if (path.rfind("vmstat.", 0) == 0) {
         const std::string item = path.substr(7);
         if (item == "nr_free_pages")
@@ -330,6 +332,42 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     if (opts.until_ns)
         limits.until = sim::at_ns(*opts.until_ns);
     const sim::run_result res = w.eng.run(limits);
+
+    // ---- kmemleak: every object the scenario allocated and never freed
+    if (!w.live.empty()) {
+        std::size_t shown = 0;
+        for (const auto& [addr, a] : w.live) {
+            if (shown++ == 20)
+                break;
+            std::string text = fmt::format("unreferenced object 0x{:016x} (size {}):\n", addr, a.size);
+            text += fmt::format("  comm \"{}\", pid {}, jiffies {}\n", a.context, a.pid, a.jiffies);
+            if (!a.is_page) {
+                const std::uint64_t n = std::min<std::uint64_t>(a.size, 32);
+                text += fmt::format("  hex dump (first {} bytes):\n", n);
+                const std::uint8_t* b = w.mem.slabs().bytes(addr);
+                for (std::uint64_t off = 0; b && off < n; off += 16) {
+                    std::string hex, ascii;
+                    for (std::uint64_t k = off; k < std::min<std::uint64_t>(n, off + 16); ++k) {
+                        hex += fmt::format("{:02x} ", b[k]);
+                        ascii += (b[k] >= 0x20 && b[k] < 0x7f) ? static_cast<char>(b[k]) : '.';
+                    }
+                    text += fmt::format("    {:<48} {}\n", hex, ascii);
+                }
+            }
+            text += "  backtrace (crc 0):\n";
+            std::size_t pos = 0;
+            while (pos < a.stack.size()) {
+                std::size_t nl = a.stack.find('\n', pos);
+                text += "    [<0000000000000000>]" + a.stack.substr(pos, nl - pos) + "\n";
+                pos = nl + 1;
+            }
+            w.m.log().printk(w.eng.now(), arch::log_level::err, text, "kmemleak");
+        }
+        w.m.log().printk(w.eng.now(), arch::log_level::info,
+                         fmt::format("kmemleak: {} new suspected memory leaks (see /sys/kernel/debug/kmemleak)",
+                                     w.live.size()),
+                         "kmemleak");
+    }
 
     // ---- verdicts
     run_report rep;

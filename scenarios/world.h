@@ -15,6 +15,7 @@
 #include "scenarios/ast.h"
 #include "sim/engine.h"
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -34,6 +35,16 @@ struct live_allocation {
     std::string call;
     std::uint64_t size = 0;
     bool is_page = false;  // a struct page pointer from alloc_pages
+    int pid = 0;
+    std::uint64_t jiffies = 0;
+    std::string stack;     // " kmalloc(64, GFP_KERNEL) at f.kms:3\n worker at f.kms:3\n"
+};
+
+// What KASAN remembers of a freed object (its quarantine).
+struct freed_allocation {
+    live_allocation alloc;
+    int free_pid = 0;
+    std::string free_stack;
 };
 
 // What the interpreter needs to tell the caller about a call, for `-v`.
@@ -59,6 +70,8 @@ struct world {
     std::uint64_t alloc_calls = 0, alloc_failed = 0;
     std::map<std::string, std::uint64_t> failures_by_context;
     std::map<std::uint64_t, live_allocation> live;         // address -> allocation
+    std::map<std::uint64_t, freed_allocation> freed;       // recently freed, by address
+    std::deque<std::uint64_t> freed_order;                 // oldest first, to bound `freed`
     std::string assert_message;                             // set when an assertion failed
     std::vector<mm::shrink_control> shrink_stack;           // sc of the shrinkers running now
 
