@@ -1256,7 +1256,7 @@ private:
     int object_index(const token& t, arg_kind kind, const builtin_info& bi)
     {
         const std::string& n = t.text;
-        auto wrong = [&](const char* want) {
+        auto wrong = [&](const char* want) -> int {
             auto it = names_.find(n);
             if (it == names_.end())
                 error(t.pos, fmt::format("{} '{}' is not declared (declare it with '{}' before the thread that uses it)",
@@ -1274,22 +1274,22 @@ private:
                                                  sc_.locks[i].is_mutex ? "mutex" : "spinlock"));
                     return static_cast<int>(i);
                 }
-            wrong(kind == arg_kind::mutex ? "lock (mutex)" : "lock (spinlock)");
+            return wrong(kind == arg_kind::mutex ? "lock (mutex)" : "lock (spinlock)");
         case arg_kind::completion:
             for (std::size_t i = 0; i < sc_.completions.size(); ++i)
                 if (sc_.completions[i].name == n)
                     return static_cast<int>(i);
-            wrong("completion");
+            return wrong("completion");
         case arg_kind::cache:
             for (std::size_t i = 0; i < sc_.caches.size(); ++i)
                 if (sc_.caches[i].name == n)
                     return static_cast<int>(i);
-            wrong("cache");
+            return wrong("cache");
         case arg_kind::device:
             for (std::size_t i = 0; i < sc_.blockdevs.size(); ++i)
                 if (sc_.blockdevs[i].name == n)
                     return static_cast<int>(i);
-            wrong("block device");
+            return wrong("block device");
         default:
             return -1;
         }
