@@ -61,6 +61,9 @@ const std::vector<builtin_info>& builtins()
         {"BUG_ON", builtin::bug_on, {a::value}},
         {"WARN_ON", builtin::warn_on, {a::value}},
         {"might_sleep", builtin::might_sleep, {}},
+        {"might_alloc", builtin::might_alloc, {a::value}},
+        {"fs_reclaim_acquire", builtin::fs_reclaim_acquire, {a::value}},
+        {"fs_reclaim_release", builtin::fs_reclaim_release, {a::value}},
         // kmsim additions: print a /proc view into the log at this point of the run.
         {"show_buddyinfo", builtin::show_buddyinfo, {}},
         {"show_slabinfo", builtin::show_slabinfo, {}},

@@ -23,7 +23,7 @@ enum class builtin {
     udelay, ndelay, mdelay, msleep, usleep_range, schedule, cond_resched,
     complete, complete_all, wait_for_completion,
     submit_bio, submit_bio_wait,
-    printk, bug_on, warn_on, might_sleep,
+    printk, bug_on, warn_on, might_sleep, might_alloc, fs_reclaim_acquire, fs_reclaim_release,
     show_buddyinfo, show_slabinfo, show_meminfo,
     in_interrupt, in_atomic, irqs_disabled, preempt_count, smp_processor_id, zero_or_null_ptr, rand, sizeof_,
 };

@@ -116,9 +116,10 @@ private:
             vars_[static_cast<std::size_t>(s.slot)] = eval(*s.exprs[0]);
             return flow::normal;
         case stmt::kind::store: {
-            const std::uint64_t addr = eval(*s.exprs[0]) + eval(*s.exprs[1]);
+            const std::uint64_t base = eval(*s.exprs[0]);
+            const std::uint64_t addr = base + eval(*s.exprs[1]);
             const std::uint64_t value = eval(*s.exprs[2]);
-            if (std::uint8_t* p = access(addr, 1, true))
+            if (std::uint8_t* p = access(addr, 1, true, base))
                 *p = static_cast<std::uint8_t>(value);
             return flow::normal;
         }
@@ -223,8 +224,8 @@ private:
             return 0;
         }
         case expr::kind::index: {
-            const std::uint64_t addr = eval(*e.args[0]) + eval(*e.args[1]);
-            const std::uint8_t* p = access(addr, 1, false);
+            const std::uint64_t base = eval(*e.args[0]);
+            const std::uint8_t* p = access(base + eval(*e.args[1]), 1, false, base);
             return p ? *p : 0;
         }
         case expr::kind::call: return call(e);
@@ -268,11 +269,21 @@ private:
     }
 
     // Checks an access of LEN bytes at ADDR; returns where the bytes are, or
-    // nullptr after an Oops (which does not return).
-    std::uint8_t* access(std::uint64_t addr, std::uint64_t len, bool write)
+    // nullptr after an Oops (which does not return) or a KASAN report on
+    // memory that does not exist. BASE, when given, is the pointer the access
+    // was computed from (p in p[i]): the simulator knows the provenance the
+    // kernel's shadow memory has to guess, so p[-1] is out of bounds of p's
+    // object even where it lands on a neighbour.
+    std::uint8_t* access(std::uint64_t addr, std::uint64_t len, bool write, std::uint64_t base = 0)
     {
         if (len == 0)
             return nullptr;
+        auto page_fault = [&] {
+            oops(fmt::format("BUG: unable to handle page fault for address: {:016x}", addr),
+                 fmt::format("#PF: supervisor {} access in kernel mode\n#PF: error_code(0x{:04x}) - not-present page\n"
+                             "Oops: {:04x} [#1] PREEMPT SMP NOPTI\n",
+                             write ? "write" : "read", write ? 2 : 0, write ? 2 : 0));
+        };
         if (addr < mm::PAGE_SIZE)
             oops(fmt::format("BUG: kernel NULL pointer dereference, address: {:016x}", addr),
                  fmt::format("#PF: supervisor {} access in kernel mode\n#PF: error_code(0x{:04x}) - not-present page\n"
@@ -280,14 +291,15 @@ private:
                              write ? "write" : "read", write ? 2 : 0, write ? 2 : 0));
         std::uint8_t* p = w_.mem.slabs().bytes(addr);
         std::uint8_t* end = len > 1 ? w_.mem.slabs().bytes(addr + len - 1) : p;
-        if (!p || !end)
-            oops(fmt::format("BUG: unable to handle page fault for address: {:016x}", addr),
-                 fmt::format("#PF: supervisor {} access in kernel mode\n#PF: error_code(0x{:04x}) - not-present page\n"
-                             "Oops: {:04x} [#1] PREEMPT SMP NOPTI\n",
-                             write ? "write" : "read", write ? 2 : 0, write ? 2 : 0));
-        if (mm::slab* sl = w_.mem.slabs().slab_of(addr)) {
+        std::uint64_t probe = base;
+        mm::slab* sl = base >= mm::PAGE_SIZE ? w_.mem.slabs().slab_of(base) : nullptr;
+        if (!sl) {
+            probe = addr;
+            sl = w_.mem.slabs().slab_of(addr);
+        }
+        if (sl) {
             unsigned idx = 0;
-            const std::uint64_t obj = w_.mem.slabs().object_of(*sl, addr, &idx);
+            const std::uint64_t obj = w_.mem.slabs().object_of(*sl, probe, &idx);
             std::uint64_t req = sl->cache->object_size;
             if (auto it = w_.live.find(obj); it != w_.live.end())
                 req = it->second.size;
@@ -296,6 +308,7 @@ private:
             const std::string where = history(obj) + fmt::format(
                 "The buggy address belongs to the object at {:016x}\n which belongs to the cache {} of size {}\n", obj,
                 sl->cache->name, sl->cache->object_size);
+            bool reported = true;
             if (!sl->allocated[idx]) {
                 kasan("slab-use-after-free", addr, len, write,
                       where + fmt::format("The buggy address is located {} bytes inside of\n freed {}-byte region "
@@ -309,9 +322,18 @@ private:
                                           right ? addr - (obj + req) : (addr < obj ? obj - addr : addr - obj),
                                           right ? "to the right" : addr < obj ? "to the left" : "inside", req, obj,
                                           obj + req));
+            } else {
+                reported = false;
+            }
+            if (!p || !end) {
+                if (reported)
+                    return nullptr;
+                page_fault();
             }
             return p;
         }
+        if (!p || !end)
+            page_fault();
         // A page-allocator block: find the block that holds the first byte.
         mm::pfn_t pfn;
         w_.mem.nd().map().virt_to_pfn(addr, pfn);
@@ -321,11 +343,20 @@ private:
             if (pg.order < o)
                 continue;
             if (pg.flags & mm::PG_allocated) {
-                const std::uint64_t end_addr = mm::memmap::pfn_to_virt(head + (1ULL << pg.order));
+                // A large kmalloc's tail past the requested size is a page
+                // redzone (kasan_kmalloc_large), reported as slab-out-of-bounds.
+                const std::uint64_t start = mm::memmap::pfn_to_virt(head);
+                std::uint64_t end_addr = mm::memmap::pfn_to_virt(head + (1ULL << pg.order));
+                if (auto it = w_.live.find(start); it != w_.live.end())
+                    end_addr = std::min(end_addr, start + it->second.size);
                 if (addr + len > end_addr)
                     kasan("slab-out-of-bounds", addr, len, write,
-                          fmt::format("The buggy address belongs to the physical page pfn {:#x} (order {})\n", head,
-                                      pg.order));
+                          history(start) +
+                              fmt::format("The buggy address belongs to the physical page pfn {:#x} (order {})\n"
+                                          "The buggy address is located {} bytes to the right of\n"
+                                          " {}-byte region [{:016x}, {:016x})\n",
+                                          head, pg.order, addr >= end_addr ? addr - end_addr : 0,
+                                          end_addr - start, start, end_addr));
                 return p;
             }
             if (pg.flags & mm::PG_buddy) {
@@ -405,7 +436,7 @@ private:
     {
         mm::slab* sl = w_.mem.slabs().slab_of(p);
         if (!sl)
-            return false;
+            return bad_large_free(p);
         unsigned idx = 0;
         const std::uint64_t obj = w_.mem.slabs().object_of(*sl, p, &idx);
         const char* type = obj != p ? "invalid-free" : !sl->allocated[idx] ? "double-free" : nullptr;
@@ -423,6 +454,38 @@ private:
         w_.m.add_report(arch::report_kind::kasan, title, text);
         w_.m.add_taint(arch::taint::bad_page);
         return true;
+    }
+
+    // kasan_kfree_large(): a pointer inside a large kmalloc that is not the
+    // start of its pages.
+    bool bad_large_free(std::uint64_t p)
+    {
+        auto it = w_.live.upper_bound(p);
+        if (it == w_.live.begin())
+            return false;
+        --it;
+        const live_allocation& a = it->second;
+        if (it->first == p || std::string_view(a.call).rfind("k", 0) != 0 || p >= it->first + a.size)
+            return false;
+        const std::string title = fmt::format("BUG: KASAN: invalid-free in {}", frame_here());
+        std::string text = "==================================================================\n" + title + "\n";
+        text += fmt::format("Free of addr {:016x} by task {}/{}\n\n", p, w_.m.current_comm(), w_.m.current_pid());
+        text += w_.m.dump_stack(ctx_) + "\n" + history(it->first);
+        text += fmt::format("The buggy address is located {} bytes inside of\n {}-byte region [{:016x}, {:016x})\n",
+                            p - it->first, a.size, it->first, it->first + a.size);
+        text += "==================================================================\n";
+        w_.m.add_report(arch::report_kind::kasan, title, text);
+        w_.m.add_taint(arch::taint::bad_page);
+        return true;
+    }
+
+    // The object at P was freed: krealloc() checks its first byte
+    // (kasan_check_byte) and gives up with NULL.
+    bool freed_slab_object(std::uint64_t p)
+    {
+        mm::slab* sl = mm::ZERO_OR_NULL_PTR(p) ? nullptr : w_.mem.slabs().slab_of(p);
+        unsigned idx = 0;
+        return sl && w_.mem.slabs().object_of(*sl, p, &idx) == p && !sl->allocated[idx];
     }
 
     std::string render_printk(const expr& e, arch::log_level& level)
@@ -584,6 +647,11 @@ private:
         }
         case builtin::krealloc: {
             const std::uint64_t old = a[0];
+            if (freed_slab_object(old)) {
+                access(old, 1, false);
+                r = 0;
+                break;
+            }
             r = km.krealloc(old, a[1], static_cast<mm::gfp_t>(a[2]));
             if (a[1] != 0)
                 record_alloc(static_cast<mm::gfp_t>(a[2]), r != 0, start);
@@ -601,7 +669,12 @@ private:
             km.kfree(a[0]);
             untrack(a[0]);
             break;
-        case builtin::ksize: r = km.ksize(a[0]); break;
+        case builtin::ksize:
+            // ksize() hands the caller the whole chunk, and KASAN unpoisons it.
+            r = km.ksize(a[0]);
+            if (auto it = w_.live.find(a[0]); it != w_.live.end())
+                it->second.size = std::max<std::uint64_t>(it->second.size, r);
+            break;
         case builtin::kmem_cache_alloc:
         case builtin::kmem_cache_zalloc: {
             mm::gfp_t g = static_cast<mm::gfp_t>(a[1]) | (e.fn == builtin::kmem_cache_zalloc ? mm::gfp::ZERO : 0);
@@ -747,6 +820,11 @@ private:
                 m.warn("", nullptr, 0, owner_.c_str());
             break;
         case builtin::might_sleep: m.might_sleep(); has_result = false; break;
+        // The fs_reclaim annotations of include/linux/sched/mm.h, as
+        // lib/locking-selftest.c uses them.
+        case builtin::might_alloc: w_.mem.pages().might_alloc(static_cast<mm::gfp_t>(a[0])); has_result = false; break;
+        case builtin::fs_reclaim_acquire: w_.mem.pages().fs_reclaim_acquire(static_cast<mm::gfp_t>(a[0])); has_result = false; break;
+        case builtin::fs_reclaim_release: w_.mem.pages().fs_reclaim_release(static_cast<mm::gfp_t>(a[0])); has_result = false; break;
         case builtin::show_buddyinfo:
         case builtin::show_slabinfo:
         case builtin::show_meminfo: {
