@@ -177,3 +177,16 @@ TEST_CASE("an out-of-bounds write is reported KASAN-style with the scenario line
     CHECK(out.find("which belongs to the cache kmalloc-64 of size 64") != std::string::npos);
     CHECK(out.find("The buggy address is located 0 bytes to the right of\n") != std::string::npos);
 }
+
+TEST_CASE("kmem_cache_free into the wrong cache warns as SLUB does and frees into the real one", "[scenarios][slab]")
+{
+    run_options o;
+    o.version = "test";
+    const std::string out = run_text("machine cpus=1 memory=64M\ncache a_cache size=200\ncache b_cache size=96\n"
+                                     "thread t\n  p = kmem_cache_alloc(a_cache, GFP_KERNEL)\n"
+                                     "  kmem_cache_free(b_cache, p)\nend\nexpect no leaks\n",
+                                     o);
+    CHECK(out.find("kmem_cache_free: Wrong slab cache. b_cache but object is from a_cache\n"
+                   "[    0.000000] WARNING: CPU: 0 PID: 100 at mm/slub.c:") != std::string::npos);
+    CHECK(out.find("  PASS  line 8: expect no leaks") != std::string::npos);
+}
