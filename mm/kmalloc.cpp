@@ -125,13 +125,13 @@ std::uint64_t kmalloc_allocator::kmalloc_array(std::uint64_t n, std::uint64_t si
     return kmalloc(bytes, gfp);
 }
 
-void kmalloc_allocator::kfree(std::uint64_t p)
+bool kmalloc_allocator::kfree(std::uint64_t p)
 {
     if (ZERO_OR_NULL_PTR(p))
-        return;
+        return true;
     if (slabs_.slab_of(p)) {
         slabs_.free(nullptr, p);
-        return;
+        return true;
     }
     pfn_t pfn;
     page* pg = nullptr;
@@ -140,12 +140,13 @@ void kmalloc_allocator::kfree(std::uint64_t p)
     if (!pg || !(pg->flags & PG_large_kmalloc) || (p & (PAGE_SIZE - 1))) {
         // free_large_kmalloc() on something kmalloc never returned.
         machine_.warn(fmt::format("object pointer: 0x{:016x}", p), "mm/slub.c", 4702, "free_large_kmalloc");
-        return;
+        return false;
     }
     const unsigned order = pg->order;
     pg->flags &= static_cast<std::uint8_t>(~PG_large_kmalloc);
     vm_.add(NR_SLAB_UNRECLAIMABLE, -(1LL << order));
     pa_.free_pages_at(pg, order);
+    return true;
 }
 
 std::uint64_t kmalloc_allocator::ksize(std::uint64_t p)

@@ -39,7 +39,7 @@ public:
     std::uint64_t kmalloc_array(std::uint64_t n, std::uint64_t size, gfp_t gfp);
     std::uint64_t kcalloc(std::uint64_t n, std::uint64_t size, gfp_t gfp) { return kmalloc_array(n, size, gfp | gfp::ZERO); }
     std::uint64_t krealloc(std::uint64_t p, std::uint64_t new_size, gfp_t gfp);
-    void kfree(std::uint64_t p);
+    bool kfree(std::uint64_t p);  // false: not kmalloc memory, warned and left alone
     std::uint64_t ksize(std::uint64_t p);
 
     kmem_cache* cache(kmalloc_cache_type type, unsigned index) const { return caches_[type][index]; }

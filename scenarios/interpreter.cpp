@@ -666,8 +666,8 @@ private:
             has_result = false;
             if (bad_free(a[0]))
                 break;
-            km.kfree(a[0]);
-            untrack(a[0]);
+            if (km.kfree(a[0]))
+                untrack(a[0]);
             break;
         case builtin::ksize:
             // ksize() hands the caller the whole chunk, and KASAN unpoisons it.

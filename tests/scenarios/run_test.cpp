@@ -190,3 +190,14 @@ TEST_CASE("kmem_cache_free into the wrong cache warns as SLUB does and frees int
                    "[    0.000000] WARNING: CPU: 0 PID: 100 at mm/slub.c:") != std::string::npos);
     CHECK(out.find("  PASS  line 8: expect no leaks") != std::string::npos);
 }
+
+TEST_CASE("kfree of page-allocator memory warns and leaves the pages allocated", "[scenarios][slab]")
+{
+    run_options o;
+    o.version = "test";
+    const std::string out = run_text("machine cpus=1 memory=64M\nthread t\n  p = __get_free_pages(GFP_KERNEL, 0)\n"
+                                     "  kfree(p)\nend\nexpect stat leaks == 1\n",
+                                     o);
+    CHECK(out.find("WARNING: CPU: 0 PID: 100 at mm/slub.c:4702 free_large_kmalloc") != std::string::npos);
+    CHECK(out.find("  PASS  line 6: expect stat leaks == 1") != std::string::npos);
+}
