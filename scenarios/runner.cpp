@@ -16,6 +16,19 @@ namespace kmsim::scenarios {
 
 namespace {
 
+// The CRC-32 of zlib and the kernel's crc32_le(~0, ...) ^ ~0, bit by bit:
+// only a few leak reports per run use it.
+std::uint32_t crc32(std::string_view data)
+{
+    std::uint32_t crc = 0xffffffffu;
+    for (unsigned char ch : data) {
+        crc ^= ch;
+        for (int k = 0; k < 8; ++k)
+            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
 // A scenario `shrinker` block: its objects live in a kmem_cache of its name;
 // reclaim runs its body as scan_objects, in the reclaiming task.
 class scenario_shrinker final : public mm::shrinker {
@@ -354,7 +367,8 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
                     text += fmt::format("    {:<48} {}\n", hex, ascii);
                 }
             }
-            text += "  backtrace (crc 0):\n";
+            // kmemleak prints a CRC of the stack so equal leaks are easy to group.
+            text += fmt::format("  backtrace (crc {:x}):\n", crc32(a.stack));
             std::size_t pos = 0;
             while (pos < a.stack.size()) {
                 std::size_t nl = a.stack.find('\n', pos);
