@@ -27,6 +27,14 @@ std::string lockdep::lock_desc(const lockdep_map& m) const
     return fmt::format("({}){{{}.{}.}}-{{{}:{}}}", m.name, hard, soft, m.wait_type, m.wait_type);
 }
 
+std::string lockdep::held_desc(const lockdep_map& m) const
+{
+    auto [it, fresh] = instance_.try_emplace(&m, 0);
+    if (fresh)
+        it->second = 0xffffffff82c01000ULL + 0x40ULL * (instance_.size() - 1);
+    return fmt::format("{:016x} {}", it->second, lock_desc(m));
+}
+
 bool lockdep::reaches(const lockdep_map* from, const lockdep_map* to, std::vector<const lockdep_map*>& path) const
 {
     // Breadth-first over "taken after" edges, remembering the way back.
@@ -66,7 +74,7 @@ std::string lockdep::held_text(const context& c) const
         return fmt::format("no locks held by {}.\n", who);
     std::string o = fmt::format("{} lock{} held by {}:\n", n, n > 1 ? "s" : "", who);
     for (std::size_t i = 0; i < n; ++i)
-        o += fmt::format(" #{}: {}, at: {}\n", i, lock_desc(*it->second[i].map), it->second[i].at.where);
+        o += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*it->second[i].map), it->second[i].at.where);
     return o;
 }
 
@@ -88,8 +96,8 @@ void lockdep::circular(const context& c, const held_entry& prev, const lockdep_m
     // NEXT while holding PREV closes the cycle.
     const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
     std::string b;
-    b += fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, lock_desc(next), here(c).where);
-    b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", lock_desc(*prev.map), prev.at.where);
+    b += fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(next), here(c).where);
+    b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*prev.map), prev.at.where);
     b += "which lock already depends on the new lock.\n\n";
     b += "the existing dependency chain (in reverse order) is:\n";
     // Entries #N..#1 are the recorded edges of PATH (last first), #0 the new one.
@@ -137,7 +145,7 @@ void lockdep::acquire(const lockdep_map& map, bool trylock)
         std::string b = fmt::format("inconsistent {{{}}} -> {{{}}} usage.\n", from, to);
         b += fmt::format("{}/{} [HC{}[{}]:SC0[0]:HE{}:SE1] takes:\n", machine_.current_comm(), machine_.current_pid(),
                          in_irq ? 1 : 0, in_irq ? 1 : 0, irqs_on ? 1 : 0);
-        b += fmt::format("{}, at: {}\n", lock_desc(map), at.where);
+        b += fmt::format("{}, at: {}\n", held_desc(map), at.where);
         b += fmt::format("{{{}}} state was registered at:\n  {}\n", from, first.where);
         b += "\nother info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
         b += "       CPU0\n       ----\n";
@@ -171,8 +179,8 @@ void lockdep::acquire(const lockdep_map& map, bool trylock)
         for (const held_entry& h : held)
             if (h.map == &map) {
                 const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
-                std::string b = fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, lock_desc(map), at.where);
-                b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", lock_desc(*h.map), h.at.where);
+                std::string b = fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(map), at.where);
+                b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*h.map), h.at.where);
                 b += "other info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
                 b += fmt::format("       CPU0\n       ----\n  lock({});\n  lock({});\n", map.name, map.name);
                 b += "\n *** DEADLOCK ***\n\n May be due to missing lock nesting notation\n\n" + held_text(c);

@@ -55,6 +55,7 @@ private:
 
     site here(const context& c) const;
     std::string lock_desc(const lockdep_map& m) const;  // "(name){+.+.}-{3:3}"
+    std::string held_desc(const lockdep_map& m) const;      // print_lock(): "ADDRESS (name){+.+.}-{3:3}"
     bool reaches(const lockdep_map* from, const lockdep_map* to, std::vector<const lockdep_map*>& path) const;
     std::string held_text(const context& c) const;
     void report(const std::string& banner, const std::string& title, const std::string& body);
@@ -64,6 +65,10 @@ private:
     machine& machine_;
     bool enabled_ = true;
     std::map<const context*, std::vector<held_entry>> held_;
+    // Each lock's instance address, as print_lock() shows it: scenario locks are
+    // static (DEFINE_SPINLOCK), so they get kernel .data addresses, numbered in
+    // order of first appearance in a report, which keeps reports deterministic.
+    mutable std::map<const lockdep_map*, std::uint64_t> instance_;
     std::map<std::pair<const lockdep_map*, const lockdep_map*>, site> edges_;  // (before, after)
     std::map<const lockdep_map*, std::vector<const lockdep_map*>> after_;
     std::map<const lockdep_map*, usage> usage_;
