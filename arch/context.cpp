@@ -69,6 +69,8 @@ void context::wait(const sim::blocker& reason)
     waiting_on_ = &reason;
     rstate_ = run_state::sleeping;
     wait_start_ = machine_.now();
+    hung_reported_ = false;
+    machine_.note_task_blocked(*this);
     eng().note_waiting(*this);
     eng().suspend_current();
 }

@@ -104,6 +104,7 @@ private:
     std::vector<const lock_base*> held_;
     std::uint32_t task_flags_ = 0;
     sim::time_point wait_start_{};
+    bool hung_reported_ = false;  // this wait was already reported by the hung-task detector
 };
 
 // Pushes a frame for the lifetime of a scope.

@@ -158,6 +158,12 @@ private:
     void retire_irq_context(context* c);
     void print_deadlock(const sim::deadlock_info& d);
     void check_hung_tasks(const std::vector<const sim::actor*>& waiting);
+    // khungtaskd: armed when a task starts an uninterruptible wait, it reports
+    // tasks blocked longer than the timeout, once per wait.
+    bool hung_task_candidate(const context& c) const;
+    void note_task_blocked(const context& c);
+    void khungtaskd();
+    void report_hung_task(context& c);
     void emit_context_report(report_kind kind, const context& c, std::string title, std::string body);
     std::string held_locks_text(const context& c) const;
     cpu* place(context& c);
@@ -179,6 +185,7 @@ private:
     bool might_sleep_ever_ = false;
     sim::named_wait halted_{"panic()"};
     std::uint64_t hung_task_timeout_secs_ = 120;
+    bool hung_check_armed_ = false;
 };
 
 // Context-switch-free helpers with kernel names, for code that reads like C.

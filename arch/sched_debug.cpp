@@ -200,60 +200,105 @@ void machine::panic(std::string_view message)
     }
 }
 
+bool machine::hung_task_candidate(const context& c) const
+{
+    // TASK_UNINTERRUPTIBLE sleepers: not IRQ handlers, not spinners (the
+    // soft-lockup detector's business) and not idle kthreads, which sleep
+    // interruptibly or as TASK_IDLE.
+    const sim::blocker* b = c.waiting_for();
+    return !c.is_irq() && c.state_on_cpu() == run_state::sleeping && b && !b->idle() && !c.hung_reported_;
+}
+
+void machine::note_task_blocked(const context& c)
+{
+    if (hung_task_timeout_secs_ == 0 || hung_check_armed_ || !hung_task_candidate(c))
+        return;
+    hung_check_armed_ = true;
+    engine_.schedule_at(c.wait_start() + sim::secs(static_cast<std::int64_t>(hung_task_timeout_secs_)),
+                        [this] { khungtaskd(); });
+}
+
+void machine::khungtaskd()
+{
+    // One check, then re-armed for the oldest wait not yet reported. The
+    // kernel's khungtaskd wakes every timeout seconds and so reports a task
+    // between one and two timeouts into its wait; kmsim reports it as soon as
+    // it has waited one timeout, once per wait (the kernel repeats the report
+    // at every check, up to kernel.hung_task_warnings).
+    hung_check_armed_ = false;
+    const sim::duration timeout = sim::secs(static_cast<std::int64_t>(hung_task_timeout_secs_));
+    sim::time_point next = sim::time_point::max();
+    for (const auto& c : threads_) {
+        if (!hung_task_candidate(*c))
+            continue;
+        if (now() - c->wait_start() >= timeout)
+            report_hung_task(*c);
+        else
+            next = std::min(next, c->wait_start() + timeout);
+    }
+    if (next != sim::time_point::max()) {
+        hung_check_armed_ = true;
+        engine_.schedule_at(next, [this] { khungtaskd(); });
+    }
+}
+
 void machine::check_hung_tasks(const std::vector<const sim::actor*>& waiting)
 {
-    // khungtaskd, as it would see the stuck tasks: when nothing else will
-    // ever happen, the clock jumps to the first check that finds a task in
-    // uninterruptible sleep for longer than the timeout, and reports every
-    // such task.
+    // When nothing else will ever happen, the clock jumps to the first check
+    // that finds a task in uninterruptible sleep for longer than the timeout,
+    // and every such task not reported yet is reported.
     if (hung_task_timeout_secs_ == 0)
         return;
     const sim::duration timeout = sim::secs(static_cast<std::int64_t>(hung_task_timeout_secs_));
-    std::vector<const context*> tasks;
+    std::vector<context*> tasks;
     sim::time_point earliest = sim::time_point::max();
     for (const sim::actor* a : waiting) {
-        const auto* c = static_cast<const context*>(a);
-        if (c->is_irq() || c->state_on_cpu() != run_state::sleeping)
-            continue;  // spinners and IRQ handlers are the soft-lockup detector's business
+        auto* c = const_cast<context*>(static_cast<const context*>(a));
+        if (!hung_task_candidate(*c))
+            continue;
         tasks.push_back(c);
         earliest = std::min(earliest, c->wait_start());
     }
     if (tasks.empty())
         return;
     engine_.advance_to(std::max(now(), earliest + timeout));
-    for (const context* c : tasks) {
-        if (now() - c->wait_start() < timeout)
-            continue;
-        std::string title = fmt::format("INFO: task {}:{} blocked for more than {} seconds.", c->name(), c->pid(),
-                                        hung_task_timeout_secs_);
-        std::string text = title + "\n";
-        text += fmt::format("      {} {} #1\n", taint_string(), kernel_release);
-        text += "\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n";
-        text += fmt::format("task:{:<15} state:D stack:0     pid:{:<5} tgid:{:<5} ppid:2      flags:0x00004000\n",
-                            c->name(), c->pid(), c->pid());
-        if (const sim::blocker* b = c->waiting_for()) {
-            const auto holders = b->holders();
-            const auto* lock = dynamic_cast<const lock_base*>(b);
-            if (lock && lock->owner())
-                text += fmt::format("INFO: task {}:{} is blocked on a {} likely owned by task {}:{}.\n", c->name(),
-                                    c->pid(), lock->type_name(), lock->owner()->name(), lock->owner()->pid());
-            else
-                text += fmt::format("kmsim: {} waits for {}{}\n", c->name(), b->describe_wait(),
-                                    holders.empty() ? "" : ", which only " + holders.front()->label() + " can end");
-        }
-        text += "Call Trace:\n <TASK>\n";
-        for (auto it = c->frames().rbegin(); it != c->frames().rend(); ++it)
-            text += " " + it->format() + "\n";
-        text += " kthread\n ret_from_fork\n </TASK>";
-        report r;
-        r.kind = report_kind::hung_task;
-        r.title = title;
-        r.context = c->name();
-        r.cpu = c->on_cpu() ? c->on_cpu()->id() : -1;
-        r.when = now();
-        r.text = text;
-        log_.add_report(std::move(r), log_level::err);
+    for (context* c : tasks)
+        if (now() - c->wait_start() >= timeout)
+            report_hung_task(*c);
+}
+
+void machine::report_hung_task(context& c)
+{
+    c.hung_reported_ = true;
+    std::string title = fmt::format("INFO: task {}:{} blocked for more than {} seconds.", c.name(), c.pid(),
+                                    hung_task_timeout_secs_);
+    std::string text = title + "\n";
+    text += fmt::format("      {} {} #1\n", taint_string(), kernel_release);
+    text += "\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n";
+    text += fmt::format("task:{:<15} state:D stack:0     pid:{:<5} tgid:{:<5} ppid:2      flags:0x00004000\n",
+                        c.name(), c.pid(), c.pid());
+    if (const sim::blocker* b = c.waiting_for()) {
+        const auto holders = b->holders();
+        const auto* lock = dynamic_cast<const lock_base*>(b);
+        if (lock && lock->owner())
+            text += fmt::format("INFO: task {}:{} is blocked on a {} likely owned by task {}:{}.\n", c.name(), c.pid(),
+                                lock->type_name(), lock->owner()->name(), lock->owner()->pid());
+        else
+            text += fmt::format("kmsim: {} waits for {}{}\n", c.name(), b->describe_wait(),
+                                holders.empty() ? "" : ", which only " + holders.front()->label() + " can end");
     }
+    text += "Call Trace:\n <TASK>\n";
+    for (auto it = c.frames().rbegin(); it != c.frames().rend(); ++it)
+        text += " " + it->format() + "\n";
+    text += " kthread\n ret_from_fork\n </TASK>";
+    report r;
+    r.kind = report_kind::hung_task;
+    r.title = title;
+    r.context = c.name();
+    r.cpu = c.on_cpu() ? c.on_cpu()->id() : -1;
+    r.when = now();
+    r.text = text;
+    log_.add_report(std::move(r), log_level::err);
 }
 
 void machine::print_deadlock(const sim::deadlock_info& d)
