@@ -161,7 +161,12 @@ private:
     // khungtaskd: armed when a task starts an uninterruptible wait, it reports
     // tasks blocked longer than the timeout, once per wait.
     bool hung_task_candidate(const context& c) const;
-    void note_task_blocked(const context& c);
+    void note_task_blocked(const context& c)
+    {
+        if (!hung_check_armed_ && hung_task_timeout_secs_ != 0)
+            arm_hung_check(c);
+    }
+    void arm_hung_check(const context& c);
     void khungtaskd();
     void report_hung_task(context& c);
     void emit_context_report(report_kind kind, const context& c, std::string title, std::string body);

@@ -209,9 +209,9 @@ bool machine::hung_task_candidate(const context& c) const
     return !c.is_irq() && c.state_on_cpu() == run_state::sleeping && b && !b->idle() && !c.hung_reported_;
 }
 
-void machine::note_task_blocked(const context& c)
+void machine::arm_hung_check(const context& c)
 {
-    if (hung_task_timeout_secs_ == 0 || hung_check_armed_ || !hung_task_candidate(c))
+    if (!hung_task_candidate(c))
         return;
     hung_check_armed_ = true;
     engine_.schedule_at(c.wait_start() + sim::secs(static_cast<std::int64_t>(hung_task_timeout_secs_)),
