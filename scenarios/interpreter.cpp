@@ -442,17 +442,10 @@ private:
         const char* type = obj != p ? "invalid-free" : !sl->allocated[idx] ? "double-free" : nullptr;
         if (!type)
             return false;
-        const std::string title = fmt::format("BUG: KASAN: {} in {}", type, frame_here());
-        std::string text = "==================================================================\n" + title + "\n";
-        text += fmt::format("Free of addr {:016x} by task {}/{}\n\n", p, w_.m.current_comm(), w_.m.current_pid());
-        text += w_.m.dump_stack(ctx_) + "\n" + history(obj);
-        text += fmt::format("The buggy address belongs to the object at {:016x}\n which belongs to the cache {} of size {}\n",
-                            obj, sl->cache->name, sl->cache->object_size);
-        text += fmt::format("The buggy address is located {} bytes inside of\n {}-byte region [{:016x}, {:016x})\n",
-                            p - obj, sl->cache->object_size, obj, obj + sl->cache->object_size);
-        text += "==================================================================\n";
-        w_.m.add_report(arch::report_kind::kasan, title, text);
-        w_.m.add_taint(arch::taint::bad_page);
+        free_report(type, p, obj, sl->cache->object_size,
+                    fmt::format("The buggy address belongs to the object at {:016x}\n which belongs to the cache {} "
+                                "of size {}\n",
+                                obj, sl->cache->name, sl->cache->object_size));
         return true;
     }
 
@@ -467,16 +460,23 @@ private:
         const live_allocation& a = it->second;
         if (it->first == p || std::string_view(a.call).rfind("k", 0) != 0 || p >= it->first + a.size)
             return false;
-        const std::string title = fmt::format("BUG: KASAN: invalid-free in {}", frame_here());
+        free_report("invalid-free", p, it->first, a.size, "");
+        return true;
+    }
+
+    // KASAN's report for a bad free of P, inside the LEN-byte region at START.
+    void free_report(const char* type, std::uint64_t p, std::uint64_t start, std::uint64_t len,
+                     const std::string& owner)
+    {
+        const std::string title = fmt::format("BUG: KASAN: {} in {}", type, frame_here());
         std::string text = "==================================================================\n" + title + "\n";
         text += fmt::format("Free of addr {:016x} by task {}/{}\n\n", p, w_.m.current_comm(), w_.m.current_pid());
-        text += w_.m.dump_stack(ctx_) + "\n" + history(it->first);
+        text += w_.m.dump_stack(ctx_) + "\n" + history(start) + owner;
         text += fmt::format("The buggy address is located {} bytes inside of\n {}-byte region [{:016x}, {:016x})\n",
-                            p - it->first, a.size, it->first, it->first + a.size);
+                            p - start, len, start, start + len);
         text += "==================================================================\n";
         w_.m.add_report(arch::report_kind::kasan, title, text);
         w_.m.add_taint(arch::taint::bad_page);
-        return true;
     }
 
     // The object at P was freed: krealloc() checks its first byte
