@@ -23,7 +23,6 @@ machine::machine(sim::engine& e, machine_config cfg) : engine_(e), config_(cfg)
     for (int i = 0; i < cfg.cpus; ++i)
         cpus_.push_back(std::make_unique<cpu>(*this, i));
     engine_.on_deadlock.push_back([this](const sim::deadlock_info& d) { print_deadlock(d); });
-    engine_.on_stuck.push_back([this](const std::vector<const sim::actor*>& w) { check_hung_tasks(w); });
 }
 
 machine::~machine()

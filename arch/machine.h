@@ -157,7 +157,6 @@ private:
     void yield_cpu(context& c, run_state how);
     void retire_irq_context(context* c);
     void print_deadlock(const sim::deadlock_info& d);
-    void check_hung_tasks(const std::vector<const sim::actor*>& waiting);
     // khungtaskd: armed when a task starts an uninterruptible wait, it reports
     // tasks blocked longer than the timeout, once per wait.
     bool hung_task_candidate(const context& c) const;
@@ -167,7 +166,9 @@ private:
             arm_hung_check(c);
     }
     void arm_hung_check(const context& c);
+    void schedule_khungtaskd(sim::time_point when);
     void khungtaskd();
+    sim::duration hung_task_timeout() const { return sim::secs(static_cast<std::int64_t>(hung_task_timeout_secs_)); }
     void report_hung_task(context& c);
     void emit_context_report(report_kind kind, const context& c, std::string title, std::string body);
     std::string held_locks_text(const context& c) const;

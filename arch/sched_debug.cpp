@@ -211,60 +211,38 @@ bool machine::hung_task_candidate(const context& c) const
 
 void machine::arm_hung_check(const context& c)
 {
-    if (!hung_task_candidate(c))
-        return;
+    if (hung_task_candidate(c))
+        schedule_khungtaskd(c.wait_start() + hung_task_timeout());
+}
+
+void machine::schedule_khungtaskd(sim::time_point when)
+{
     hung_check_armed_ = true;
-    engine_.schedule_at(c.wait_start() + sim::secs(static_cast<std::int64_t>(hung_task_timeout_secs_)),
-                        [this] { khungtaskd(); });
+    engine_.schedule_at(when, [this] { khungtaskd(); });
 }
 
 void machine::khungtaskd()
 {
-    // One check, then re-armed for the oldest wait not yet reported. The
-    // kernel's khungtaskd wakes every timeout seconds and so reports a task
-    // between one and two timeouts into its wait; kmsim reports it as soon as
-    // it has waited one timeout, once per wait (the kernel repeats the report
-    // at every check, up to kernel.hung_task_warnings).
+    // One check, then re-armed for the oldest wait not yet reported, so a
+    // check is pending as long as a task may still hang: the events cannot
+    // run out (and a deadlock be declared) before every hung task is
+    // reported. The kernel's khungtaskd wakes every timeout seconds and so
+    // reports a task between one and two timeouts into its wait; kmsim
+    // reports it as soon as it has waited one timeout, once per wait (the
+    // kernel repeats the report at every check, up to
+    // kernel.hung_task_warnings).
     hung_check_armed_ = false;
-    const sim::duration timeout = sim::secs(static_cast<std::int64_t>(hung_task_timeout_secs_));
     sim::time_point next = sim::time_point::max();
     for (const auto& c : threads_) {
         if (!hung_task_candidate(*c))
             continue;
-        if (now() - c->wait_start() >= timeout)
+        if (now() - c->wait_start() >= hung_task_timeout())
             report_hung_task(*c);
         else
-            next = std::min(next, c->wait_start() + timeout);
+            next = std::min(next, c->wait_start() + hung_task_timeout());
     }
-    if (next != sim::time_point::max()) {
-        hung_check_armed_ = true;
-        engine_.schedule_at(next, [this] { khungtaskd(); });
-    }
-}
-
-void machine::check_hung_tasks(const std::vector<const sim::actor*>& waiting)
-{
-    // When nothing else will ever happen, the clock jumps to the first check
-    // that finds a task in uninterruptible sleep for longer than the timeout,
-    // and every such task not reported yet is reported.
-    if (hung_task_timeout_secs_ == 0)
-        return;
-    const sim::duration timeout = sim::secs(static_cast<std::int64_t>(hung_task_timeout_secs_));
-    std::vector<context*> tasks;
-    sim::time_point earliest = sim::time_point::max();
-    for (const sim::actor* a : waiting) {
-        auto* c = const_cast<context*>(static_cast<const context*>(a));
-        if (!hung_task_candidate(*c))
-            continue;
-        tasks.push_back(c);
-        earliest = std::min(earliest, c->wait_start());
-    }
-    if (tasks.empty())
-        return;
-    engine_.advance_to(std::max(now(), earliest + timeout));
-    for (context* c : tasks)
-        if (now() - c->wait_start() >= timeout)
-            report_hung_task(*c);
+    if (next != sim::time_point::max())
+        schedule_khungtaskd(next);
 }
 
 void machine::report_hung_task(context& c)

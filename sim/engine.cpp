@@ -132,16 +132,7 @@ void engine::quiesce()
         stop(outcome::completed, "no more events");
         return;
     }
-    for (auto& f : on_stuck)
-        f(waiting);
     declare_deadlock(analyze_waits(waiting));
-}
-
-void engine::advance_to(time_point when)
-{
-    KMSIM_ASSERT(queue_.empty() || queue_.next_time() >= when, "advance_to() would skip pending events");
-    if (when > now_)
-        now_ = when;
 }
 
 run_result engine::run(run_limits limits)

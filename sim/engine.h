@@ -118,12 +118,6 @@ public:
     std::vector<std::function<void(const deadlock_info&)>> on_deadlock;
     // Called once an actor's body has returned.
     std::vector<std::function<void(actor&)>> on_actor_exit;
-    // Called when the events have run out and actors still wait, before the
-    // deadlock is declared: an observer may let time pass (advance_to) to
-    // report what the waiting looks like later (the hung-task detector does).
-    std::vector<std::function<void(const std::vector<const actor*>&)>> on_stuck;
-    // Moves the clock forward when nothing is scheduled before WHEN.
-    void advance_to(time_point when);
 
 private:
     friend class actor;
