@@ -256,16 +256,22 @@ private:
         oops("divide error: 0000 [#1] PREEMPT SMP NOPTI", fmt::format("RIP: 0010:{}\n", frame_here()));
     }
 
-    void kasan(const char* type, std::uint64_t addr, std::uint64_t len, bool write, const std::string& tail)
+    // A KASAN report: banner, title, what the access was (ACCESS), the stack,
+    // then TAIL (the allocation history and where the address lies).
+    void kasan_report(const char* type, const std::string& access, const std::string& tail)
     {
         const std::string title = fmt::format("BUG: KASAN: {} in {}", type, frame_here());
         std::string text = "==================================================================\n" + title + "\n";
-        text += fmt::format("{} of size {} at addr {:016x} by task {}/{}\n\n", write ? "Write" : "Read", len, addr,
-                            w_.m.current_comm(), w_.m.current_pid());
+        text += fmt::format("{} by task {}/{}\n\n", access, w_.m.current_comm(), w_.m.current_pid());
         text += w_.m.dump_stack(ctx_) + "\n" + tail;
         text += "==================================================================\n";
         w_.m.add_report(arch::report_kind::kasan, title, text);
         w_.m.add_taint(arch::taint::bad_page);
+    }
+
+    void kasan(const char* type, std::uint64_t addr, std::uint64_t len, bool write, const std::string& tail)
+    {
+        kasan_report(type, fmt::format("{} of size {} at addr {:016x}", write ? "Write" : "Read", len, addr), tail);
     }
 
     // Checks an access of LEN bytes at ADDR; returns where the bytes are, or
@@ -468,15 +474,11 @@ private:
     void free_report(const char* type, std::uint64_t p, std::uint64_t start, std::uint64_t len,
                      const std::string& owner)
     {
-        const std::string title = fmt::format("BUG: KASAN: {} in {}", type, frame_here());
-        std::string text = "==================================================================\n" + title + "\n";
-        text += fmt::format("Free of addr {:016x} by task {}/{}\n\n", p, w_.m.current_comm(), w_.m.current_pid());
-        text += w_.m.dump_stack(ctx_) + "\n" + history(start) + owner;
-        text += fmt::format("The buggy address is located {} bytes inside of\n {}-byte region [{:016x}, {:016x})\n",
-                            p - start, len, start, start + len);
-        text += "==================================================================\n";
-        w_.m.add_report(arch::report_kind::kasan, title, text);
-        w_.m.add_taint(arch::taint::bad_page);
+        kasan_report(type, fmt::format("Free of addr {:016x}", p),
+                     history(start) + owner +
+                         fmt::format("The buggy address is located {} bytes inside of\n {}-byte region "
+                                     "[{:016x}, {:016x})\n",
+                                     p - start, len, start, start + len));
     }
 
     // The object at P was freed: krealloc() checks its first byte
