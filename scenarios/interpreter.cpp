@@ -464,7 +464,7 @@ private:
             return false;
         --it;
         const live_allocation& a = it->second;
-        if (it->first == p || std::string_view(a.call).rfind("k", 0) != 0 || p >= it->first + a.size)
+        if (it->first == p || a.is_page || p >= it->first + a.size)
             return false;
         free_report("invalid-free", p, it->first, a.size, "");
         return true;
