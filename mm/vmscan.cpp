@@ -135,16 +135,7 @@ void vmscan::throttle_writeback()
 {
     // reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK): up to HZ/10, woken early
     // when writeback completes.
-    arch::context& self = machine_.current();
-    bool timed_out = false;
-    auto timer = machine_.eng().schedule_after(sim::msecs(100), [&self, &timed_out, this] {
-        timed_out = true;
-        writeback_waiters_.remove(self);
-        self.wake();
-    });
-    writeback_waiters_.wait(self, writeback_wait_);
-    if (!timed_out)
-        machine_.eng().cancel(timer);
+    writeback_waiters_.wait_timeout(machine_.current(), writeback_wait_, sim::msecs(100));
 }
 
 void vmscan::flusher_main()
@@ -323,17 +314,8 @@ void vmscan::throttle_direct_reclaim(gfp_t gfp)
         return;
     vm_.add(PGSCAN_DIRECT_THROTTLE, 1);
     wakeup_kswapd(gfp, 0, ZONE_NORMAL);
-    arch::context& self = machine_.current();
-    bool timed_out = false;
-    auto timer = machine_.eng().schedule_after(sim::secs(1), [&self, &timed_out, this] {
-        timed_out = true;
-        pfmemalloc_waiters_.remove(self);
-        self.wake();
-    });
     pfmemalloc_wait_.what = "pfmemalloc_wait (kswapd to restore the min watermarks)";
-    pfmemalloc_waiters_.wait(self, pfmemalloc_wait_);
-    if (!timed_out)
-        machine_.eng().cancel(timer);
+    pfmemalloc_waiters_.wait_timeout(machine_.current(), pfmemalloc_wait_, sim::secs(1));
 }
 
 std::uint64_t vmscan::try_to_free_pages(gfp_t gfp, unsigned order, int highest_zoneidx)

@@ -1,6 +1,8 @@
 // sim/wait_queue.cpp - FIFO wait queue.
 #include "sim/wait_queue.h"
 
+#include "sim/engine.h"
+
 #include <algorithm>
 
 namespace kmsim::sim {
@@ -9,6 +11,20 @@ void wait_queue::wait(actor& self, const blocker& reason)
 {
     waiters_.push_back(&self);
     self.wait(reason);
+}
+
+bool wait_queue::wait_timeout(actor& self, const blocker& reason, duration timeout)
+{
+    bool timed_out = false;
+    auto timer = self.eng().schedule_after(timeout, [this, &self, &timed_out] {
+        timed_out = true;
+        remove(self);
+        self.wake();
+    });
+    wait(self, reason);
+    if (!timed_out)
+        self.eng().cancel(timer);
+    return !timed_out;
 }
 
 actor* wait_queue::wake_one()

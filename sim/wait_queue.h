@@ -7,6 +7,7 @@
 #pragma once
 
 #include "sim/actor.h"
+#include "sim/time.h"
 
 #include <deque>
 
@@ -17,6 +18,9 @@ public:
     // Fiber side: enqueue SELF and wait; REASON explains the wait in deadlock
     // reports.
     void wait(actor& self, const blocker& reason);
+    // The same, for at most TIMEOUT (wait_event_timeout()); returns false
+    // when the time ran out before a wake.
+    bool wait_timeout(actor& self, const blocker& reason, duration timeout);
     // Wake the longest waiter; returns it, or nullptr when nobody waits.
     actor* wake_one();
     std::size_t wake_all();

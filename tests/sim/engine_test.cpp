@@ -118,3 +118,26 @@ TEST_CASE("wait queues wake in FIFO order", "[sim][engine][wait_queue]")
     CHECK(e.run().result == outcome::completed);
     CHECK(order == std::vector<std::string>{"w0", "w1", "w2"});
 }
+
+TEST_CASE("a timed wait ends at its timeout or at an earlier wake", "[sim][engine][wait_queue]")
+{
+    engine e;
+    wait_queue wq;
+    named_wait why("wq");
+    bool first = true, second = true;
+    std::int64_t first_end = 0, second_end = 0;
+    actor a(e, "a", actor_role::foreground, [&] {
+        first = wq.wait_timeout(*e.current(), why, usecs(100));  // nobody wakes it
+        first_end = to_ns(e.now());
+        second = wq.wait_timeout(*e.current(), why, usecs(100));  // woken at 150 us
+        second_end = to_ns(e.now());
+    });
+    e.schedule_at(at_ns(0), [&] { e.switch_to(a); });
+    e.schedule_at(at_ns(150000), [&] { wq.wake_one(); });
+    CHECK(e.run().result == outcome::completed);
+    CHECK_FALSE(first);
+    CHECK(first_end == 100000);
+    CHECK(second);
+    CHECK(second_end == 150000);
+    CHECK(wq.empty());
+}
