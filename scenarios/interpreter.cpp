@@ -284,17 +284,15 @@ private:
     {
         if (len == 0)
             return nullptr;
-        auto page_fault = [&] {
-            oops(fmt::format("BUG: unable to handle page fault for address: {:016x}", addr),
+        // The x86 page-fault Oops, for a NULL pointer or unmapped memory.
+        auto page_fault = [&](const char* what) {
+            oops(fmt::format("BUG: {}: {:016x}", what, addr),
                  fmt::format("#PF: supervisor {} access in kernel mode\n#PF: error_code(0x{:04x}) - not-present page\n"
                              "Oops: {:04x} [#1] PREEMPT SMP NOPTI\n",
                              write ? "write" : "read", write ? 2 : 0, write ? 2 : 0));
         };
         if (addr < mm::PAGE_SIZE)
-            oops(fmt::format("BUG: kernel NULL pointer dereference, address: {:016x}", addr),
-                 fmt::format("#PF: supervisor {} access in kernel mode\n#PF: error_code(0x{:04x}) - not-present page\n"
-                             "Oops: {:04x} [#1] PREEMPT SMP NOPTI\n",
-                             write ? "write" : "read", write ? 2 : 0, write ? 2 : 0));
+            page_fault("kernel NULL pointer dereference, address");
         std::uint8_t* p = w_.mem.slabs().bytes(addr);
         std::uint8_t* end = len > 1 ? w_.mem.slabs().bytes(addr + len - 1) : p;
         std::uint64_t probe = base;
@@ -334,12 +332,12 @@ private:
             if (!p || !end) {
                 if (reported)
                     return nullptr;
-                page_fault();
+                page_fault("unable to handle page fault for address");
             }
             return p;
         }
         if (!p || !end)
-            page_fault();
+            page_fault("unable to handle page fault for address");
         // A page-allocator block: find the block that holds the first byte.
         mm::pfn_t pfn;
         w_.mem.nd().map().virt_to_pfn(addr, pfn);

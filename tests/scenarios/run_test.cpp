@@ -201,3 +201,17 @@ TEST_CASE("kfree of page-allocator memory warns and leaves the pages allocated",
     CHECK(out.find("WARNING: CPU: 0 PID: 100 at mm/slub.c:4702 free_large_kmalloc") != std::string::npos);
     CHECK(out.find("  PASS  line 6: expect stat leaks == 1") != std::string::npos);
 }
+
+TEST_CASE("a NULL pointer write is the kernel's page-fault Oops and kills the context", "[scenarios][run]")
+{
+    run_options o;
+    o.version = "test";
+    const std::string out = run_text("machine cpus=1 memory=64M\nthread t\n  p = 0\n  p[16] = 1\nend\n"
+                                     "expect report \"BUG: kernel NULL pointer dereference\" in t\n",
+                                     o);
+    CHECK(out.find("BUG: kernel NULL pointer dereference, address: 0000000000000010\n"
+                   "[    0.000000] #PF: supervisor write access in kernel mode\n"
+                   "[    0.000000] #PF: error_code(0x0002) - not-present page\n"
+                   "[    0.000000] Oops: 0002 [#1] PREEMPT SMP NOPTI\n") != std::string::npos);
+    CHECK(out.find("  PASS  line 6: expect report") != std::string::npos);
+}
