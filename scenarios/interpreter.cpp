@@ -381,7 +381,7 @@ private:
 
     void record_alloc(mm::gfp_t gfp, bool ok, sim::time_point start)
     {
-        const std::string key = mm::format_gfp(mm::current_gfp_context(gfp, task_flags()));
+        const std::string& key = gfp_name(mm::current_gfp_context(gfp, task_flags()));
         gfp_stats& st = w_.by_gfp[key.empty() ? "0x0" : key];
         ++st.calls;
         ++w_.alloc_calls;
@@ -393,20 +393,11 @@ private:
         }
     }
 
-    // The simulated stack of the call being made, innermost first.
-    std::string stack_text() const
-    {
-        std::string s;
-        for (auto it = ctx_.frames().rbegin(); it != ctx_.frames().rend(); ++it)
-            s += " " + it->format() + "\n";
-        return s;
-    }
-
     void track(std::uint64_t addr, const char* call, std::uint64_t size, bool is_page = false)
     {
         if (!mm::ZERO_OR_NULL_PTR(addr))
             w_.live[addr] = live_allocation{owner_, line_, call, size, is_page, w_.m.current_pid(), w_.m.jiffies(),
-                                            stack_text()};
+                                            w_.stacks.save(ctx_.frames())};
     }
 
     void untrack(std::uint64_t addr)
@@ -414,7 +405,7 @@ private:
         auto it = w_.live.find(addr);
         if (it == w_.live.end())
             return;
-        w_.freed[addr] = freed_allocation{std::move(it->second), w_.m.current_pid(), stack_text()};
+        w_.freed[addr] = freed_allocation{std::move(it->second), w_.m.current_pid(), w_.stacks.save(ctx_.frames())};
         w_.live.erase(it);
         w_.freed_order.push_back(addr);
         if (w_.freed_order.size() > 65536) {  // a bounded quarantine, as KASAN's
@@ -427,10 +418,11 @@ private:
     {
         std::string s;
         if (auto it = w_.live.find(obj); it != w_.live.end())
-            s += fmt::format("Allocated by task {}:\n{}\n", it->second.pid, it->second.stack);
+            s += fmt::format("Allocated by task {}:\n{}\n", it->second.pid, w_.stacks.text(it->second.stack));
         else if (auto f = w_.freed.find(obj); f != w_.freed.end())
             s += fmt::format("Allocated by task {}:\n{}\nFreed by task {}:\n{}\n", f->second.alloc.pid,
-                             f->second.alloc.stack, f->second.free_pid, f->second.free_stack);
+                             w_.stacks.text(f->second.alloc.stack), f->second.free_pid,
+                             w_.stacks.text(f->second.free_stack));
         return s;
     }
 
@@ -574,29 +566,55 @@ private:
     // and as a -v line.
     std::string render_call(const expr& e, const std::vector<std::uint64_t>& args) const
     {
-        std::string a;
+        // Made at every call (it is the frame reports show), so it avoids
+        // fmt's format-string parsing and names each GFP mask once.
+        const int gfp_arg = gfp_arg_index(e.fn);
+        std::string a = e.text;
+        a += '(';
         for (std::size_t i = 0; i < args.size(); ++i) {
             if (i)
                 a += ", ";
             const expr& x = *e.args[i];
-            if (x.k == expr::kind::object || x.k == expr::kind::string)
+            if (x.k == expr::kind::object || x.k == expr::kind::string) {
                 a += x.text.empty() ? "\"...\"" : x.text;
-            else if ((e.fn == builtin::kmalloc || e.fn == builtin::kzalloc || e.fn == builtin::alloc_pages ||
-                      e.fn == builtin::get_free_pages || e.fn == builtin::kcalloc || e.fn == builtin::krealloc ||
-                      e.fn == builtin::kmalloc_array || e.fn == builtin::kmem_cache_alloc ||
-                      e.fn == builtin::kmem_cache_zalloc) &&
-                     ((e.fn == builtin::alloc_pages || e.fn == builtin::get_free_pages) ? i == 0
-                      : e.fn == builtin::kmalloc || e.fn == builtin::kzalloc || e.fn == builtin::kmem_cache_alloc ||
-                              e.fn == builtin::kmem_cache_zalloc
-                          ? i == 1
-                          : i == 2))
-                a += mm::format_gfp(static_cast<mm::gfp_t>(args[i]));
-            else if (args[i] > 0xffff)
-                a += fmt::format("{:#x}", args[i]);
-            else
-                a += fmt::format("{}", args[i]);
+            } else if (static_cast<int>(i) == gfp_arg) {
+                a += gfp_name(static_cast<mm::gfp_t>(args[i]));
+            } else if (args[i] > 0xffff) {
+                char hex[16];
+                int n = 0;
+                for (std::uint64_t v = args[i]; v; v >>= 4)
+                    hex[n++] = "0123456789abcdef"[v & 15];
+                a += "0x";
+                while (n)
+                    a += hex[--n];
+            } else {
+                const fmt::format_int n(args[i]);
+                a.append(n.data(), n.size());
+            }
         }
-        return fmt::format("{}({})", e.text, a);
+        a += ')';
+        return a;
+    }
+
+    // format_gfp(), made once per mask for the run.
+    const std::string& gfp_name(mm::gfp_t gfp) const
+    {
+        auto [it, fresh] = w_.gfp_names.try_emplace(gfp);
+        if (fresh)
+            it->second = mm::format_gfp(gfp);
+        return it->second;
+    }
+
+    // Which argument of an allocation call is its GFP mask, or -1.
+    static int gfp_arg_index(builtin fn)
+    {
+        switch (fn) {
+        case builtin::alloc_pages: case builtin::get_free_pages: return 0;
+        case builtin::kmalloc: case builtin::kzalloc: case builtin::kmem_cache_alloc: case builtin::kmem_cache_zalloc:
+            return 1;
+        case builtin::kcalloc: case builtin::krealloc: case builtin::kmalloc_array: return 2;
+        default: return -1;
+        }
     }
 
     void trace(const expr& e, const std::vector<std::uint64_t>& args, std::uint64_t result, bool has_result)

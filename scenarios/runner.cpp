@@ -368,11 +368,12 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
                 }
             }
             // kmemleak prints a CRC of the stack so equal leaks are easy to group.
-            text += fmt::format("  backtrace (crc {:x}):\n", crc32(a.stack));
+            const std::string stack = w.stacks.text(a.stack);
+            text += fmt::format("  backtrace (crc {:x}):\n", crc32(stack));
             std::size_t pos = 0;
-            while (pos < a.stack.size()) {
-                std::size_t nl = a.stack.find('\n', pos);
-                text += "    [<0000000000000000>]" + a.stack.substr(pos, nl - pos) + "\n";
+            while (pos < stack.size()) {
+                std::size_t nl = stack.find('\n', pos);
+                text += "    [<0000000000000000>]" + stack.substr(pos, nl - pos) + "\n";
                 pos = nl + 1;
             }
             w.m.log().printk(w.eng.now(), arch::log_level::err, text, "kmemleak");

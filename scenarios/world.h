@@ -13,12 +13,14 @@
 #include "drivers/blockdev.h"
 #include "mm/kernel_memory.h"
 #include "scenarios/ast.h"
+#include "scenarios/stack_depot.h"
 #include "sim/engine.h"
 
 #include <deque>
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace kmsim::scenarios {
@@ -37,14 +39,14 @@ struct live_allocation {
     bool is_page = false;  // a struct page pointer from alloc_pages
     int pid = 0;
     std::uint64_t jiffies = 0;
-    std::string stack;     // " kmalloc(64, GFP_KERNEL) at f.kms:3\n worker at f.kms:3\n"
+    stack_depot::handle stack = 0;  // the allocating stack, in world::stacks
 };
 
 // What KASAN remembers of a freed object (its quarantine).
 struct freed_allocation {
     live_allocation alloc;
     int free_pid = 0;
-    std::string free_stack;
+    stack_depot::handle free_stack = 0;
 };
 
 // What the interpreter needs to tell the caller about a call, for `-v`.
@@ -70,6 +72,8 @@ struct world {
     std::uint64_t alloc_calls = 0, alloc_failed = 0;
     std::map<std::string, std::uint64_t> failures_by_context;
     std::map<std::uint64_t, live_allocation> live;         // address -> allocation
+    stack_depot stacks;                                    // the stacks live and freed refer to
+    std::unordered_map<mm::gfp_t, std::string> gfp_names;  // format_gfp() of each mask a call used
     std::map<std::uint64_t, freed_allocation> freed;       // recently freed, by address
     std::deque<std::uint64_t> freed_order;                 // oldest first, to bound `freed`
     std::string assert_message;                             // set when an assertion failed

@@ -1,0 +1,45 @@
+// scenarios/stack_depot.cpp - stacks stored once, looked up by hash.
+#include "scenarios/stack_depot.h"
+
+#include <functional>
+
+namespace kmsim::scenarios {
+
+namespace {
+bool same(const std::vector<arch::frame>& a, const std::vector<arch::frame>& b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].line != b[i].line || a[i].function != b[i].function || a[i].file != b[i].file)
+            return false;
+    return true;
+}
+}  // namespace
+
+stack_depot::handle stack_depot::save(const std::vector<arch::frame>& frames)
+{
+    std::uint64_t hash = frames.size();
+    for (const arch::frame& f : frames)
+        hash = (hash * 1099511628211ULL) ^ std::hash<std::string>{}(f.function) ^
+               (static_cast<std::uint64_t>(f.line) << 32);
+    auto [first, last] = by_hash_.equal_range(hash);
+    for (auto it = first; it != last; ++it)
+        if (same(stacks_[it->second], frames))
+            return it->second;
+    const handle h = static_cast<handle>(stacks_.size());
+    stacks_.push_back(frames);
+    by_hash_.emplace(hash, h);
+    return h;
+}
+
+std::string stack_depot::text(handle h) const
+{
+    std::string s;
+    const auto& frames = stacks_[h];
+    for (auto it = frames.rbegin(); it != frames.rend(); ++it)
+        s += " " + it->format() + "\n";
+    return s;
+}
+
+}  // namespace kmsim::scenarios

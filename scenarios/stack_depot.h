@@ -1,0 +1,33 @@
+// scenarios/stack_depot.h - allocation and free stacks, each stored once.
+//
+// Owns: every distinct simulated stack seen at a kmalloc/kfree, as the
+// kernel's lib/stackdepot.c does for KASAN and kmemleak: a record keeps a
+// 32-bit handle, and the text is made only when a report prints it.
+// Invariant: a handle, once given, names the same frames for the life of the
+// depot; equal stacks get equal handles.
+#pragma once
+
+#include "arch/context.h"
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace kmsim::scenarios {
+
+class stack_depot {
+public:
+    using handle = std::uint32_t;
+
+    // The handle of FRAMES (outermost first, as a context keeps them).
+    handle save(const std::vector<arch::frame>& frames);
+    // " kmalloc(64, GFP_KERNEL) at f.kms:3\n worker at f.kms:3\n", innermost first.
+    std::string text(handle h) const;
+
+private:
+    std::vector<std::vector<arch::frame>> stacks_;
+    std::unordered_multimap<std::uint64_t, handle> by_hash_;
+};
+
+}  // namespace kmsim::scenarios
