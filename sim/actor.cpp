@@ -18,6 +18,8 @@ actor::~actor()
     engine_.detach(*this);
 }
 
+std::size_t actor::stack_headroom() const { return fiber_->stack_headroom(); }
+
 void actor::wait(const blocker& reason)
 {
     KMSIM_ASSERT(engine_.current() == this, "wait() outside the waiting actor");

@@ -83,6 +83,14 @@ public:
     // A short label for reports: "worker/2".
     virtual std::string label() const { return name_; }
 
+    // Steps of the run's budget this actor spent: the statements a front
+    // end charged while it ran.
+    std::uint64_t steps() const { return steps_; }
+    // Fiber side: bytes of stack left below the caller's frame. Code that
+    // recurses on behalf of user input checks it, so that running out is a
+    // clear internal error rather than a fault on the guard page.
+    std::size_t stack_headroom() const;
+
     // Fiber side. wait() suspends until someone calls wake(); the reason is
     // recorded for deadlock analysis.
     virtual void wait(const blocker& reason);
@@ -105,6 +113,7 @@ private:
     actor_role role_;
     actor_state state_ = actor_state::created;
     const blocker* blocker_ = nullptr;
+    std::uint64_t steps_ = 0;
     std::unique_ptr<fiber> fiber_;
 };
 

@@ -157,15 +157,25 @@ run_result engine::run(run_limits limits)
         if (when > limits.until) {
             now_ = limits.until;
             stop(outcome::stopped, "time limit reached");
+            result_.stopped_by = stop_cause::time_limit;
+            break;
+        }
+        if (steps_ >= limits.max_steps) {
+            stop(outcome::stopped, "out of budget");
+            result_.stopped_by = stop_cause::budget;
+            for (auto& f : on_out_of_budget)
+                f(limits);
             break;
         }
         queue_.pop(when, fn);
         now_ = when;
         ++events_;
+        ++steps_;
         fn();
     }
     result_.end = now_;
     result_.events = events_;
+    result_.steps = steps_;
     return result_;
 }
 

@@ -50,16 +50,27 @@ struct engine_config {
     std::shared_ptr<spdlog::logger> log;
 };
 
+// The work budget of a run: events the engine runs plus statements front ends
+// charge (charge_steps()). A run that spends it stops - outcome stopped -
+// instead of running for days: an interrupt every nanosecond, or `while 1`.
+inline constexpr std::uint64_t default_max_steps = 100'000'000;
+
 struct run_limits {
     // Stop here if the run has not ended by itself (the CLI's --until; 600 s
     // simulated by default).
     time_point until = time_point(secs(600));
+    std::uint64_t max_steps = default_max_steps;  // the CLI's --budget
 };
+
+// Why a run with outcome stopped stopped.
+enum class stop_cause { none, time_limit, budget };
 
 struct run_result {
     outcome result = outcome::completed;
+    stop_cause stopped_by = stop_cause::none;
     time_point end{};
     std::uint64_t events = 0;
+    std::uint64_t steps = 0;
     std::string reason;
     std::optional<deadlock_info> deadlock;
 };
@@ -111,6 +122,17 @@ public:
     run_result run(run_limits limits = {});
     std::uint64_t events() const { return events_; }
 
+    // Work done so far against the budget: every event is a step, and front
+    // ends charge one per statement they interpret (fiber side: charged to
+    // the running actor too, so a report can name who spent the budget).
+    void charge_steps(std::uint64_t n)
+    {
+        steps_ += n;
+        if (current_)
+            current_->steps_ += n;
+    }
+    std::uint64_t steps() const { return steps_; }
+
     const std::vector<actor*>& actors() const { return actors_; }
 
     // Observers (SimGrid-style signals): called when a deadlock is declared,
@@ -118,6 +140,9 @@ public:
     std::vector<std::function<void(const deadlock_info&)>> on_deadlock;
     // Called once an actor's body has returned.
     std::vector<std::function<void(actor&)>> on_actor_exit;
+    // Called when the run stops because its budget ran out, before run()
+    // returns: the machine explains who spent it.
+    std::vector<std::function<void(const run_limits&)>> on_out_of_budget;
 
 private:
     friend class actor;
@@ -137,6 +162,7 @@ private:
     bool foreground_seen_ = false;
     bool stopping_ = false;
     std::uint64_t events_ = 0;
+    std::uint64_t steps_ = 0;
     run_result result_;
 };
 

@@ -142,6 +142,14 @@ void fiber::resume()
     }
 }
 
+std::size_t fiber::stack_headroom() const
+{
+    // The stack grows down from top() to the guard page at base.
+    const char* here = static_cast<const char*>(__builtin_frame_address(0));
+    const char* low = static_cast<const char*>(impl_->stack.top()) - impl_->stack.usable();
+    return here > low ? static_cast<std::size_t>(here - low) : 0;
+}
+
 void fiber::suspend()
 {
     impl_->before_leave(false);

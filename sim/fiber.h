@@ -35,6 +35,9 @@ public:
     // Fiber side: give control back to whoever called resume().
     void suspend();
 
+    // Fiber side: bytes between the caller's frame and the guard page.
+    std::size_t stack_headroom() const;
+
     bool started() const { return started_; }
     bool finished() const { return finished_; }
 

@@ -23,7 +23,20 @@ struct fiber_stack {
 
 class stack_pool {
 public:
-    static constexpr std::size_t default_stack_size = 64 * 1024;
+    // Sized for the deepest body the scenario language accepts
+    // (scenarios/limits.h: blocks and expressions at their limits, a kernel
+    // call that reclaims and runs a shrinker body at its limits too): about
+    // 31 KiB in a release build and 257 KiB under AddressSanitizer, whose
+    // redzones make frames eight times larger; tests/scenarios/limits_test
+    // runs that body. Stacks are MAP_NORESERVE: untouched pages cost nothing.
+#if defined(__SANITIZE_ADDRESS__)
+    static constexpr std::size_t default_stack_size = 1024 * 1024;
+#else
+    static constexpr std::size_t default_stack_size = 256 * 1024;
+#endif
+    // Headroom code that recurses for user input keeps below it: enough for
+    // the deepest kernel call path under the last checked frame.
+    static constexpr std::size_t min_headroom = default_stack_size / 8;
 
     explicit stack_pool(std::size_t stack_size = default_stack_size);
     ~stack_pool();
