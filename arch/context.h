@@ -27,6 +27,7 @@
 namespace kmsim::arch {
 
 class cpu;
+class irq_line;
 class machine;
 class lock_base;
 
@@ -51,6 +52,9 @@ public:
 
     context_kind kind() const { return kind_; }
     bool is_irq() const { return kind_ == context_kind::hardirq; }
+    // A hard-IRQ handler that returned with locks held: its record is kept,
+    // since the locks still name it as their owner, until it holds none.
+    bool departed() const { return departed_; }
     int pid() const { return pid_; }
     machine& mach() const { return machine_; }
     cpu* on_cpu() const { return cpu_; }
@@ -105,6 +109,9 @@ private:
     std::uint32_t task_flags_ = 0;
     sim::time_point wait_start_{};
     bool hung_reported_ = false;  // this wait was already reported by the hung-task detector
+    irq_line* irq_ = nullptr;  // the line a hard-IRQ handler serves
+    bool departed_ = false;
+    sim::time_point departed_at_{};
 };
 
 // Pushes a frame for the lifetime of a scope.

@@ -6,6 +6,7 @@
 #include "arch/preempt.h"
 #include "sim/error.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace kmsim::arch {
@@ -81,6 +82,8 @@ void cpu::raise(irq_line& line)
     if (line.pending_) {
         ++line.coalesced_;
         ++irqs_coalesced_;
+        if (line.coalesced_ == irq_storm_threshold && line.coalesced_ * 2 > line.raised_)
+            machine_.note_irq_storm(line);
         return;
     }
     line.pending_ = true;
@@ -121,6 +124,7 @@ void cpu::start_irq(irq_line& line)
     h.preempt_disabled_at_ = frame{"irq_enter_rcu", "", 0};
     irqs_disabled_ = true;
     h.rstate_ = run_state::resumable;
+    line.in_progress_ = true;
     ++irqs_handled_;
     ++line.handled_;
 }
@@ -156,6 +160,7 @@ void cpu::finish_top(context* t)
             preempt_count_ -= HARDIRQ_OFFSET;
             irqs_disabled_ = irq_saved_flags_.back();
             irq_saved_flags_.pop_back();
+            t->irq_->in_progress_ = false;
             machine_.retire_irq_context(t);
             arm_tick();
         } else {
@@ -185,7 +190,7 @@ void cpu::finish_top(context* t)
 
 void cpu::arm_busy(context& t)
 {
-    busy_end_ = machine_.now() + t.remaining_;
+    busy_end_ = sim::saturating_add(machine_.now(), t.remaining_);
     t.remaining_ = sim::duration::zero();
     t.rstate_ = run_state::busy;
     busy_event_ = machine_.eng().schedule_at(busy_end_, [this] { on_busy_end(); });
@@ -247,12 +252,16 @@ void cpu::run()
         if (!pending_.empty() && !irqs_disabled_ &&
             (!t || t->rstate_ == run_state::busy || t->rstate_ == run_state::spinning ||
              t->rstate_ == run_state::resumable)) {
-            interrupt_top();
-            irq_line* line = pending_.front();
-            pending_.pop_front();
-            line->pending_ = false;
-            start_irq(*line);
-            continue;
+            // The oldest pending line whose handler is not running already.
+            auto it = std::find_if(pending_.begin(), pending_.end(), [](const irq_line* l) { return !l->in_progress_; });
+            if (it != pending_.end()) {
+                interrupt_top();
+                irq_line* line = *it;
+                pending_.erase(it);
+                line->pending_ = false;
+                start_irq(*line);
+                continue;
+            }
         }
         if (!t) {
             if (rq_.empty())

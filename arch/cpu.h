@@ -34,6 +34,10 @@ namespace kmsim::arch {
 class irq_line;
 class machine;
 
+// Coalesced raises of one line after which, if they are most of its raises,
+// kmsim notes an interrupt storm.
+inline constexpr std::uint64_t irq_storm_threshold = 1000;
+
 class cpu {
 public:
     cpu(machine& m, int id);

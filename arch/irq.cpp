@@ -39,11 +39,14 @@ void irq_line::schedule_periodic(std::uint64_t index)
 {
     if (count_ != 0 && index >= count_)
         return;
-    sim::time_point when = start_ + period_ * static_cast<std::int64_t>(index);
+    sim::time_point when = sim::saturating_add(start_, sim::saturating_mul(period_, index));
     if (jitter_ > sim::duration::zero()) {
         auto& rng = machine_.eng().random().stream("irq:" + name_);
-        when += sim::nsecs(static_cast<std::int64_t>(rng.uniform(0, static_cast<std::uint64_t>(sim::to_ns(jitter_)))));
+        when = sim::saturating_add(
+            when, sim::nsecs(static_cast<std::int64_t>(rng.uniform(0, static_cast<std::uint64_t>(sim::to_ns(jitter_))))));
     }
+    if (when == sim::never())
+        return;  // past what simulated time holds: no later interrupt ever comes
     if (when < machine_.now())
         when = machine_.now();
     machine_.eng().schedule_at(when, [this, index] {

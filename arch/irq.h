@@ -3,7 +3,9 @@
 // Owns: the binding of a line number to a handler and a CPU, and the sources
 // that raise it (once, or periodically with seeded jitter).
 // A raise that finds the line already pending on its CPU is coalesced into it,
-// as a latched edge-triggered interrupt is (counted in coalesced()).
+// as a latched edge-triggered interrupt is (counted in coalesced()). A raise
+// while the line's handler runs is delivered when it returns, as
+// handle_edge_irq() replays IRQS_PENDING: a handler never interrupts itself.
 #pragma once
 
 #include "sim/event_queue.h"
@@ -26,6 +28,9 @@ public:
     int cpu() const { return cpu_; }
     const std::function<void()>& handler() const { return handler_; }
     bool pending() const { return pending_; }
+    // Its handler is running (IRQD_IRQ_INPROGRESS): a raise now stays
+    // pending until it returns, so one line's handler never nests in itself.
+    bool in_progress() const { return in_progress_; }
 
     // Raise now (engine or fiber side).
     void raise();
@@ -49,6 +54,7 @@ private:
     int cpu_;
     std::function<void()> handler_;
     bool pending_ = false;
+    bool in_progress_ = false;
     std::uint64_t raised_ = 0;
     std::uint64_t handled_ = 0;
     std::uint64_t coalesced_ = 0;

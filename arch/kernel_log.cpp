@@ -1,5 +1,7 @@
-// arch/kernel_log.cpp - dmesg lines and reports.
+// arch/kernel_log.cpp - dmesg lines, the log buffer and reports.
 #include "arch/kernel_log.h"
+
+#include <fmt/format.h>
 
 namespace kmsim::arch {
 
@@ -39,9 +41,15 @@ void kernel_log::printk(sim::time_point when, log_level level, std::string_view 
     for (;;) {
         std::size_t nl = text.find('\n', start);
         std::string_view piece = text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
-        lines_.push_back(log_line{when, level, std::string(piece), std::string(context), cpu, in_report});
+        buf_.push_back(log_line{when, level, std::string(piece), std::string(context), cpu, in_report});
         if (sink)
-            sink(lines_.back());
+            sink(buf_.back());
+        // The ring buffer: the oldest records make room for new ones.
+        buf_bytes_ += sizeof(log_line) + buf_.back().text.size();
+        while (buf_bytes_ > log_buf_len && buf_.size() > 1) {
+            buf_bytes_ -= sizeof(log_line) + buf_.front().text.size();
+            buf_.pop_front();
+        }
         if (nl == std::string_view::npos)
             break;
         start = nl + 1;
@@ -50,14 +58,44 @@ void kernel_log::printk(sim::time_point when, log_level level, std::string_view 
 
 void kernel_log::add_report(report r, log_level level)
 {
+    if (on_report)
+        on_report(r);
+    const auto k = static_cast<std::size_t>(r.kind);
+    if (kept_[k] == reports_kept_per_kind) {
+        if (suppressed_[k]++ == 0)
+            printk(r.when, log_level::info,
+                   fmt::format("kmsim: {} {} reports so far; further ones are counted, not printed", kept_[k],
+                               to_string(r.kind)),
+                   r.context, r.cpu, true);
+        return;
+    }
+    ++kept_[k];
     printk(r.when, level, r.text, r.context, r.cpu, true);
     reports_.push_back(std::move(r));
+}
+
+std::uint64_t kernel_log::suppressed_total() const
+{
+    std::uint64_t n = 0;
+    for (std::uint64_t s : suppressed_)
+        n += s;
+    return n;
+}
+
+void kernel_log::print_suppressed(sim::time_point when)
+{
+    for (std::size_t k = 0; k < nr_report_kinds; ++k)
+        if (suppressed_[k])
+            printk(when, log_level::info,
+                   fmt::format("kmsim: {} further {} reports were not printed", suppressed_[k],
+                               to_string(static_cast<report_kind>(k))),
+                   {}, -1, true);
 }
 
 std::string kernel_log::dmesg() const
 {
     std::string out;
-    for (const auto& l : lines_) {
+    for (const auto& l : buf_) {
         out += l.format();
         out += '\n';
     }

@@ -24,8 +24,11 @@ void lock_base::set_owner(context* c)
     if (owner_)
         machine_.note_lock_released(*owner_, *this);
     owner_ = c;
-    if (owner_)
+    if (owner_) {
+        const frame* loc = owner_->location();
+        taken_at_ = loc ? frame{owner_->frames().front().function, loc->file, loc->line} : frame{owner_->name(), "", 0};
         machine_.note_lock_acquired(*owner_, *this);
+    }
 }
 
 }  // namespace kmsim::arch

@@ -5,6 +5,7 @@
 // for it, so a cycle of lock waits is a deadlock now.
 #pragma once
 
+#include "arch/context.h"
 #include "arch/lockdep.h"
 #include "sim/actor.h"
 
@@ -26,6 +27,8 @@ public:
     const std::string& name() const { return name_; }
     context* owner() const { return owner_; }
     bool is_locked() const { return owner_ != nullptr; }
+    // Where the owner took it: "bad at irq.kms:5".
+    const frame& taken_at() const { return taken_at_; }
     // "spinlock", "mutex"
     virtual const char* type_name() const = 0;
     // The call that waits for it: "spin_lock", "mutex_lock".
@@ -41,6 +44,7 @@ protected:
     machine& machine_;
     std::string name_;
     context* owner_ = nullptr;
+    frame taken_at_;
     lockdep_map map_;
 };
 

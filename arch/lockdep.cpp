@@ -206,6 +206,44 @@ void lockdep::acquire(const lockdep_map& map, bool trylock)
         }
     }
     held.push_back({&map, at});
+    if (held.size() >= MAX_LOCK_DEPTH)
+        too_deep(c);
+}
+
+void lockdep::too_deep(const context& c)
+{
+    // __lock_acquire(): print_lockdep_off(), the depth, the held locks,
+    // debug_show_all_locks() and the stack, all at KERN_DEBUG.
+    enabled_ = false;
+    const std::string title = "BUG: MAX_LOCK_DEPTH too low!";
+    std::string text = title + "\nturning off the locking correctness validator.\n";
+    text += fmt::format("depth: {}  max: {}!\n", held_.at(&c).size(), MAX_LOCK_DEPTH);
+    text += held_text(c);
+    text += "\nShowing all locks held in the system:\n";
+    for (const auto& t : machine_.threads()) {  // in creation order: the report is deterministic
+        auto it = held_.find(t.get());
+        if (it == held_.end() || it->second.empty())
+            continue;
+        const auto& locks = it->second;
+        text += fmt::format("{} lock{} held by {}/{}:\n", locks.size(), locks.size() > 1 ? "s" : "", t->name(),
+                            t->pid());
+        for (std::size_t i = 0; i < locks.size(); ++i)
+            text += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*locks[i].map), locks[i].at.where);
+    }
+    text += "\n=============================================\n\n";
+    text += machine_.dump_stack(c);
+    machine_.add_report(report_kind::lockdep, title, text, log_level::debug);
+}
+
+void lockdep::check_no_locks_held(const context& c)
+{
+    if (!enabled_)
+        return;
+    auto it = held_.find(&c);
+    if (it == held_.end() || it->second.empty())
+        return;
+    const std::string title = fmt::format("WARNING: {}/{} still has locks held!", c.name(), c.pid());
+    report("====================================", title, held_text(c));
 }
 
 void lockdep::release(const lockdep_map& map)

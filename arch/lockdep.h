@@ -7,7 +7,9 @@
 // edge closes a cycle, even if this run never deadlocks), "possible recursive
 // locking detected", and "inconsistent lock state" ({IN-HARDIRQ-W} <->
 // {HARDIRQ-ON-W}). Like the kernel, lockdep reports the first problem it finds
-// and then turns itself off.
+// and then turns itself off. It also turns off, as __lock_acquire() does,
+// when a context holds MAX_LOCK_DEPTH locks ("BUG: MAX_LOCK_DEPTH too low!"):
+// its cost stays bounded however many locks a scenario nests.
 // Dependencies are recorded per context: locks an IRQ handler takes do not
 // depend on the locks held by the task it interrupted (lockdep separates irq
 // contexts the same way).
@@ -30,6 +32,9 @@ struct lockdep_map {
     int wait_type = 2;  // {2:2} spinning, {3:3} sleeping, {0:0} pseudo-lock
 };
 
+// Locks one context may hold before lockdep gives up (include/linux/sched.h).
+inline constexpr std::size_t MAX_LOCK_DEPTH = 48;
+
 class lockdep {
 public:
     explicit lockdep(machine& m) : machine_(m) {}
@@ -38,6 +43,17 @@ public:
     void acquire(const lockdep_map& map, bool trylock);
     void release(const lockdep_map& map);
     bool enabled() const { return enabled_; }
+    // debug_locks_off(): another check found the lock state inconsistent.
+    void turn_off() { enabled_ = false; }
+
+    // do_exit()'s debug_check_no_locks_held() for the running task:
+    // "WARNING: NAME/PID still has locks held!".
+    void check_no_locks_held(const context& c);
+    // C has exited: forget what it held (its record may be freed).
+    void forget(const context& c) { held_.erase(&c); }
+
+    // print_lock(): "ADDRESS (name){+.+.}-{3:3}".
+    std::string held_desc(const lockdep_map& m) const;
 
 private:
     struct site {
@@ -55,12 +71,12 @@ private:
 
     site here(const context& c) const;
     std::string lock_desc(const lockdep_map& m) const;  // "(name){+.+.}-{3:3}"
-    std::string held_desc(const lockdep_map& m) const;      // print_lock(): "ADDRESS (name){+.+.}-{3:3}"
     bool reaches(const lockdep_map* from, const lockdep_map* to, std::vector<const lockdep_map*>& path) const;
     std::string held_text(const context& c) const;
     void report(const std::string& banner, const std::string& title, const std::string& body);
     void circular(const context& c, const held_entry& prev, const lockdep_map& next,
                   const std::vector<const lockdep_map*>& path);
+    void too_deep(const context& c);
 
     machine& machine_;
     bool enabled_ = true;

@@ -23,6 +23,7 @@ machine::machine(sim::engine& e, machine_config cfg) : engine_(e), config_(cfg)
     for (int i = 0; i < cfg.cpus; ++i)
         cpus_.push_back(std::make_unique<cpu>(*this, i));
     engine_.on_deadlock.push_back([this](const sim::deadlock_info& d) { print_deadlock(d); });
+    engine_.on_out_of_budget.push_back([this](const sim::run_limits& l) { explain_out_of_budget(l); });
 }
 
 machine::~machine()
@@ -30,6 +31,7 @@ machine::~machine()
     // Contexts may still be parked mid-body (a deadlocked run): destroying
     // them unwinds their fibers, which must not see a half-destroyed machine.
     irq_contexts_.clear();
+    departed_.clear();
     threads_.clear();
 }
 
@@ -46,8 +48,16 @@ context& machine::create_thread(std::string name, std::function<void()> body, th
         cpu_at(opts.cpu);  // validates
     if (opts.start < now())
         throw sim::config_error("thread " + name + ": start time is in the past");
+    if (threads_.size() >= max_kernel_threads)
+        throw sim::config_error(fmt::format("thread {}: a machine runs at most {} kernel threads", name,
+                                            max_kernel_threads));
     const int pid = opts.pid > 0 ? opts.pid : next_pid_++;
-    auto c = std::make_unique<context>(*this, context_kind::task, std::move(name), pid, opts.role, std::move(body));
+    // do_exit() runs debug_check_no_locks_held() as the task itself.
+    auto c = std::make_unique<context>(*this, context_kind::task, std::move(name), pid, opts.role,
+                                       [this, body = std::move(body)] {
+                                           body();
+                                           lockdep_.check_no_locks_held(current());
+                                       });
     c->pinned_cpu_ = opts.cpu;
     context& ref = *c;
     threads_.push_back(std::move(c));
@@ -78,16 +88,47 @@ irq_line& machine::irq(int line)
 
 context& machine::new_irq_context(irq_line& line)
 {
+    irq_line* l = &line;
     irq_contexts_.push_back(std::make_unique<context>(*this, context_kind::hardirq, line.name(), -1,
-                                                      sim::actor_role::background, line.handler()));
+                                                      sim::actor_role::background, [this, l] {
+                                                          l->handler()();
+                                                          irq_exit_checks(*l);
+                                                      }));
+    irq_contexts_.back()->irq_ = &line;
     return *irq_contexts_.back();
+}
+
+void machine::irq_exit_checks(irq_line& line)
+{
+    if (!this_cpu().irqs_disabled()) {
+        if (!warned_irq_enabled_) {
+            warned_irq_enabled_ = true;
+            warn(fmt::format("irq {} handler {} enabled interrupts", line.line(), line.name()), "kernel/irq/handle.c",
+                 199, "__handle_irq_event_percpu");
+        }
+        local_irq_disable();
+    }
+    if (!current().held_locks().empty())
+        report_irq_exit_with_locks(current(), line);
 }
 
 void machine::retire_irq_context(context* c)
 {
     auto it = std::find_if(irq_contexts_.begin(), irq_contexts_.end(), [c](const auto& p) { return p.get() == c; });
     KMSIM_ASSERT(it != irq_contexts_.end(), "retiring an unknown IRQ context");
+    std::unique_ptr<context> handler = std::move(*it);
     irq_contexts_.erase(it);
+    lockdep_.forget(*c);
+    // Handlers that left earlier and whose locks have all been released
+    // since (by a wrong-owner unlock) are referred to by nothing now.
+    std::erase_if(departed_, [](const auto& d) { return d->held_locks().empty(); });
+    if (!c->held_locks().empty()) {
+        // The locks still name it as their owner: keep its record, so that
+        // waiters, unlocks and deadlock reports can refer to it.
+        c->departed_ = true;
+        c->departed_at_ = now();
+        departed_.push_back(std::move(handler));
+    }
 }
 
 void machine::task_exit(context& c)
@@ -99,6 +140,7 @@ void machine::task_exit(context& c)
         log_.printk(now(), log_level::info,
                     fmt::format("note: {}[{}] exited with preempt_count {}", c.name(), c.pid(), pc), c.name(),
                     c.cpu_->id());
+    lockdep_.forget(c);
 }
 
 cpu* machine::place(context& c)
@@ -189,7 +231,7 @@ void machine::consume(sim::duration d)
     if (d <= sim::duration::zero())
         return;
     context& c = current();
-    c.remaining_ += d;
+    c.remaining_ = d > sim::forever() - c.remaining_ ? sim::forever() : c.remaining_ + d;
     c.rstate_ = run_state::resumable;
     engine_.suspend_current();
 }
@@ -203,20 +245,19 @@ void machine::yield_cpu(context& c, run_state how)
 void machine::schedule_timeout(std::uint64_t jiffies_to_sleep)
 {
     context& c = current();
-    const std::int64_t tick = sim::to_ns(tick_);
-    // Timers expire on jiffy boundaries.
-    std::int64_t wake = (sim::to_ns(now()) / tick + static_cast<std::int64_t>(jiffies_to_sleep)) * tick;
-    if (wake <= sim::to_ns(now()))
-        wake = sim::to_ns(now());
+    // Timers expire on jiffy boundaries; one past what simulated time holds
+    // never fires.
+    const sim::time_point this_jiffy = sim::at_ns(sim::to_ns(now()) / sim::to_ns(tick_) * sim::to_ns(tick_));
+    const sim::time_point wake = std::max(now(), sim::saturating_add(this_jiffy, sim::saturating_mul(tick_, jiffies_to_sleep)));
     timer_wait w("schedule_timeout", jiffies_to_sleep);
-    engine_.schedule_at(sim::at_ns(wake), [&c] { c.wake(); });
+    engine_.schedule_at(wake, [&c] { c.wake(); });
     c.wait(w);
 }
 
 void machine::msleep(std::uint64_t ms)
 {
     might_sleep("kernel/time/sleep_timeout.c", 329);
-    schedule_timeout(msecs_to_jiffies(ms, config_.hz) + 1);
+    schedule_timeout(msecs_to_jiffies(static_cast<std::uint32_t>(ms), config_.hz) + 1);
 }
 
 void machine::usleep_range(std::uint64_t min_us, std::uint64_t max_us)
@@ -227,7 +268,7 @@ void machine::usleep_range(std::uint64_t min_us, std::uint64_t max_us)
     // nothing else wakes the CPU earlier (the usual case).
     std::uint64_t us = std::max(min_us, max_us);
     timer_wait w("usleep_range", min_us, max_us);
-    engine_.schedule_at(now() + sim::usecs(static_cast<std::int64_t>(us)), [&c] { c.wake(); });
+    engine_.schedule_at(sim::saturating_add(now(), sim::units(us, 1000)), [&c] { c.wake(); });
     c.wait(w);
 }
 

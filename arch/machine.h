@@ -29,6 +29,10 @@ namespace kmsim::arch {
 
 inline constexpr const char* kernel_release = "6.15.0-kmsim";
 
+// Kernel threads a machine runs at most: each has a fiber stack, and the host
+// maps every stack with a guard page (two mappings of vm.max_map_count).
+inline constexpr std::size_t max_kernel_threads = 8192;
+
 struct machine_config {
     int cpus = 1;       // 1..1024
     int hz = 1000;      // jiffies per second
@@ -86,11 +90,15 @@ public:
 
     // Time (fiber side). Delays burn CPU and can be interrupted; sleeps leave
     // the CPU. msleep() sleeps msecs_to_jiffies(ms) + 1 jiffies, to a jiffy
-    // boundary, as the kernel's does.
+    // boundary, as the kernel's does. Nothing wraps: a delay or sleep longer
+    // than simulated time can hold lasts forever (the run's time limit ends
+    // it), where the kernel's own arithmetic would wrap or saturate.
     void consume(sim::duration d);
-    void udelay(std::uint64_t us) { consume(sim::usecs(static_cast<std::int64_t>(us))); }
-    void ndelay(std::uint64_t ns) { consume(sim::nsecs(static_cast<std::int64_t>(ns))); }
-    void mdelay(std::uint64_t ms) { consume(sim::msecs(static_cast<std::int64_t>(ms))); }
+    void udelay(std::uint64_t us) { consume(sim::units(us, 1000)); }
+    void ndelay(std::uint64_t ns) { consume(sim::units(ns, 1)); }
+    void mdelay(std::uint64_t ms) { consume(sim::units(ms, 1000 * 1000)); }
+    // msleep(unsigned int msecs): the argument is truncated to 32 bits as in
+    // C, then msecs_to_jiffies() saturates at MAX_JIFFY_OFFSET.
     void msleep(std::uint64_t ms);
     void usleep_range(std::uint64_t min_us, std::uint64_t max_us);
     void schedule_timeout(std::uint64_t jiffies_to_sleep);
@@ -153,10 +161,18 @@ private:
     friend class context;
 
     context& new_irq_context(irq_line& line);
+    // __handle_irq_event_percpu()'s checks once a handler returns (fiber
+    // side, still in hard-IRQ context): IRQs re-enabled, locks still held.
+    void irq_exit_checks(irq_line& line);
+    void report_irq_exit_with_locks(const context& h, const irq_line& line);
     void task_exit(context& c);
     void yield_cpu(context& c, run_state how);
     void retire_irq_context(context* c);
     void print_deadlock(const sim::deadlock_info& d);
+    // The run's budget ran out: say who spent it (kmsim's own note, in the log).
+    void explain_out_of_budget(const sim::run_limits& limits);
+    // An interrupt line raised faster than its handler completes, once.
+    void note_irq_storm(const irq_line& line);
     // khungtaskd: armed when a task starts an uninterruptible wait, it reports
     // tasks blocked longer than the timeout, once per wait.
     bool hung_task_candidate(const context& c) const;
@@ -168,7 +184,7 @@ private:
     void arm_hung_check(const context& c);
     void schedule_khungtaskd(sim::time_point when);
     void khungtaskd();
-    sim::duration hung_task_timeout() const { return sim::secs(static_cast<std::int64_t>(hung_task_timeout_secs_)); }
+    sim::duration hung_task_timeout() const { return sim::units(hung_task_timeout_secs_, 1000 * 1000 * 1000); }
     void report_hung_task(context& c);
     void emit_context_report(report_kind kind, const context& c, std::string title, std::string body);
     std::string held_locks_text(const context& c) const;
@@ -182,6 +198,9 @@ private:
     std::vector<std::unique_ptr<cpu>> cpus_;
     std::vector<std::unique_ptr<context>> threads_;
     std::vector<std::unique_ptr<context>> irq_contexts_;
+    // IRQ handlers that returned holding locks, kept while a lock names them.
+    std::vector<std::unique_ptr<context>> departed_;
+    bool warned_irq_enabled_ = false;  // WARN_ONCE of __handle_irq_event_percpu
     std::map<int, std::unique_ptr<irq_line>> irqs_;
     context* running_ = nullptr;
     int dispatching_ = 0;  // > 0 while some cpu::run() is on the stack
@@ -195,6 +214,14 @@ private:
 };
 
 // Context-switch-free helpers with kernel names, for code that reads like C.
-inline std::uint64_t msecs_to_jiffies(std::uint64_t ms, int hz) { return (ms * hz + 999) / 1000; }
+// MAX_JIFFY_OFFSET: ((LONG_MAX >> 1) - 1), "forever" to the timer code.
+inline constexpr std::uint64_t MAX_JIFFY_OFFSET = (static_cast<std::uint64_t>(INT64_MAX) >> 1) - 1;
+// msecs_to_jiffies(const unsigned int m): negative as an int means "forever".
+inline std::uint64_t msecs_to_jiffies(std::uint32_t ms, int hz)
+{
+    if (static_cast<std::int32_t>(ms) < 0)
+        return MAX_JIFFY_OFFSET;
+    return (static_cast<std::uint64_t>(ms) * static_cast<std::uint64_t>(hz) + 999) / 1000;
+}
 
 }  // namespace kmsim::arch

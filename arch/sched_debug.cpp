@@ -144,6 +144,30 @@ void machine::might_sleep(const char* kernel_file, int kernel_line)
     add_taint(taint::warn);
 }
 
+void machine::report_irq_exit_with_locks(const context& h, const irq_line& line)
+{
+    // kmsim's check, in the form of lockdep_sys_exit()'s "lock held when
+    // returning to user space": a handler must release what it takes before
+    // it returns. The locks stay held by a handler that no longer runs.
+    const auto& held = h.held_locks();
+    const std::string title = "WARNING: lock held when returning from hard IRQ handler!";
+    const std::string banner(title.size(), '=');
+    std::string text = banner + "\n" + title + "\n" + kernel_release + " #1 " + taint_string() + "\n" +
+                       std::string(title.size(), '-') + "\n";
+    text += fmt::format("irq {} handler {} is returning with locks still held!\n", line.line(), h.name());
+    text += fmt::format("{} lock{} held by {}:\n", held.size(), held.size() > 1 ? "s" : "", h.name());
+    for (std::size_t i = 0; i < held.size(); ++i)
+        text += fmt::format(" #{}: {}, at: {}\n", i, lockdep_.held_desc(held[i]->dep_map()),
+                            held[i]->taken_at().format());
+    text += fmt::format("Nothing will release {}: whoever takes {} next waits forever.\n",
+                        held.size() > 1 ? "them" : "it", held.size() > 1 ? "one of them" : "it");
+    text += "\nstack backtrace:\n" + dump_stack(h);
+    // The lock state is now inconsistent for lockdep too: debug_locks_off().
+    lockdep_.turn_off();
+    add_report(report_kind::lockdep, title, text, log_level::warning);
+    add_taint(taint::warn);
+}
+
 void machine::schedule_debug(context& c)
 {
     const cpu& p = *c.cpu_;
@@ -212,7 +236,7 @@ bool machine::hung_task_candidate(const context& c) const
 void machine::arm_hung_check(const context& c)
 {
     if (hung_task_candidate(c))
-        schedule_khungtaskd(c.wait_start() + hung_task_timeout());
+        schedule_khungtaskd(sim::saturating_add(c.wait_start(), hung_task_timeout()));
 }
 
 void machine::schedule_khungtaskd(sim::time_point when)
@@ -239,7 +263,7 @@ void machine::khungtaskd()
         if (now() - c->wait_start() >= hung_task_timeout())
             report_hung_task(*c);
         else
-            next = std::min(next, c->wait_start() + hung_task_timeout());
+            next = std::min(next, sim::saturating_add(c->wait_start(), hung_task_timeout()));
     }
     if (next != sim::time_point::max())
         schedule_khungtaskd(next);
@@ -258,7 +282,10 @@ void machine::report_hung_task(context& c)
     if (const sim::blocker* b = c.waiting_for()) {
         const auto holders = b->holders();
         const auto* lock = dynamic_cast<const lock_base*>(b);
-        if (lock && lock->owner())
+        if (lock && lock->owner() && lock->owner()->departed())
+            text += fmt::format("kmsim: {} is held by irq handler {}, which returned at {}without releasing it.\n",
+                                lock->name(), lock->owner()->name(), sim::dmesg_timestamp(lock->owner()->departed_at_));
+        else if (lock && lock->owner())
             text += fmt::format("INFO: task {}:{} is blocked on a {} likely owned by task {}:{}.\n", c.name(), c.pid(),
                                 lock->type_name(), lock->owner()->name(), lock->owner()->pid());
         else
@@ -306,7 +333,13 @@ void machine::print_deadlock(const sim::deadlock_info& d)
             s += (in_cycle ? ", held by " : ", which only ") + e.held_by + (in_cycle ? "" : " can end");
         else if (!in_cycle)
             s += ", which nothing can end";
-        return s + "\n";
+        s += "\n";
+        if (const sim::blocker* b = c->waiting_for())
+            for (const sim::actor* h : b->holders())
+                if (const context* hc = as_context(h); hc->departed())
+                    s += fmt::format("    {} is an IRQ handler that returned at {}holding it: nothing will release it\n",
+                                     hc->name(), sim::dmesg_timestamp(hc->departed_at_));
+        return s;
     };
 
     std::string title;
@@ -366,6 +399,60 @@ void machine::print_deadlock(const sim::deadlock_info& d)
     r.text = text;
     r.text.pop_back();
     log_.add_report(std::move(r), log_level::err);
+}
+
+}  // namespace kmsim::arch
+
+namespace kmsim::arch {
+
+void machine::note_irq_storm(const irq_line& line)
+{
+    log_.printk(now(), log_level::info,
+                fmt::format("kmsim: irq {} (line {}) on CPU{} arrives faster than its handler runs: {} of {} interrupts "
+                            "found it still pending (an interrupt storm: the CPU has time for little else)",
+                            line.name(), line.line(), line.cpu(), line.coalesced(), line.raised()),
+                {}, -1, true);
+}
+
+void machine::explain_out_of_budget(const sim::run_limits& limits)
+{
+    // Who spent the steps: the contexts that ran most statements, and the
+    // interrupt lines that were raised most (each raise is an event).
+    const std::uint64_t total = engine_.steps();
+    std::vector<std::string> lines;
+    lines.push_back(fmt::format("kmsim: the run used up its budget of {} steps (kernel events and scenario "
+                                "statements) at {}",
+                                limits.max_steps, sim::format_seconds(now())));
+    auto share = [total](std::uint64_t n) { return total ? static_cast<double>(n) * 100.0 / static_cast<double>(total) : 0.0; };
+    std::vector<const context*> busiest;
+    for (const auto& t : threads_)
+        busiest.push_back(t.get());
+    for (const auto& h : irq_contexts_)
+        busiest.push_back(h.get());
+    std::stable_sort(busiest.begin(), busiest.end(), [](const context* a, const context* b) { return a->steps() > b->steps(); });
+    for (std::size_t i = 0; i < busiest.size() && i < 3; ++i) {
+        const context* c = busiest[i];
+        if (share(c->steps()) < 10.0)
+            break;
+        std::string where;
+        if (const frame* loc = c->location())
+            where = fmt::format(" at {}:{}", loc->file, loc->line);
+        lines.push_back(fmt::format("kmsim:   {}{}: {} steps ({:.1f}%), now {}{}", c->name(),
+                                    c->pid() > 0 ? fmt::format("/{}", c->pid()) : std::string(), c->steps(),
+                                    share(c->steps()), to_string(c->state_on_cpu()), where));
+    }
+    for (const auto& [nr, line] : irqs_) {
+        if (share(line->raised()) < 10.0)
+            continue;
+        lines.push_back(fmt::format("kmsim:   irq {} (line {}) on CPU{}: raised {} times ({:.1f}% of the steps), {} "
+                                    "of them while still pending{}",
+                                    line->name(), nr, line->cpu(), line->raised(), share(line->raised()),
+                                    line->coalesced(), line->coalesced() * 2 > line->raised()
+                                                           ? ": it arrives faster than its handler runs (an interrupt storm)"
+                                                           : ""));
+    }
+    for (const auto& l : lines)
+        log_.printk(now(), log_level::info, l, {}, -1, true);
 }
 
 }  // namespace kmsim::arch

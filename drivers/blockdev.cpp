@@ -71,7 +71,7 @@ void blockdev::worker_main()
         }
         ++in_flight_;
         auto bio = std::make_shared<mm::bio_request>(std::move(q.bio));
-        machine_.eng().schedule_after(cfg_.latency, [this, bio] {
+        machine_.eng().schedule_at(sim::saturating_add(machine_.now(), cfg_.latency), [this, bio] {
             done_.push_back(std::move(*bio));
             if (cfg_.irq_line >= 0)
                 machine_.irq(cfg_.irq_line).raise();
