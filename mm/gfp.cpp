@@ -197,16 +197,23 @@ private:
             return fail("expected a GFP flag name or a number", pos_);
         char c = t_[pos_];
         if (c == '~') {
-            ++pos_;
+            // A run of ~ is counted, not recursed into: ~~~~x is x.
+            bool invert = false;
+            for (; pos_ < t_.size() && (t_[pos_] == '~' || std::isspace(static_cast<unsigned char>(t_[pos_]))); ++pos_)
+                invert ^= t_[pos_] == '~';
             if (!factor(v))
                 return false;
-            v = ~v & gfp::BITS_MASK;
+            if (invert)
+                v = ~v & gfp::BITS_MASK;
             return true;
         }
         if (c == '(') {
+            if (++depth_ > max_depth)
+                return fail(fmt::format("parentheses nest deeper than {} levels", max_depth), pos_);
             ++pos_;
             if (!expr(v))
                 return false;
+            --depth_;
             skip();
             if (pos_ >= t_.size() || t_[pos_] != ')')
                 return fail("expected ')'", pos_);
@@ -246,8 +253,10 @@ private:
         return fail(fmt::format("unexpected '{}' in a GFP expression", c), pos_);
     }
 
+    static constexpr int max_depth = 64;
     std::string_view t_;
     std::size_t pos_ = 0;
+    int depth_ = 0;
     std::string error_;
     std::size_t err_pos_ = 0;
 };

@@ -168,10 +168,44 @@ std::uint64_t kmalloc_allocator::ksize(std::uint64_t p)
     return 0;
 }
 
-std::uint64_t kmalloc_allocator::krealloc(std::uint64_t p, std::uint64_t new_size, gfp_t gfp)
+std::uint64_t kmalloc_allocator::large_krealloc_size(std::uint64_t p)
 {
+    // 6.15 __do_krealloc(), inlined into krealloc_noprof(): a pointer whose
+    // folio is not a slab is taken for a large kmalloc, with a warning when
+    // it cannot be one (an alloc_pages() page, an address inside a block).
+    // kmsim's folio: the compound block holding P (PG_head), else P's page.
+    pfn_t pfn;
+    if (!pa_.nd().map().virt_to_pfn(p, pfn)) {
+        // Not in the direct map at all: virt_to_folio() would read garbage.
+        machine_.warn(fmt::format("krealloc: 0x{:016x} is not kernel memory", p), "mm/slub.c", 4869, "krealloc_noprof");
+        return 0;
+    }
+    pfn_t head = pfn;
+    for (unsigned o = 1; o <= MAX_PAGE_ORDER; ++o) {
+        const pfn_t h = pfn & ~((pfn_t{1} << o) - 1);
+        const page& pg = pa_.nd().map()[h];
+        if ((pg.flags & PG_allocated) && (pg.flags & PG_head) && pg.order >= o) {
+            head = h;
+            break;
+        }
+    }
+    const page& pg = pa_.nd().map()[head];
+    const std::uint64_t folio_size = (pg.flags & PG_head) ? PAGE_SIZE << pg.order : PAGE_SIZE;
+    if (folio_size <= KMALLOC_MAX_CACHE_SIZE)
+        machine_.warn("", "mm/slub.c", 4869, "krealloc_noprof");
+    if (p != memmap::pfn_to_virt(head))
+        machine_.warn("", "mm/slub.c", 4870, "krealloc_noprof");
+    return folio_size;
+}
+
+std::uint64_t kmalloc_allocator::krealloc(std::uint64_t p, std::uint64_t new_size, gfp_t gfp, bool* freed_old)
+{
+    if (freed_old)
+        *freed_old = false;
     if (new_size == 0) {
-        kfree(p);
+        const bool freed = kfree(p);
+        if (freed_old)
+            *freed_old = freed && !ZERO_OR_NULL_PTR(p);
         return ZERO_SIZE_PTR;
     }
     std::uint64_t ks = 0, orig_size = 0;
@@ -183,7 +217,7 @@ std::uint64_t kmalloc_allocator::krealloc(std::uint64_t p, std::uint64_t new_siz
             ks = sl->cache->object_size;
             orig_size = slabs_.orig_size_of(*sl, idx);
         } else {
-            ks = ksize(p);  // large kmalloc: the folio
+            ks = large_krealloc_size(p);
         }
         if (ks && new_size <= ks) {
             // Fits: the same pointer. Spare memory is zeroed on request:
@@ -205,9 +239,15 @@ std::uint64_t kmalloc_allocator::krealloc(std::uint64_t p, std::uint64_t new_siz
     }
     const std::uint64_t ret = kmalloc(new_size, gfp);
     if (ret && !ZERO_OR_NULL_PTR(p)) {
+        // The old object's bytes, as far as they exist: a pointer inside a
+        // block may reach past the end of memory.
         const std::uint64_t n = orig_size ? orig_size : ks;
-        std::memcpy(slabs_.bytes(ret), slabs_.bytes(p), n);
-        kfree(p);
+        const std::uint8_t* from = n ? slabs_.bytes(p) : nullptr;
+        if (from && slabs_.bytes(p + n - 1))
+            std::memcpy(slabs_.bytes(ret), from, n);
+        const bool freed = kfree(p);
+        if (freed_old)
+            *freed_old = freed;
     }
     return ret;  // NULL: p is untouched and still the caller's
 }

@@ -38,7 +38,9 @@ public:
     std::uint64_t kzalloc(std::uint64_t size, gfp_t gfp) { return kmalloc(size, gfp | gfp::ZERO); }
     std::uint64_t kmalloc_array(std::uint64_t n, std::uint64_t size, gfp_t gfp);
     std::uint64_t kcalloc(std::uint64_t n, std::uint64_t size, gfp_t gfp) { return kmalloc_array(n, size, gfp | gfp::ZERO); }
-    std::uint64_t krealloc(std::uint64_t p, std::uint64_t new_size, gfp_t gfp);
+    // FREED_OLD, when given, says whether P was freed (it was moved, or
+    // new_size was 0, and kfree accepted it).
+    std::uint64_t krealloc(std::uint64_t p, std::uint64_t new_size, gfp_t gfp, bool* freed_old = nullptr);
     bool kfree(std::uint64_t p);  // false: not kmalloc memory, warned and left alone
     std::uint64_t ksize(std::uint64_t p);
 
@@ -48,6 +50,9 @@ public:
 
 private:
     std::uint64_t kmalloc_large(std::uint64_t size, gfp_t gfp);
+    // __do_krealloc()'s size of a pointer that is not a slab object: the
+    // folio's, with the kernel's warnings when it cannot be a large kmalloc.
+    std::uint64_t large_krealloc_size(std::uint64_t p);
 
     arch::machine& machine_;
     page_allocator& pa_;
