@@ -32,6 +32,7 @@ struct expr {
     int op = 0;               // operator character(s) packed
     builtin fn{};             // call
     std::vector<std::unique_ptr<expr>> args;
+    int depth = 1;            // levels of the tree below and including this node
 };
 using expr_ptr = std::unique_ptr<expr>;
 
@@ -145,7 +146,9 @@ struct expect_decl {
 
 struct sysctl_decl {
     std::string key;
-    std::string value;
+    std::string value;                   // as written, for messages
+    std::vector<std::uint64_t> numbers;  // checked against the kernel's range: one value, or
+                                         // three for vm.lowmem_reserve_ratio
     source_pos pos;
 };
 

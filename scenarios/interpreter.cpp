@@ -106,10 +106,20 @@ private:
         return r != flow::brk && r != flow::ret;
     }
 
+    // The parser bounds nesting (scenarios/limits.h) and the fiber stacks are
+    // sized for it; running short all the same is kmsim's bug.
+    void check_stack() const
+    {
+        KMSIM_ASSERT(ctx_.stack_headroom() >= sim::stack_pool::min_headroom,
+                     fmt::format("the fiber stack of {} is nearly exhausted at {}:{}", ctx_.name(), w_.sc.file, line_));
+    }
+
     flow exec(const stmt& s)
     {
         ctx_.frames()[frame_index_].line = s.pos.line;
         line_ = s.pos.line;
+        check_stack();
+        w_.eng.charge_steps(1);
         charge(STMT_NS);
         switch (s.k) {
         case stmt::kind::assign:
@@ -117,9 +127,9 @@ private:
             return flow::normal;
         case stmt::kind::store: {
             const std::uint64_t base = eval(*s.exprs[0]);
-            const std::uint64_t addr = base + eval(*s.exprs[1]);
+            const std::uint64_t addr = base + eval(*s.exprs[1]);  // wraps as C pointer arithmetic would
             const std::uint64_t value = eval(*s.exprs[2]);
-            if (std::uint8_t* p = access(addr, 1, true, base))
+            if (std::uint8_t* p = access(addr, 1, true, base).bytes)
                 *p = static_cast<std::uint8_t>(value);
             return flow::normal;
         }
@@ -179,6 +189,7 @@ private:
     // ---- expressions
     std::uint64_t eval(const expr& e)
     {
+        check_stack();
         switch (e.k) {
         case expr::kind::number: return e.value;
         case expr::kind::string: return 0;
@@ -225,7 +236,7 @@ private:
         }
         case expr::kind::index: {
             const std::uint64_t base = eval(*e.args[0]);
-            const std::uint8_t* p = access(base + eval(*e.args[1]), 1, false, base);
+            const std::uint8_t* p = access(base + eval(*e.args[1]), 1, false, base).bytes;
             return p ? *p : 0;
         }
         case expr::kind::call: return call(e);
@@ -274,16 +285,29 @@ private:
         kasan_report(type, fmt::format("{} of size {} at addr {:016x}", write ? "Write" : "Read", len, addr), tail);
     }
 
-    // Checks an access of LEN bytes at ADDR; returns where the bytes are, or
-    // nullptr after an Oops (which does not return) or a KASAN report on
-    // memory that does not exist. BASE, when given, is the pointer the access
-    // was computed from (p in p[i]): the simulator knows the provenance the
-    // kernel's shadow memory has to guess, so p[-1] is out of bounds of p's
-    // object even where it lands on a neighbour.
-    std::uint8_t* access(std::uint64_t addr, std::uint64_t len, bool write, std::uint64_t base = 0)
+    // What an access check found: where the bytes are (nullptr when there
+    // are none to touch), and whether KASAN reported the access.
+    struct checked {
+        std::uint8_t* bytes = nullptr;
+        bool reported = false;
+    };
+
+    // Checks an access of LEN bytes at ADDR. An Oops (NULL or unmapped
+    // memory) does not return. A KASAN report returns reported = true; a
+    // one-byte load or store happens all the same (as with kasan_multi_shot),
+    // while memset() and memcpy() skip the copy, as the kernel's
+    // instrumented versions do when kasan_check_range() fails.
+    // BASE, when given, is the pointer the access was computed from (p in
+    // p[i]): the simulator knows the provenance the kernel's shadow memory has
+    // to guess, so p[-1] is out of bounds of p's object even where it lands
+    // on a neighbour.
+    // No arithmetic here wraps: LAST is the last byte, and a range that
+    // would run past the top of the address space is reported as KASAN's
+    // check_region_inline() reports it, "out-of-bounds" with no object.
+    checked access(std::uint64_t addr, std::uint64_t len, bool write, std::uint64_t base = 0)
     {
         if (len == 0)
-            return nullptr;
+            return {};
         // The x86 page-fault Oops, for a NULL pointer or unmapped memory.
         auto page_fault = [&](const char* what) {
             oops(fmt::format("BUG: {}: {:016x}", what, addr),
@@ -293,8 +317,13 @@ private:
         };
         if (addr < mm::PAGE_SIZE)
             page_fault("kernel NULL pointer dereference, address");
+        if (len - 1 > UINT64_MAX - addr) {
+            kasan("out-of-bounds", addr, len, write, "");
+            return {nullptr, true};
+        }
+        const std::uint64_t last = addr + (len - 1);
         std::uint8_t* p = w_.mem.slabs().bytes(addr);
-        std::uint8_t* end = len > 1 ? w_.mem.slabs().bytes(addr + len - 1) : p;
+        std::uint8_t* end = len > 1 ? w_.mem.slabs().bytes(last) : p;
         std::uint64_t probe = base;
         mm::slab* sl = base >= mm::PAGE_SIZE ? w_.mem.slabs().slab_of(base) : nullptr;
         if (!sl) {
@@ -318,7 +347,7 @@ private:
                       where + fmt::format("The buggy address is located {} bytes inside of\n freed {}-byte region "
                                           "[{:016x}, {:016x})\n",
                                           addr - obj, sl->cache->object_size, obj, obj + sl->cache->object_size));
-            } else if (addr < obj || addr + len > obj + req) {
+            } else if (addr < obj || last >= obj + req) {
                 const bool right = addr >= obj + req;
                 kasan("slab-out-of-bounds", addr, len, write,
                       where + fmt::format("The buggy address is located {} bytes {} of\n allocated {}-byte region "
@@ -331,10 +360,10 @@ private:
             }
             if (!p || !end) {
                 if (reported)
-                    return nullptr;
+                    return {nullptr, true};
                 page_fault("unable to handle page fault for address");
             }
-            return p;
+            return {p, reported};
         }
         if (!p || !end)
             page_fault("unable to handle page fault for address");
@@ -353,7 +382,7 @@ private:
                 std::uint64_t end_addr = mm::memmap::pfn_to_virt(head + (1ULL << pg.order));
                 if (auto it = w_.live.find(start); it != w_.live.end())
                     end_addr = std::min(end_addr, start + it->second.size);
-                if (addr + len > end_addr)
+                if (last >= end_addr) {
                     kasan("slab-out-of-bounds", addr, len, write,
                           history(start) +
                               fmt::format("The buggy address belongs to the physical page pfn {:#x} (order {})\n"
@@ -361,15 +390,25 @@ private:
                                           " {}-byte region [{:016x}, {:016x})\n",
                                           head, pg.order, addr >= end_addr ? addr - end_addr : 0,
                                           end_addr - start, start, end_addr));
-                return p;
+                    return {p, true};
+                }
+                return {p, false};
             }
             if (pg.flags & mm::PG_buddy) {
                 kasan("use-after-free", addr, len, write,
                       fmt::format("The buggy address belongs to the physical page pfn {:#x}, which is free\n", pfn));
-                return p;
+                return {p, true};
             }
         }
-        return p;
+        return {p, false};
+    }
+
+    // memset()/memcpy()'s kasan_check_range(): the bytes, or nullptr when
+    // the range was reported and must not be touched.
+    std::uint8_t* check_range(std::uint64_t addr, std::uint64_t len, bool write)
+    {
+        const checked c = access(addr, len, write);
+        return c.reported ? nullptr : c.bytes;
     }
 
     // ---- kernel calls
@@ -469,15 +508,6 @@ private:
                          fmt::format("The buggy address is located {} bytes inside of\n {}-byte region "
                                      "[{:016x}, {:016x})\n",
                                      p - start, len, start, start + len));
-    }
-
-    // The object at P was freed: krealloc() checks its first byte
-    // (kasan_check_byte) and gives up with NULL.
-    bool freed_slab_object(std::uint64_t p)
-    {
-        mm::slab* sl = mm::ZERO_OR_NULL_PTR(p) ? nullptr : w_.mem.slabs().slab_of(p);
-        unsigned idx = 0;
-        return sl && w_.mem.slabs().object_of(*sl, p, &idx) == p && !sl->allocated[idx];
     }
 
     std::string render_printk(const expr& e, arch::log_level& level)
@@ -664,20 +694,20 @@ private:
             break;
         }
         case builtin::krealloc: {
+            // kasan_check_byte(): a freed object gives a KASAN report and
+            // NULL; memory that does not exist, an Oops.
             const std::uint64_t old = a[0];
-            if (freed_slab_object(old)) {
-                access(old, 1, false);
+            if (!mm::ZERO_OR_NULL_PTR(old) && access(old, 1, false).reported) {
                 r = 0;
                 break;
             }
-            r = km.krealloc(old, a[1], static_cast<mm::gfp_t>(a[2]));
+            bool freed_old = false;
+            r = km.krealloc(old, a[1], static_cast<mm::gfp_t>(a[2]), &freed_old);
             if (a[1] != 0)
                 record_alloc(static_cast<mm::gfp_t>(a[2]), r != 0, start);
-            if (r || a[1] == 0) {
-                if (r != old)
-                    untrack(old);
-                track(r, "krealloc", a[1]);
-            }
+            if (freed_old)
+                untrack(old);
+            track(r, "krealloc", a[1]);  // in place or moved, the object is now this call's
             break;
         }
         case builtin::kfree:
@@ -749,17 +779,19 @@ private:
             break;
         case builtin::memset:
             has_result = false;
-            bytes = a[2];
-            if (std::uint8_t* p = access(a[0], a[2], true))
+            if (std::uint8_t* p = check_range(a[0], a[2], true)) {
                 std::memset(p, static_cast<int>(a[1]), a[2]);
+                bytes = a[2];
+            }
             break;
         case builtin::memcpy: {
             has_result = false;
-            bytes = a[2];
-            std::uint8_t* src = access(a[1], a[2], false);
-            std::uint8_t* dst = access(a[0], a[2], true);
-            if (src && dst)
+            std::uint8_t* src = check_range(a[1], a[2], false);
+            std::uint8_t* dst = src ? check_range(a[0], a[2], true) : nullptr;
+            if (src && dst) {
                 std::memmove(dst, src, a[2]);
+                bytes = a[2];
+            }
             break;
         }
         case builtin::spin_lock: w_.spinlocks[a[0]]->lock(); has_result = false; break;

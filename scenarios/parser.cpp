@@ -4,7 +4,9 @@
 #include "mm/gfp.h"
 #include "mm/slab.h"
 #include "scenarios/builtins.h"
+#include "scenarios/limits.h"
 #include "sim/suggest.h"
+#include "sim/time.h"
 
 #include <algorithm>
 #include <cctype>
@@ -171,8 +173,9 @@ private:
             }
         } else {
             while (std::isdigit(static_cast<unsigned char>(peek()))) {
-                overflow |= v > (UINT64_MAX - 9) / 10;
-                v = v * 10 + static_cast<unsigned>(peek() - '0');
+                const unsigned d = static_cast<unsigned>(peek() - '0');
+                overflow |= v > (UINT64_MAX - d) / 10;
+                v = v * 10 + d;
                 advance();
             }
         }
@@ -191,12 +194,13 @@ private:
                 error(tk.pos, "size does not fit in 64 bits");
             tk.kind = tok::integer;
             tk.value = v << shift;
-        } else if (suffix == "ns" || suffix == "us" || suffix == "ms" || suffix == "s") {
-            std::int64_t mult = suffix == "ns" ? 1 : suffix == "us" ? 1000 : suffix == "ms" ? 1000000 : 1000000000;
-            if (v > static_cast<std::uint64_t>(INT64_MAX / mult))
-                error(tk.pos, "duration too long");
+        } else if (const std::int64_t mult = sim::duration_unit_ns(suffix)) {
+            const sim::duration d = sim::units(v, mult);
+            if (d == sim::forever())
+                error(tk.pos, fmt::format("'{}' is longer than simulated time can hold (about 292 years)",
+                                          t_.substr(s, i_ - s)));
             tk.kind = tok::duration;
-            tk.ns = static_cast<std::int64_t>(v) * mult;
+            tk.ns = sim::to_ns(d);
         } else {
             error(tk.pos, fmt::format("'{}' is not a number: sizes take K, M or G, durations ns, us, ms or s",
                                       t_.substr(s, i_ - s)));
@@ -329,10 +333,20 @@ private:
         if (!accept_newline())
             error_here(fmt::format("unexpected {} after {}", describe(cur()), what));
     }
+    static bool has_control_char(const std::string& s)
+    {
+        return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    }
     std::string name(const char* what)
     {
-        if (at(tok::ident) || at(tok::string))
-            return take().text;
+        if (at(tok::ident) || at(tok::string)) {
+            const token t = take();
+            if (t.text.empty())
+                error(t.pos, fmt::format("expected {}, found an empty string", what));
+            if (has_control_char(t.text))
+                error(t.pos, "a name is printed in one-line reports: it cannot contain '\\n' or other control characters");
+            return t.text;
+        }
         error_here(fmt::format("expected {} (a name or a quoted string), found {}", what, describe(cur())));
     }
     std::uint64_t integer(const char* what)
@@ -387,7 +401,10 @@ private:
         const std::string& w = word.text;
         take();
         if (w == "scenario") {
+            const source_pos p = cur().pos;
             sc_.title = string_lit("the title");
+            if (has_control_char(sc_.title))
+                error(p, "the title is one line: it cannot contain '\\n' or other control characters");
             end_of_line("the title");
         } else if (w == "description") {
             sc_.description = string_lit("the description");
@@ -544,22 +561,68 @@ private:
             error(s.pos, fmt::format("unknown sysctl '{}'{}", s.key, near.empty() ? "" : "; did you mean " + near + "?"));
         }
         expect_punct("=");
-        source_pos vp = cur().pos;
+        const source_pos vp = cur().pos;
         if (at(tok::string))
             s.value = take().text;
         else
             s.value = std::to_string(integer(s.key.c_str()));
-        if (s.key == "vm.lowmem_reserve_ratio") {
-            unsigned a, b, c;
-            if (std::sscanf(s.value.c_str(), "%u %u %u", &a, &b, &c) != 3)
-                error(vp, "vm.lowmem_reserve_ratio takes three numbers, as \"256 256 32\"");
-        } else if (s.key == "vm.watermark_scale_factor") {
-            unsigned long v = std::stoul(s.value);
-            if (v < 1 || v > 3000)
-                error(vp, "vm.watermark_scale_factor must be 1..3000");
-        }
+        s.numbers = sysctl_numbers(s.key, s.value, vp);
         sc_.sysctls.push_back(s);
         end_of_line("the sysctl");
+    }
+
+    // The kernel's range for each sysctl (its proc handler's extra1/extra2):
+    // a value outside is -EINVAL there, an error here.
+    std::vector<std::uint64_t> sysctl_numbers(const std::string& key, const std::string& value, source_pos p) const
+    {
+        struct range {
+            const char* key;
+            std::uint64_t min, max;
+            std::size_t count;
+        };
+        static const range ranges[] = {
+            {"vm.min_free_kbytes", 0, INT32_MAX, 1},         // proc_dointvec_minmax, >= 0
+            {"vm.watermark_scale_factor", 1, 3000, 1},       // SYSCTL_ONE .. SYSCTL_THREE_THOUSAND
+            {"vm.lowmem_reserve_ratio", 0, INT32_MAX, 3},    // one int per zone: DMA DMA32 Normal
+            {"vm.panic_on_oom", 0, 2, 1},                    // SYSCTL_ZERO .. SYSCTL_TWO
+            {"kernel.hung_task_timeout_secs", 0, INT64_MAX / 1000, 1},  // LONG_MAX / HZ
+        };
+        const range* r = nullptr;
+        for (const auto& x : ranges)
+            if (key == x.key)
+                r = &x;
+        std::vector<std::uint64_t> out;
+        std::size_t i = 0;
+        auto bad = [&](const std::string& why) {
+            error(p, fmt::format("{}=\"{}\": {}; {} takes {} from {} to {}", key, value, why, key,
+                                 r->count == 1 ? "a number" : fmt::format("{} numbers", r->count), r->min, r->max));
+        };
+        for (;;) {
+            while (i < value.size() && (value[i] == ' ' || value[i] == '\t'))
+                ++i;
+            if (i == value.size())
+                break;
+            if (value[i] == '-')
+                bad("negative values are out of range");
+            if (!std::isdigit(static_cast<unsigned char>(value[i])))
+                bad(fmt::format("'{}' is not a number", value.substr(i, value.find(' ', i) - i)));
+            std::uint64_t v = 0;
+            while (i < value.size() && std::isdigit(static_cast<unsigned char>(value[i]))) {
+                const unsigned d = static_cast<unsigned>(value[i] - '0');
+                if (v > (r->max - d) / 10)
+                    bad("out of range");
+                v = v * 10 + d;
+                ++i;
+            }
+            if (i < value.size() && value[i] != ' ' && value[i] != '\t')
+                bad(fmt::format("'{}' is not a number", value.substr(0, value.find(' ', i))));
+            if (v < r->min)
+                bad("out of range");
+            out.push_back(v);
+        }
+        if (out.size() != r->count)
+            bad(out.empty() ? "no value" : fmt::format("{} value{}", out.size(), out.size() == 1 ? "" : "s"));
+        return out;
     }
 
     void cache(const token& word)
@@ -722,6 +785,17 @@ private:
             error_here(fmt::format("expected 'request' or 'end' in blockdev {}, found {}", d.name, describe(cur())));
         }
         sc_.blockdevs.push_back(std::move(d));
+        check_thread_count(word.pos);
+    }
+
+    // Every thread and every block device's worker is a kernel thread with a
+    // fiber stack of its own.
+    void check_thread_count(source_pos p) const
+    {
+        if (sc_.threads.size() + sc_.blockdevs.size() > max_threads)
+            error(p, fmt::format("too many kernel threads: a scenario has at most {} (threads and block devices "
+                                 "together)",
+                                 max_threads));
     }
 
     void shrinker(const token& word)
@@ -773,6 +847,7 @@ private:
         end_of_line("the thread's options");
         t.code = parse_body(word, t.name);
         sc_.threads.push_back(std::move(t));
+        check_thread_count(word.pos);
     }
 
     int cpu_value()
@@ -983,6 +1058,16 @@ private:
         if (first.kind != tok::ident)
             error_here(fmt::format("expected a statement, found {}", describe(first)));
         const std::string& w = first.text;
+        const bool opens_block = w == "if" || w == "repeat" || w == "while" || w == "for";
+        struct block_level {
+            int& depth;
+            int by;
+            ~block_level() { depth -= by; }
+        } level{block_depth_, opens_block ? 1 : 0};
+        block_depth_ += level.by;
+        if (block_depth_ > max_block_depth)
+            error(first.pos, fmt::format("blocks nest too deeply: this '{}' would be level {}, and kmsim allows {}", w,
+                                         block_depth_, max_block_depth));
         if (w == "if") {
             s->k = stmt::kind::if_;
             take();
@@ -1100,6 +1185,30 @@ private:
         return c.count(n) != 0;
     }
 
+    // Makes CHILD an operand of PARENT; no expression is deeper than
+    // max_expr_depth (the interpreter evaluates it recursively).
+    void adopt(expr& parent, expr_ptr child)
+    {
+        parent.depth = std::max(parent.depth, child->depth + 1);
+        if (parent.depth > max_expr_depth)
+            error(parent.pos, fmt::format("this expression nests too deeply: more than {} levels", max_expr_depth));
+        parent.args.push_back(std::move(child));
+    }
+
+    // Counts recursion of the parser itself, which parentheses and unary
+    // operators drive without building deeper trees: ((((1)))) is 1 level.
+    struct nesting {
+        parser& p;
+        nesting(parser& pp, source_pos at) : p(pp)
+        {
+            if (++p.expr_nesting_ > max_expr_depth)
+                p.error(at, fmt::format("this expression nests too deeply: more than {} levels", max_expr_depth));
+        }
+        ~nesting() { --p.expr_nesting_; }
+        nesting(const nesting&) = delete;
+        nesting& operator=(const nesting&) = delete;
+    };
+
     expr_ptr make(expr::kind k, source_pos p)
     {
         auto e = std::make_unique<expr>();
@@ -1108,7 +1217,11 @@ private:
         return e;
     }
 
-    expr_ptr expression() { return binary(0); }
+    expr_ptr expression()
+    {
+        nesting n(*this, cur().pos);
+        return binary(0);
+    }
 
     static int precedence(const std::string& op)
     {
@@ -1139,8 +1252,8 @@ private:
             expr_ptr rhs = binary(prec + 1);
             auto e = make(op == "&&" ? expr::kind::logical_and : op == "||" ? expr::kind::logical_or : expr::kind::binary, p);
             e->text = op;
-            e->args.push_back(std::move(lhs));
-            e->args.push_back(std::move(rhs));
+            adopt(*e, std::move(lhs));
+            adopt(*e, std::move(rhs));
             lhs = std::move(e);
         }
     }
@@ -1149,9 +1262,10 @@ private:
     {
         if (at_punct("-") || at_punct("!") || at_punct("~")) {
             token op = take();
+            nesting n(*this, op.pos);
             auto e = make(expr::kind::unary, op.pos);
             e->text = op.text;
-            e->args.push_back(unary());
+            adopt(*e, unary());
             return e;
         }
         return postfix();
@@ -1163,8 +1277,8 @@ private:
         while (at_punct("[")) {
             source_pos p = take().pos;
             auto ix = make(expr::kind::index, p);
-            ix->args.push_back(std::move(e));
-            ix->args.push_back(expression());
+            adopt(*ix, std::move(e));
+            adopt(*ix, expression());
             expect_punct("]");
             e = std::move(ix);
         }
@@ -1334,7 +1448,7 @@ private:
             for (;;) {
                 arg_kind kind = i < bi->args.size() ? bi->args[i] : arg_kind::value;
                 if (kind == arg_kind::value || kind == arg_kind::type_name) {
-                    e->args.push_back(expression());
+                    adopt(*e, expression());
                 } else {
                     if (!at(tok::ident) && !at(tok::string))
                         error_here(fmt::format("{}() takes the name of a declared object here", bi->name));
@@ -1342,7 +1456,7 @@ private:
                     auto o = make(expr::kind::object, obj.pos);
                     o->value = static_cast<std::uint64_t>(object_index(obj, kind, *bi));
                     o->text = obj.text;
-                    e->args.push_back(std::move(o));
+                    adopt(*e, std::move(o));
                 }
                 ++i;
                 if (at_punct(",")) {
@@ -1360,7 +1474,37 @@ private:
                                      bi->args.size(), bi->args.size() == 1 ? "" : "s", i));
         if (bi->fn == builtin::printk && e->args[0]->k != expr::kind::string)
             error(e->args[0]->pos, "printk() needs a format string first, as printk(KERN_INFO \"x=%d\\n\", x)");
+        if (bi->fn == builtin::printk)
+            check_printk_format(*e->args[0]);
         return e;
+    }
+
+    // Field widths the kernel's vsnprintf() cannot hold are a mistake in
+    // the scenario, not something to format.
+    void check_printk_format(const expr& f) const
+    {
+        const std::string& t = f.text;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            if (t[i] != '%')
+                continue;
+            std::size_t j = i + 1;
+            while (j < t.size() && std::strchr("-0#+ ", t[j]))
+                ++j;
+            std::uint64_t width = 0;
+            bool huge = false;
+            while (j < t.size() && std::isdigit(static_cast<unsigned char>(t[j]))) {
+                width = width * 10 + static_cast<unsigned>(t[j] - '0');
+                huge |= width > max_printk_width;
+                if (huge)
+                    width = max_printk_width + 1;
+                ++j;
+            }
+            if (huge)
+                error(f.pos, fmt::format("printk field width {} is too large: the kernel's vsnprintf() takes at most {} "
+                                         "(FIELD_WIDTH_MAX)",
+                                         t.substr(i + 1, j - i - 1), max_printk_width));
+            i = j > i ? j - 1 : i;
+        }
     }
 
     void finish()
@@ -1388,6 +1532,8 @@ private:
     std::map<std::string, const char*> names_;
     body_scope* scope_ = nullptr;
     bool in_shrinker_ = false;
+    int block_depth_ = 0;   // blocks open around the statement being parsed
+    int expr_nesting_ = 0;  // parser recursion inside one expression
     std::vector<std::pair<std::string, source_pos>> in_checks_;
     std::vector<std::pair<std::string, source_pos>> stat_checks_;
 };

@@ -7,6 +7,8 @@
 #include "scenarios/world.h"
 #include "sim/error.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fmt/format.h>
 #include <fstream>
 #include <functional>
@@ -68,6 +70,9 @@ private:
     std::vector<std::uint64_t> objects_;
 };
 
+// Reports listed one per line in the summary; the JSON lists every kept one.
+constexpr std::size_t max_summary_reports = 30;
+
 const char* RED = "\033[1;31m";
 const char* GREEN = "\033[1;32m";
 const char* RESET = "\033[0m";
@@ -111,12 +116,12 @@ mm::memory_config memory_config_of(const scenario& sc)
     }
     for (const auto& s : sc.sysctls) {
         if (s.key == "vm.min_free_kbytes")
-            c.node.min_free_kbytes = std::stoull(s.value);
+            c.node.min_free_kbytes = s.numbers[0];
         else if (s.key == "vm.watermark_scale_factor")
-            c.node.watermark_scale_factor = static_cast<std::uint32_t>(std::stoul(s.value));
+            c.node.watermark_scale_factor = static_cast<std::uint32_t>(s.numbers[0]);
         else if (s.key == "vm.lowmem_reserve_ratio")
-            std::sscanf(s.value.c_str(), "%u %u %u", &c.node.lowmem_reserve_ratio[0], &c.node.lowmem_reserve_ratio[1],
-                        &c.node.lowmem_reserve_ratio[2]);
+            for (std::size_t i = 0; i < 3; ++i)
+                c.node.lowmem_reserve_ratio[i] = static_cast<std::uint32_t>(s.numbers[i]);
     }
     mm::parse_slab_boot_params(sc.boot, c.slab);
     return c;
@@ -217,6 +222,13 @@ bool compare(std::uint64_t a, const std::string& op, std::uint64_t b)
 
 run_report run_scenario(const scenario& sc, const run_options& opts, std::ostream& out)
 {
+    // An output that cannot be written is found now, not after the run.
+    std::ofstream json_file;
+    if (!opts.json_path.empty() && opts.json_path != "-") {
+        json_file.open(opts.json_path, std::ios::out | std::ios::trunc);
+        if (!json_file)
+            throw output_error(fmt::format("--json {}: cannot write it: {}", opts.json_path, std::strerror(errno)));
+    }
     const std::uint64_t seed = opts.seed ? *opts.seed : sc.seed ? *sc.seed : 1;
     arch::machine_config mcfg;
     mcfg.cpus = sc.machine ? sc.machine->cpus : 1;
@@ -308,9 +320,9 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     }
     for (const auto& s : sc.sysctls) {
         if (s.key == "vm.panic_on_oom")
-            w.mem.reclaim().panic_on_oom = s.value != "0";
+            w.mem.reclaim().panic_on_oom = s.numbers[0] != 0;
         else if (s.key == "kernel.hung_task_timeout_secs")
-            w.m.set_hung_task_timeout(std::stoull(s.value));
+            w.m.set_hung_task_timeout(s.numbers[0]);
     }
     if (w.verbose)
         w.mem.reclaim().trace = [&](const std::string& text) {
@@ -341,10 +353,30 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
                              sim::nsecs(q.jitter_ns));
     }
 
+    // `expect report` and `expect no report` see every report as it is
+    // raised, those over the log's limit of one kind included.
+    struct report_hit {
+        bool found = false;
+        sim::time_point when{};
+        std::string title;
+    };
+    std::vector<report_hit> hits(sc.expects.size());
+    w.m.log().on_report = [&](const arch::report& x) {
+        for (std::size_t i = 0; i < sc.expects.size(); ++i) {
+            const expect_decl& e = sc.expects[i];
+            if (hits[i].found || (e.k != expect_decl::kind::report && e.k != expect_decl::kind::no_report))
+                continue;
+            if ((e.text.empty() || x.title.find(e.text) != std::string::npos) && (e.context.empty() || x.context == e.context))
+                hits[i] = report_hit{true, x.when, x.title};
+        }
+    };
+
     sim::run_limits limits;
     if (opts.until_ns)
         limits.until = sim::at_ns(*opts.until_ns);
+    limits.max_steps = opts.max_steps;
     const sim::run_result res = w.eng.run(limits);
+    w.m.log().print_suppressed(w.eng.now());
 
     // ---- kmemleak: every object the scenario allocated and never freed
     if (!w.live.empty()) {
@@ -388,14 +420,11 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     run_report rep;
     rep.outcome = sim::to_string(res.result);
     const auto& reports = w.m.log().reports();
-    for (const auto& e : sc.expects) {
+    for (std::size_t i = 0; i < sc.expects.size(); ++i) {
+        const expect_decl& e = sc.expects[i];
         expectation_result r;
         r.line = e.pos.line;
         r.text = e.source;
-        auto matches = [&](const arch::report& x) {
-            return (e.text.empty() || x.title.find(e.text) != std::string::npos) &&
-                   (e.context.empty() || x.context == e.context);
-        };
         switch (e.k) {
         case expect_decl::kind::completed:
             r.held = res.result == sim::outcome::completed;
@@ -406,16 +435,14 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             r.why = "the run ended: " + rep.outcome;
             break;
         case expect_decl::kind::report:
-            r.held = std::any_of(reports.begin(), reports.end(), matches);
+            r.held = hits[i].found;
             r.why = "no such report";
             break;
-        case expect_decl::kind::no_report: {
-            auto it = std::find_if(reports.begin(), reports.end(), matches);
-            r.held = it == reports.end();
+        case expect_decl::kind::no_report:
+            r.held = !hits[i].found;
             if (!r.held)
-                r.why = fmt::format("reported at {}: {}", sim::dmesg_timestamp(it->when), it->title);
+                r.why = fmt::format("reported at {}: {}", sim::dmesg_timestamp(hits[i].when), hits[i].title);
             break;
-        }
         case expect_decl::kind::failure:
         case expect_decl::kind::no_failure: {
             std::uint64_t n = 0;
@@ -451,18 +478,34 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
 
     // ---- summary
     out << "\n--- summary ---\n";
-    out << fmt::format("outcome: {}    simulated time: {}.{:06} s    events: {}\n", rep.outcome,
-                       sim::to_ns(res.end) / 1000000000, (sim::to_ns(res.end) % 1000000000) / 1000, res.events);
+    out << fmt::format("outcome: {}    simulated time: {}    events: {}\n", rep.outcome, sim::format_seconds(res.end),
+                       res.events);
+    if (res.stopped_by == sim::stop_cause::budget)
+        out << fmt::format("stopped: the budget of {} steps ran out (kmsim run --budget N allows more)\n",
+                           limits.max_steps);
+    else if (res.stopped_by == sim::stop_cause::time_limit)
+        out << fmt::format("stopped: the time limit of {} was reached (kmsim run --until TIME changes it)\n",
+                           sim::format_seconds(limits.until));
     if (!w.assert_message.empty())
         out << "assertion: " << w.assert_message << "\n";
     out << fmt::format("allocations: {} calls, {} failed\n", w.alloc_calls, w.alloc_failed);
     for (const auto& [mask, st] : w.by_gfp)
         out << fmt::format("  {:<36} {:>8} calls {:>6} failed   stall max {} ns\n", mask, st.calls, st.failed,
                            st.stall_ns_max);
-    out << fmt::format("reports: {}\n", reports.size());
-    for (const auto& r : reports)
+    const std::uint64_t suppressed = w.m.log().suppressed_total();
+    out << fmt::format("reports: {}{}\n", reports.size() + suppressed,
+                       suppressed ? fmt::format(" ({} not printed: past {} of one kind)", suppressed,
+                                                arch::kernel_log::reports_kept_per_kind)
+                                  : std::string());
+    std::size_t listed = 0;
+    for (const auto& r : reports) {
+        if (listed++ == max_summary_reports) {
+            out << fmt::format("  ... and {} more (--json lists them)\n", reports.size() - max_summary_reports);
+            break;
+        }
         out << fmt::format("  {}{:<13} {:<12} CPU{:<3} {}{}\n", sim::dmesg_timestamp(r.when), arch::to_string(r.kind),
                            r.context, r.cpu, r.title.substr(0, 100), "");
+    }
     if (!w.live.empty()) {
         out << fmt::format("leaks: {}\n", w.live.size());
         std::size_t shown = 0;
@@ -496,8 +539,11 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         std::string j = "{\n";
         j += fmt::format("  \"kmsim\": \"{}\", \"scenario\": \"{}\", \"file\": \"{}\", \"seed\": {},\n", opts.version,
                          json_escape(sc.title), json_escape(sc.file), seed);
-        j += fmt::format("  \"outcome\": \"{}\", \"sim_time_ns\": {}, \"events\": {},\n", rep.outcome,
-                         sim::to_ns(res.end), res.events);
+        j += fmt::format("  \"outcome\": \"{}\", \"sim_time_ns\": {}, \"events\": {}, \"steps\": {}, \"stopped_by\": {},\n",
+                         rep.outcome, sim::to_ns(res.end), res.events, res.steps,
+                         res.stopped_by == sim::stop_cause::budget       ? "\"budget\""
+                         : res.stopped_by == sim::stop_cause::time_limit ? "\"time_limit\""
+                                                                         : "null");
         j += "  \"expectations\": [";
         for (std::size_t i = 0; i < rep.expectations.size(); ++i)
             j += fmt::format("{}\n    {{\"line\": {}, \"text\": \"{}\", \"held\": {}}}", i ? "," : "",
@@ -513,6 +559,14 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
                              sim::to_ns(r.when), json_escape(r.text));
         }
         j += reports.empty() ? "],\n" : "\n  ],\n";
+        j += "  \"reports_suppressed\": {";
+        bool first_kind = true;
+        for (std::size_t k = 0; k < arch::nr_report_kinds; ++k)
+            if (const std::uint64_t n = w.m.log().suppressed(static_cast<arch::report_kind>(k))) {
+                j += fmt::format("{}\"{}\": {}", first_kind ? "" : ", ", arch::to_string(static_cast<arch::report_kind>(k)), n);
+                first_kind = false;
+            }
+        j += "},\n";
         if (res.deadlock) {
             j += fmt::format("  \"deadlock\": {{\"kind\": \"{}\", \"cycle\": [", sim::to_string(res.deadlock->kind));
             const auto& edges = res.deadlock->cycle.empty() ? res.deadlock->stuck : res.deadlock->cycle;
@@ -565,10 +619,10 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         if (opts.json_path == "-") {
             out << j;
         } else {
-            std::ofstream f(opts.json_path);
-            if (!f)
-                throw std::runtime_error("cannot write " + opts.json_path);
-            f << j;
+            json_file << j;
+            json_file.flush();
+            if (!json_file)
+                throw output_error(fmt::format("--json {}: write failed: {}", opts.json_path, std::strerror(errno)));
         }
     }
     return rep;

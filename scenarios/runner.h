@@ -7,10 +7,12 @@
 #pragma once
 
 #include "scenarios/ast.h"
+#include "sim/engine.h"
 
 #include <cstdint>
 #include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,7 @@ enum class verbosity { quiet, normal, verbose };
 struct run_options {
     std::optional<std::uint64_t> seed;
     std::optional<std::int64_t> until_ns;
+    std::uint64_t max_steps = sim::default_max_steps;  // --budget
     verbosity level = verbosity::normal;
     bool color = false;
     std::vector<std::string> show;  // buddyinfo, zoneinfo, slabinfo, meminfo, vmstat
@@ -41,8 +44,15 @@ struct run_report {
     int exit_code = 0;  // 0 all held, 1 one failed
 };
 
+// An output kmsim cannot write (--json into a directory, a full disk): bad
+// command-line input, found before the run when possible.
+struct output_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 // Runs SC, writing the log and summary to OUT. Throws scenario_error for
-// problems found only now (a declaration kmsim cannot simulate yet).
+// problems found only now (a declaration the machine cannot hold), and
+// output_error.
 run_report run_scenario(const scenario& sc, const run_options& opts, std::ostream& out);
 
 }  // namespace kmsim::scenarios

@@ -5,6 +5,7 @@
 // scenario or a bad command line, 3 an internal error.
 #include "mm/gfp.h"
 #include "scenarios/bundled.h"
+#include "scenarios/limits.h"
 #include "scenarios/parser.h"
 #include "scenarios/runner.h"
 #include "sim/error.h"
@@ -14,8 +15,11 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -38,33 +42,65 @@ std::shared_ptr<spdlog::logger> make_diagnostics_logger()
     return logger;
 }
 
-// A path to a .kms file, or the name of a bundled scenario.
+// A path to a .kms file, or the name of a bundled scenario. Only a regular
+// file is read, and only up to scenarios::max_file_bytes: a directory, a
+// device or a huge file is refused before anything is parsed. A bundled
+// scenario is found by name when no regular file has that name.
 scenarios::scenario load(const std::string& arg)
 {
-    std::ifstream f(arg, std::ios::binary);
-    if (f) {
-        std::stringstream ss;
-        ss << f.rdbuf();
-        return scenarios::parse_scenario(ss.str(), arg);
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::file_status st = fs::status(arg, ec);
+    if (fs::is_regular_file(st)) {
+        std::ifstream f(arg, std::ios::binary);
+        if (!f)
+            throw std::invalid_argument(fmt::format("{}: cannot read it: {}", arg, std::strerror(errno)));
+        std::string text(scenarios::max_file_bytes + 1, '\0');
+        f.read(text.data(), static_cast<std::streamsize>(text.size()));
+        if (f.bad())
+            throw std::invalid_argument(fmt::format("{}: cannot read it: {}", arg, std::strerror(errno)));
+        text.resize(static_cast<std::size_t>(f.gcount()));
+        if (text.size() > scenarios::max_file_bytes)
+            throw std::invalid_argument(fmt::format("{}: the file is larger than {} MiB, the most a scenario may be",
+                                                    arg, scenarios::max_file_bytes >> 20));
+        return scenarios::parse_scenario(text, arg);
     }
     if (const auto* b = scenarios::find_bundled(arg))
         return scenarios::parse_scenario(b->source, std::string(b->name) + ".kms");
+    if (fs::is_directory(st))
+        throw std::invalid_argument(fmt::format("{}: is a directory, not a scenario file", arg));
+    if (fs::exists(st))
+        throw std::invalid_argument(fmt::format("{}: not a regular file (kmsim reads scenarios from files)", arg));
     throw std::invalid_argument(fmt::format("{}: no such file, and no bundled scenario of that name (see kmsim list)", arg));
 }
 
-std::int64_t parse_duration(const std::string& s)
+// A number for --seed or --budget: decimal digits, with a K, M or G suffix
+// (a thousand, a million, a billion) where ALLOW_SUFFIX; never negative,
+// never wrapped.
+std::uint64_t parse_count(const std::string& option, const std::string& text, bool allow_suffix)
 {
+    std::uint64_t v = 0;
     std::size_t i = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
-        ++i;
-    if (i == 0)
-        throw std::invalid_argument("--until needs a duration such as 500ms or 2s");
-    const std::uint64_t v = std::stoull(s.substr(0, i));
-    const std::string unit = s.substr(i);
-    const std::int64_t mult = unit == "ns" ? 1 : unit == "us" ? 1000 : unit == "ms" ? 1000000 : unit == "s" ? 1000000000 : 0;
-    if (!mult)
-        throw std::invalid_argument(fmt::format("--until {}: a duration needs a unit (ns, us, ms or s)", s));
-    return static_cast<std::int64_t>(v) * mult;
+    bool overflow = false;
+    for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+        const unsigned d = static_cast<unsigned>(text[i] - '0');
+        overflow |= v > (UINT64_MAX - d) / 10;
+        v = v * 10 + d;
+    }
+    std::uint64_t mult = 1;
+    if (allow_suffix && i > 0 && i + 1 == text.size()) {
+        mult = text[i] == 'K' ? 1000 : text[i] == 'M' ? 1000000 : text[i] == 'G' ? 1000000000 : 0;
+        if (mult)
+            ++i;
+    }
+    if (i == 0 || i != text.size() || mult == 0)
+        throw std::invalid_argument(fmt::format("{} {}: expected a whole number from 0 to {}{}", option, text, UINT64_MAX,
+                                                allow_suffix ? " (a K, M or G suffix multiplies by a thousand, a "
+                                                               "million, a billion)"
+                                                             : ""));
+    if (overflow || v > UINT64_MAX / mult)
+        throw std::invalid_argument(fmt::format("{} {}: larger than {}", option, text, UINT64_MAX));
+    return v * mult;
 }
 
 }  // namespace
@@ -77,13 +113,16 @@ int main(int argc, char** argv)
     app.footer("--explain, --trace, --ftrace, --html and `kmsim explore` come in a later version.");
     app.require_subcommand(0, 1);
 
-    std::string scenario_arg, until, color = "auto", show, json;
-    std::uint64_t seed = 0;
+    std::string scenario_arg, until, color = "auto", show, json, seed, budget;
     bool verbose = false, quiet = false;
     CLI::App* run = app.add_subcommand("run", "Simulate a scenario and print the kernel log, reports and a summary");
     run->add_option("SCENARIO", scenario_arg, "A .kms file, or the name of a bundled scenario")->required();
-    CLI::Option* seed_opt = run->add_option("--seed", seed, "Seed of every random choice (default: the scenario's, else 1)");
+    run->add_option("--seed", seed, "Seed of every random choice (default: the scenario's, else 1)");
     run->add_option("--until", until, "Stop at this simulated time (default: when every thread is done, or 600s)");
+    run->add_option("--budget", budget,
+                    fmt::format("Stop after this many steps, kernel events and scenario statements (default {}M): a "
+                                "run that loops forever ends with outcome stopped",
+                                sim::default_max_steps / 1000000));
     run->add_flag("-v,--verbose", verbose, "Log every kernel call with its result, CPU and context");
     run->add_flag("-q,--quiet", quiet, "Print only reports and the summary");
     run->add_option("--color", color, "Colour: auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
@@ -117,10 +156,19 @@ int main(int argc, char** argv)
         if (run->parsed()) {
             scenarios::run_options o;
             o.version = KMSIM_VERSION;
-            if (seed_opt->count())
-                o.seed = seed;
-            if (!until.empty())
-                o.until_ns = parse_duration(until);
+            if (!seed.empty())
+                o.seed = parse_count("--seed", seed, false);
+            if (!until.empty()) {
+                sim::duration d{};
+                if (auto e = sim::parse_duration(until, d))
+                    throw std::invalid_argument("--until " + *e);
+                o.until_ns = sim::to_ns(d);
+            }
+            if (!budget.empty()) {
+                o.max_steps = parse_count("--budget", budget, true);
+                if (o.max_steps == 0)
+                    throw std::invalid_argument("--budget 0: a run needs at least one step");
+            }
             if (verbose && quiet) {
                 std::cerr << "kmsim run: -v and -q cannot be used together\n";
                 return 2;
@@ -141,6 +189,10 @@ int main(int argc, char** argv)
             const scenarios::scenario sc = load(scenario_arg);
             scenarios::run_report r = scenarios::run_scenario(sc, o, std::cout);
             std::cout.flush();
+            if (!std::cout) {
+                std::cerr << "kmsim: cannot write standard output: " << std::strerror(errno) << "\n";
+                return 2;
+            }
             return r.exit_code;
         }
         if (check->parsed()) {
@@ -186,6 +238,11 @@ int main(int argc, char** argv)
         std::cerr << e.what();
         return 2;
     } catch (const std::invalid_argument& e) {
+        std::cout.flush();
+        std::cerr << "kmsim: " << e.what() << "\n";
+        return 2;
+    } catch (const scenarios::output_error& e) {
+        std::cout.flush();
         std::cerr << "kmsim: " << e.what() << "\n";
         return 2;
     } catch (const sim::internal_error& e) {
