@@ -18,9 +18,10 @@
 #include <boost/context/preallocated.hpp>
 #include <boost/context/stack_context.hpp>
 
-#if defined(__SANITIZE_ADDRESS__)
+#include "sim/sanitizer.h"
+
+#ifdef KMSIM_ASAN
 #include <sanitizer/common_interface_defs.h>
-#define KMSIM_ASAN 1
 #endif
 
 namespace kmsim::sim {

@@ -8,7 +8,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
+#include "sim/sanitizer.h"
+
+#ifdef KMSIM_ASAN
 #include <sanitizer/asan_interface.h>
 // A finished fiber leaves ASan's stack poisoning (use-after-scope markers)
 // in the shadow of its stack. Clear it when the stack is recycled or

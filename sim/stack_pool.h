@@ -9,6 +9,8 @@
 // must outlive every fiber that uses it.
 #pragma once
 
+#include "sim/sanitizer.h"
+
 #include <cstddef>
 #include <vector>
 
@@ -29,7 +31,7 @@ public:
     // 31 KiB in a release build and 257 KiB under AddressSanitizer, whose
     // redzones make frames eight times larger; tests/scenarios/limits_test
     // runs that body. Stacks are MAP_NORESERVE: untouched pages cost nothing.
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef KMSIM_ASAN
     static constexpr std::size_t default_stack_size = 1024 * 1024;
 #else
     static constexpr std::size_t default_stack_size = 256 * 1024;
