@@ -330,9 +330,11 @@ void machine::preempt_enable()
     p.sub_preempt_count(PREEMPT_OFFSET);
 }
 
-std::uint32_t machine::preempt_count() { return this_cpu().preempt_count(); }
+// At boot, before any context runs, the kernel is on CPU 0 in process
+// context: nothing is counted in preempt_count.
+std::uint32_t machine::preempt_count() { return running_ ? this_cpu().preempt_count() : 0; }
 bool machine::in_interrupt() { return arch::in_interrupt(preempt_count()); }
-bool machine::irqs_disabled() { return this_cpu().irqs_disabled(); }
+bool machine::irqs_disabled() { return running_ && this_cpu().irqs_disabled(); }
 int machine::smp_processor_id() { return running_ ? this_cpu().id() : 0; }  // boot runs on CPU 0
 
 std::uint64_t machine::jiffies() const

@@ -335,8 +335,8 @@ void machine::print_deadlock(const sim::deadlock_info& d)
             s += ", which nothing can end";
         s += "\n";
         if (const sim::blocker* b = c->waiting_for())
-            for (const sim::actor* h : b->holders())
-                if (const context* hc = as_context(h); hc->departed())
+            for (const sim::actor* holder : b->holders())
+                if (const context* hc = as_context(holder); hc->departed())
                     s += fmt::format("    {} is an IRQ handler that returned at {}holding it: nothing will release it\n",
                                      hc->name(), sim::dmesg_timestamp(hc->departed_at_));
         return s;

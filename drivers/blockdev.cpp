@@ -30,6 +30,7 @@ std::vector<const sim::actor*> blockdev::io_wait::holders() const
 
 blockdev::blockdev(arch::machine& m, blockdev_config cfg) : machine_(m), cfg_(std::move(cfg))
 {
+    tag_.dev = this;
     if (cfg_.depth == 0)
         throw sim::config_error(fmt::format("blockdev {}: depth must be at least 1", cfg_.name));
     if (cfg_.irq_line >= 0)
@@ -93,12 +94,30 @@ void blockdev::complete_done()
     }
     if (worker_waits_depth_)
         worker_->wake();
+    if (!tag_waiters_.empty() && outstanding() < nr_requests)
+        tag_waiters_.wake_all();  // each checks again, in the order they came
+}
+
+void blockdev::get_tag()
+{
+    arch::context& self = machine_.current();
+    while (outstanding() >= nr_requests)
+        tag_waiters_.wait(self, tag_);
+}
+
+void blockdev::submit_bio_pages(std::uint64_t pages)
+{
+    get_tag();
+    mm::bio_request bio;
+    bio.nr_pages = pages;
+    submit_bio(std::move(bio));
 }
 
 void blockdev::submit_bio_wait(std::uint64_t pages)
 {
     arch::context& self = machine_.current();
     machine_.might_sleep("block/bio.c", 1384);
+    get_tag();
     bool done = false;
     io_wait wait;
     wait.dev = this;

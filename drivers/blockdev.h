@@ -6,6 +6,10 @@
 // code that may allocate), then issues it: at most `depth` are in flight, and
 // each completes `latency` later by raising the device's IRQ (or, without an
 // IRQ line, in an event), whose handler runs the bios' end_io.
+// Kernel code that submits (the scenario's submit_bio) waits for a free
+// request when nr_requests are queued or in flight, as blk_mq_get_tag()
+// sleeps in io_schedule(); reclaim's writeback, which kmsim keeps
+// non-blocking, does not.
 // Invariants: in_flight <= depth; a bio is queued, in flight or done, once.
 #pragma once
 
@@ -29,6 +33,9 @@ struct blockdev_config {
     int worker_pid = 0;  // 0: the next free pid
 };
 
+// BLKDEV_DEFAULT_RQ: requests a queue holds before submitters wait.
+inline constexpr std::size_t nr_requests = 128;
+
 class blockdev final : public mm::backing_dev {
 public:
     blockdev(arch::machine& m, blockdev_config cfg);
@@ -46,7 +53,10 @@ public:
     const sim::actor* worker() const override { return worker_; }
     bool has_queued() const override { return !queue_.empty() || busy_; }
 
-    // Fiber side: submit a write of PAGES pages and sleep until it completes.
+    // Fiber side: submit a write of PAGES pages, first waiting for a free
+    // request if nr_requests are outstanding.
+    void submit_bio_pages(std::uint64_t pages);
+    // Fiber side: the same, then sleep until it completes.
     void submit_bio_wait(std::uint64_t pages);
 
     std::uint64_t completed() const { return completed_; }
@@ -58,6 +68,8 @@ private:
     };
     void worker_main();
     void complete_done();
+    std::size_t outstanding() const { return queue_.size() + (busy_ ? 1 : 0) + in_flight_; }
+    void get_tag();
 
     // The wait of a task for its own bio: only the worker can issue a queued
     // one; an issued one completes by itself.
@@ -74,6 +86,15 @@ private:
         std::string describe_wait() const override { return "an empty request queue"; }
         std::vector<const sim::actor*> holders() const override { return {}; }
         bool idle() const override { return true; }
+    };
+    struct tag_wait : sim::blocker {
+        const blockdev* dev = nullptr;
+        std::string describe_wait() const override
+        {
+            return "a free request on " + dev->name() + " (blk_mq_get_tag: " + std::to_string(nr_requests) +
+                   " outstanding)";
+        }
+        std::vector<const sim::actor*> holders() const override { return {dev->worker_}; }
     };
     struct depth_wait : sim::blocker {
         std::string describe_wait() const override { return "a free slot in the device queue (in-flight requests)"; }
@@ -94,6 +115,8 @@ private:
     std::uint64_t completed_ = 0;
     idle_wait idle_;
     depth_wait depth_;
+    tag_wait tag_;
+    sim::wait_queue tag_waiters_;
 };
 
 }  // namespace kmsim::drivers
