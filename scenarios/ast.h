@@ -168,12 +168,15 @@ struct scenario {
     std::vector<irq_decl> irqs;
     std::vector<shrinker_decl> shrinkers;
     std::uint64_t pagecache_clean = 0;  // bytes
+    source_pos pagecache_clean_pos;     // the last line that added some
     struct dirty_cache {
         std::uint64_t bytes = 0;
         int device = -1;  // blockdev index
+        source_pos pos;
     };
     std::vector<dirty_cache> pagecache_dirty;  // written back through their devices
     std::uint64_t anon = 0;             // bytes
+    source_pos anon_pos;                // the last line that added some
     int anon_swap = -1;                 // blockdev index, or -1: no swap
     std::vector<blockdev_decl> blockdevs;
     std::vector<expect_decl> expects;

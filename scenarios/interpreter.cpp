@@ -420,8 +420,13 @@ private:
 
     void record_alloc(mm::gfp_t gfp, bool ok, sim::time_point start)
     {
-        const std::string& key = gfp_name(mm::current_gfp_context(gfp, task_flags()));
-        gfp_stats& st = w_.by_gfp[key.empty() ? "0x0" : key];
+        static const std::string no_flags = "0x0", other = "(other masks)";
+        const std::string& name = gfp_name(mm::current_gfp_context(gfp, task_flags()));
+        const std::string& key = name.empty() ? no_flags : name;
+        auto row = w_.by_gfp.find(key);
+        if (row == w_.by_gfp.end())
+            row = w_.by_gfp.try_emplace(w_.by_gfp.size() < max_gfp_rows ? key : other).first;
+        gfp_stats& st = row->second;
         ++st.calls;
         ++w_.alloc_calls;
         st.stall_ns_max = std::max(st.stall_ns_max, sim::to_ns(w_.m.now() - start));
@@ -514,10 +519,14 @@ private:
     {
         std::string fmt_str = e.args[0]->text;
         level = arch::log_level::warning;  // MESSAGE_LOGLEVEL_DEFAULT
+        // vprintk_store() formats into at most PRINTKRB_RECORD_MAX (1024)
+        // bytes, terminating NUL and level prefix included.
+        std::size_t record_max = 1023;
         if (fmt_str.size() >= 2 && fmt_str[0] == '\001') {
             if (fmt_str[1] >= '0' && fmt_str[1] <= '7')
                 level = static_cast<arch::log_level>(fmt_str[1] - '0');
             fmt_str = fmt_str.substr(2);
+            record_max -= 2;
         }
         std::string out;
         std::size_t argi = 1;
@@ -540,6 +549,8 @@ private:
             std::string width;
             while (j < fmt_str.size() && std::isdigit(static_cast<unsigned char>(fmt_str[j])))
                 width += fmt_str[j++];
+            if (width.size() > 4 || (width.size() == 4 && width > "1024"))
+                width = "1024";  // the record holds no more; the parser refused widths vsnprintf cannot hold
             while (j < fmt_str.size() && std::strchr("lhzt", fmt_str[j]))
                 ++j;
             if (j >= fmt_str.size()) {
@@ -586,7 +597,11 @@ private:
                 out += fmt_str.substr(i, j - i + 1);
             }
             i = j;
+            if (out.size() > record_max)
+                break;
         }
+        if (out.size() > record_max)
+            out.resize(record_max);
         if (!out.empty() && out.back() == '\n')
             out.pop_back();
         return out;
@@ -626,13 +641,16 @@ private:
         return a;
     }
 
-    // format_gfp(), made once per mask for the run.
+    // format_gfp(), made once per mask for the run (for the first
+    // max_gfp_names masks: a scenario that makes up masks does not grow it).
     const std::string& gfp_name(mm::gfp_t gfp) const
     {
-        auto [it, fresh] = w_.gfp_names.try_emplace(gfp);
-        if (fresh)
-            it->second = mm::format_gfp(gfp);
-        return it->second;
+        if (auto it = w_.gfp_names.find(gfp); it != w_.gfp_names.end())
+            return it->second;
+        if (w_.gfp_names.size() < max_gfp_names)
+            return w_.gfp_names.emplace(gfp, mm::format_gfp(gfp)).first->second;
+        gfp_scratch_ = mm::format_gfp(gfp);
+        return gfp_scratch_;
     }
 
     // Which argument of an allocation call is its GFP mask, or -1.
@@ -840,13 +858,10 @@ private:
         case builtin::complete: w_.completions[a[0]]->complete(); has_result = false; break;
         case builtin::complete_all: w_.completions[a[0]]->complete_all(); has_result = false; break;
         case builtin::wait_for_completion: w_.completions[a[0]]->wait_for_completion(); has_result = false; break;
-        case builtin::submit_bio: {
-            mm::bio_request bio;
-            bio.nr_pages = a[1];
-            w_.blockdevs[a[0]]->submit_bio(std::move(bio));
+        case builtin::submit_bio:
+            w_.blockdevs[a[0]]->submit_bio_pages(a[1]);
             has_result = false;
             break;
-        }
         case builtin::submit_bio_wait:
             w_.blockdevs[a[0]]->submit_bio_wait(a[1]);
             has_result = false;
@@ -928,6 +943,7 @@ private:
     int line_ = 0;
     std::int64_t pending_ns_ = 0;
     std::uint64_t ret_ = 0;
+    mutable std::string gfp_scratch_;
 };
 
 }  // namespace

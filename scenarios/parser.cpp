@@ -688,32 +688,44 @@ private:
         error(p, fmt::format("block device '{}' is not declared (declare it with 'blockdev' first)", n));
     }
 
+    // SUM + V, for sizes that add up over several lines: no wrap.
+    std::uint64_t add_size(std::uint64_t sum, std::uint64_t v, source_pos p, const char* what) const
+    {
+        if (v > UINT64_MAX - sum)
+            error(p, fmt::format("{} adds up to more than 64 bits can hold", what));
+        return sum + v;
+    }
+
     void pagecache(const token& word)
     {
         std::uint64_t dirty = 0;
         int device = -1;
         options("pagecache", [&](const token& k) {
-            if (k.text == "clean")
-                sc_.pagecache_clean += integer("clean");
-            else if (k.text == "dirty")
+            if (k.text == "clean") {
+                const source_pos p = cur().pos;
+                sc_.pagecache_clean = add_size(sc_.pagecache_clean, integer("clean"), p, "the clean page cache");
+                sc_.pagecache_clean_pos = word.pos;
+            } else if (k.text == "dirty") {
                 dirty = integer("dirty");
-            else if (k.text == "device")
+            } else if (k.text == "device") {
                 device = device_index("a block device");
-            else
+            } else {
                 return false;
+            }
             return true;
         });
         if (dirty && device < 0)
             error(word.pos, "dirty page cache needs device=NAME: the flusher writes it back through that device");
         if (dirty)
-            sc_.pagecache_dirty.push_back({dirty, device});
+            sc_.pagecache_dirty.push_back({dirty, device, word.pos});
         end_of_line("the page cache");
     }
 
     void anon(const token& word)
     {
-        (void)word;
-        sc_.anon += integer("the size of anonymous memory");
+        const source_pos p = cur().pos;
+        sc_.anon = add_size(sc_.anon, integer("the size of anonymous memory"), p, "anonymous memory");
+        sc_.anon_pos = word.pos;
         options("anon", [&](const token& k) {
             if (k.text != "swap")
                 return false;

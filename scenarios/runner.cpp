@@ -39,11 +39,14 @@ public:
     void populate()
     {
         cache_ = w_.mem.slabs().create(d_.name, static_cast<std::uint32_t>(d_.size), {});
+        // At boot (GFP_BOOT_MASK: no reclaim), quietly: running out is the
+        // scenario's error, reported at its line.
         for (std::uint64_t i = 0; i < d_.objects; ++i) {
-            std::uint64_t o = w_.mem.slabs().alloc(cache_, mm::GFP_KERNEL);
+            std::uint64_t o = w_.mem.slabs().alloc(cache_, mm::GFP_KERNEL | mm::gfp::NOWARN);
             if (!o)
-                throw sim::config_error(fmt::format("shrinker {}: memory ran out after {} of {} objects", d_.name, i,
-                                                    d_.objects));
+                throw sim::config_error(fmt::format("shrinker {}: {} objects of {} bytes do not fit in memory at boot "
+                                                    "({} did)",
+                                                    d_.name, d_.objects, d_.size, i));
             objects_.push_back(o);
         }
     }
@@ -300,24 +303,32 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             };
         w.blockdevs.back()->start();
     }
+    // Reclaimable memory at boot: what does not fit is an error at the line
+    // that asked for it, found before anything runs.
     std::vector<std::unique_ptr<scenario_shrinker>> shrinkers;
-    try {
-        for (const auto& d : sc.shrinkers) {
-            shrinkers.push_back(std::make_unique<scenario_shrinker>(w, d));
-            shrinkers.back()->populate();
-            w.mem.reclaim().register_shrinker(*shrinkers.back());
+    auto at_boot = [&](source_pos p, auto&& fill) {
+        try {
+            fill();
+        } catch (const sim::config_error& e) {
+            fail_at(sc, p, e.what());
         }
-        if (sc.pagecache_clean)
-            w.mem.reclaim().add_clean_page_cache(sc.pagecache_clean / mm::PAGE_SIZE);
-        for (const auto& d : sc.pagecache_dirty)
-            w.mem.reclaim().add_dirty_page_cache(d.bytes / mm::PAGE_SIZE, *w.blockdevs[static_cast<std::size_t>(d.device)]);
-        if (sc.anon)
-            w.mem.reclaim().add_anon(sc.anon / mm::PAGE_SIZE,
-                                     sc.anon_swap >= 0 ? w.blockdevs[static_cast<std::size_t>(sc.anon_swap)].get()
-                                                       : nullptr);
-    } catch (const sim::config_error& e) {
-        fail_at(sc, sc.machine ? sc.machine->pos : source_pos{1, 1}, e.what());
+    };
+    for (const auto& d : sc.shrinkers) {
+        shrinkers.push_back(std::make_unique<scenario_shrinker>(w, d));
+        at_boot(d.pos, [&] { shrinkers.back()->populate(); });
+        w.mem.reclaim().register_shrinker(*shrinkers.back());
     }
+    if (sc.pagecache_clean)
+        at_boot(sc.pagecache_clean_pos, [&] { w.mem.reclaim().add_clean_page_cache(sc.pagecache_clean / mm::PAGE_SIZE); });
+    for (const auto& d : sc.pagecache_dirty)
+        at_boot(d.pos, [&] {
+            w.mem.reclaim().add_dirty_page_cache(d.bytes / mm::PAGE_SIZE, *w.blockdevs[static_cast<std::size_t>(d.device)]);
+        });
+    if (sc.anon)
+        at_boot(sc.anon_pos, [&] {
+            w.mem.reclaim().add_anon(sc.anon / mm::PAGE_SIZE,
+                                     sc.anon_swap >= 0 ? w.blockdevs[static_cast<std::size_t>(sc.anon_swap)].get() : nullptr);
+        });
     for (const auto& s : sc.sysctls) {
         if (s.key == "vm.panic_on_oom")
             w.mem.reclaim().panic_on_oom = s.numbers[0] != 0;

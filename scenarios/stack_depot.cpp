@@ -27,6 +27,8 @@ stack_depot::handle stack_depot::save(const std::vector<arch::frame>& frames)
     for (auto it = first; it != last; ++it)
         if (same(stacks_[it->second], frames))
             return it->second;
+    if (stacks_.size() == max_stacks)
+        return full;  // stack_depot_save() when the depot has reached its capacity
     const handle h = static_cast<handle>(stacks_.size());
     stacks_.push_back(frames);
     by_hash_.emplace(hash, h);
@@ -35,6 +37,8 @@ stack_depot::handle stack_depot::save(const std::vector<arch::frame>& frames)
 
 std::string stack_depot::text(handle h) const
 {
+    if (h == full)
+        return " (not saved: the stack depot is full)\n";
     std::string s;
     const auto& frames = stacks_[h];
     for (auto it = frames.rbegin(); it != frames.rend(); ++it)

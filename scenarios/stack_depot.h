@@ -4,7 +4,9 @@
 // kernel's lib/stackdepot.c does for KASAN and kmemleak: a record keeps a
 // 32-bit handle, and the text is made only when a report prints it.
 // Invariant: a handle, once given, names the same frames for the life of the
-// depot; equal stacks get equal handles.
+// depot; equal stacks get equal handles. The depot holds at most
+// max_stacks stacks, as the kernel's has a fixed capacity: once full, new
+// stacks get the handle `full`, whose text says so.
 #pragma once
 
 #include "arch/context.h"
@@ -19,6 +21,8 @@ namespace kmsim::scenarios {
 class stack_depot {
 public:
     using handle = std::uint32_t;
+    static constexpr std::size_t max_stacks = 1u << 16;
+    static constexpr handle full = UINT32_MAX;
 
     // The handle of FRAMES (outermost first, as a context keeps them).
     handle save(const std::vector<arch::frame>& frames);

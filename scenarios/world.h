@@ -25,6 +25,12 @@
 
 namespace kmsim::scenarios {
 
+// The summary's rows per GFP mask (later masks share one "(other masks)"
+// row) and the masks whose names are cached: bounded however many masks a
+// scenario makes up.
+inline constexpr std::size_t max_gfp_rows = 256;
+inline constexpr std::size_t max_gfp_names = 4096;
+
 struct gfp_stats {
     std::uint64_t calls = 0;
     std::uint64_t failed = 0;
