@@ -604,8 +604,12 @@ private:
                 break;
             if (value[i] == '-')
                 bad("negative values are out of range");
+            const std::size_t word = i;
+            auto not_a_number = [&] {
+                bad(fmt::format("'{}' is not a number", value.substr(word, value.find_first_of(" \t", word) - word)));
+            };
             if (!std::isdigit(static_cast<unsigned char>(value[i])))
-                bad(fmt::format("'{}' is not a number", value.substr(i, value.find(' ', i) - i)));
+                not_a_number();
             std::uint64_t v = 0;
             while (i < value.size() && std::isdigit(static_cast<unsigned char>(value[i]))) {
                 const unsigned d = static_cast<unsigned>(value[i] - '0');
@@ -615,7 +619,7 @@ private:
                 ++i;
             }
             if (i < value.size() && value[i] != ' ' && value[i] != '\t')
-                bad(fmt::format("'{}' is not a number", value.substr(0, value.find(' ', i))));
+                not_a_number();
             if (v < r->min)
                 bad("out of range");
             out.push_back(v);
