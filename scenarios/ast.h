@@ -1,6 +1,6 @@
 // scenarios/ast.h - a parsed scenario: declarations, bodies, expressions, expectations.
 //
-// Owns: the shape of a .kms file after parsing and checking (spec/scenario-language.md).
+// Owns: the shape of a .kms file after parsing and checking (docs/scenario-language.md).
 // Names are resolved here: a body's variables are numbered slots, object names
 // point at their declarations, GFP names are already masks, so the interpreter
 // never looks anything up by string.

@@ -1,7 +1,7 @@
 // scenarios/builtins.h - the kernel calls and queries a scenario body may use.
 //
 // Owns: the table of call names with their arity and argument kinds
-// (spec/scenario-language.md, "Kernel calls"). The parser checks calls
+// (docs/scenario-language.md, "Kernel calls"). The parser checks calls
 // against it; the interpreter dispatches on `builtin`.
 #pragma once
 

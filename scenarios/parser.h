@@ -1,6 +1,6 @@
 // scenarios/parser.h - .kms text to a checked scenario, or a precise error.
 //
-// Owns: the lexical rules and grammar of spec/scenario-language.md, name
+// Owns: the lexical rules and grammar of docs/scenario-language.md, name
 // resolution and the checks that need no simulation (declared before use,
 // GFP names, units, machine values). Every error names FILE:LINE:COL.
 // Never crashes or hangs on any input: the lexer consumes at least one

@@ -3,7 +3,7 @@
 // Owns: turning a parsed scenario into a machine and memory (machine, zones,
 // boot, sysctls, objects, threads, IRQ sources), running it to an outcome,
 // checking every expectation, and printing the kernel log, the summary, the
-// /proc views and the JSON summary of spec/cli.md.
+// /proc views and the JSON summary (docs/scenario-language.md).
 #pragma once
 
 #include "scenarios/ast.h"

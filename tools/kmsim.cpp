@@ -1,4 +1,4 @@
-// tools/kmsim.cpp - the kmsim command line (spec/cli.md).
+// tools/kmsim.cpp - the kmsim command line (docs/scenario-language.md).
 //
 // Owns: option parsing (CLI11), where output goes, and exit statuses:
 // 0 success (every expectation held), 1 an expectation failed, 2 a malformed
