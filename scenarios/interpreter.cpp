@@ -25,6 +25,7 @@ struct run_halted {};      // an assertion stopped the run
 enum class flow { normal, brk, cont, ret };
 
 constexpr std::int64_t STMT_NS = 2;
+constexpr std::uint64_t bytes_per_step = 64;
 
 std::int64_t call_cost_ns(builtin fn, std::uint64_t bytes)
 {
@@ -931,6 +932,11 @@ private:
         }
         trace(e, a, r, has_result);
         charge(call_cost_ns(e.fn, bytes));
+        // Copying memory is work in proportion to its size: a 4 MiB memset is
+        // 65,536 steps of the budget, which so bounds the host memory a run
+        // can write as well as its time.
+        if (bytes)
+            w_.eng.charge_steps(bytes / bytes_per_step);
         return r;
     }
 
