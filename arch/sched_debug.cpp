@@ -2,9 +2,11 @@
 //
 // Owns: might_sleep() (__might_resched: "BUG: sleeping function called from
 // invalid context"), schedule_debug() ("BUG: scheduling while atomic"), WARN(),
-// panic(), dump_stack() with <IRQ>/<TASK> sections, the taint string, and the
-// deadlock report. Formats follow kernel/sched/core.c, kernel/panic.c and
-// lib/dump_stack.c; rate limits are the kernel's (might_sleep: once per HZ).
+// panic(), dump_stack() with <IRQ>/<TASK> sections, the taint string, the
+// hung-task and deadlock reports, the check of a handler that returns holding
+// locks, and kmsim's own notes on a run: an interrupt storm, a spent budget.
+// Formats follow kernel/sched/core.c, kernel/panic.c and lib/dump_stack.c;
+// rate limits are the kernel's (might_sleep: once per HZ).
 #include "arch/lock_base.h"
 #include "arch/machine.h"
 #include "arch/preempt.h"
@@ -400,10 +402,6 @@ void machine::print_deadlock(const sim::deadlock_info& d)
     r.text.pop_back();
     log_.add_report(std::move(r), log_level::err);
 }
-
-}  // namespace kmsim::arch
-
-namespace kmsim::arch {
 
 void machine::note_irq_storm(const irq_line& line)
 {
