@@ -25,8 +25,14 @@ void lock_base::set_owner(context* c)
         machine_.note_lock_released(*owner_, *this);
     owner_ = c;
     if (owner_) {
-        const frame* loc = owner_->location();
-        taken_at_ = loc ? frame{owner_->frames().front().function, loc->file, loc->line} : frame{owner_->name(), "", 0};
+        // Where an IRQ handler took it outlives the handler's stack: the
+        // report of a handler that returns holding it names the place. (A
+        // task's own stack says where it is; copying frames at every lock
+        // would cost the hot path.)
+        if (owner_->is_irq()) {
+            const frame* loc = owner_->location();
+            taken_at_ = loc ? frame{owner_->frames().front().function, loc->file, loc->line} : frame{owner_->name(), "", 0};
+        }
         machine_.note_lock_acquired(*owner_, *this);
     }
 }

@@ -27,7 +27,7 @@ public:
     const std::string& name() const { return name_; }
     context* owner() const { return owner_; }
     bool is_locked() const { return owner_ != nullptr; }
-    // Where the owner took it: "bad at irq.kms:5".
+    // Where the owner took it, when the owner is an IRQ handler: "bad at irq.kms:5".
     const frame& taken_at() const { return taken_at_; }
     // "spinlock", "mutex"
     virtual const char* type_name() const = 0;

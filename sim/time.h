@@ -50,29 +50,26 @@ constexpr time_point never() { return time_point::max(); }
 // that does not fit.
 constexpr duration units(std::uint64_t n, std::int64_t unit_ns)
 {
-    const auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    if (n > max / static_cast<std::uint64_t>(unit_ns))
+    std::int64_t ns = 0;
+    if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
+        __builtin_mul_overflow(static_cast<std::int64_t>(n), unit_ns, &ns))
         return forever();
-    return duration(static_cast<std::int64_t>(n) * unit_ns);
+    return duration(ns);
 }
 
 // T + D for D >= 0, or never() when that does not fit.
 constexpr time_point saturating_add(time_point t, duration d)
 {
-    if (d.count() > std::numeric_limits<std::int64_t>::max() - to_ns(t))
+    std::int64_t ns = 0;
+    if (__builtin_add_overflow(to_ns(t), d.count(), &ns))
         return never();
-    return t + d;
+    return time_point(duration(ns));
 }
 
 // D * N for D >= 0, or forever() when that does not fit.
 constexpr duration saturating_mul(duration d, std::uint64_t n)
 {
-    if (d.count() == 0 || n == 0)
-        return duration::zero();
-    const auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    if (n > max / static_cast<std::uint64_t>(d.count()))
-        return forever();
-    return duration(d.count() * static_cast<std::int64_t>(n));
+    return units(n, d.count());
 }
 
 // ---- durations as users write them
