@@ -7,6 +7,7 @@
 #include "scenarios/world.h"
 #include "sim/error.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -206,7 +207,12 @@ std::optional<std::uint64_t> stat_value(world& w, const std::string& path)
         auto pos = mi.find(key);
         if (pos == std::string::npos || (pos != 0 && mi[pos - 1] != '\n'))
             return std::nullopt;
-        return std::stoull(mi.substr(pos + 16, 8));
+        // "MemTotal:       65144 kB": the number after the spaces, however wide.
+        pos = mi.find_first_not_of(' ', pos + key.size());
+        std::uint64_t v = 0;
+        for (; pos < mi.size() && std::isdigit(static_cast<unsigned char>(mi[pos])); ++pos)
+            v = v * 10 + static_cast<unsigned>(mi[pos] - '0');
+        return v;
     }
     return std::nullopt;
 }
