@@ -634,7 +634,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         }
         j += "]\n}\n";
         if (opts.json_path == "-") {
-            out << j;
+            (opts.json_stream ? *opts.json_stream : out) << j;
         } else {
             json_file << j;
             json_file.flush();

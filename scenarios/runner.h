@@ -27,7 +27,8 @@ struct run_options {
     verbosity level = verbosity::normal;
     bool color = false;
     std::vector<std::string> show;  // buddyinfo, zoneinfo, slabinfo, meminfo, vmstat
-    std::string json_path;          // "" none, "-" standard output
+    std::string json_path;          // "" none, "-" json_stream
+    std::ostream* json_stream = nullptr;  // where "-" writes: the caller's standard output
     std::string version = "0.0.0";
 };
 
@@ -50,7 +51,8 @@ struct output_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// Runs SC, writing the log and summary to OUT. Throws scenario_error for
+// Runs SC, writing the log and summary to OUT (with --json -, the caller
+// passes standard error as OUT and standard output as json_stream). Throws scenario_error for
 // problems found only now (a declaration the machine cannot hold), and
 // output_error.
 run_report run_scenario(const scenario& sc, const run_options& opts, std::ostream& out);

@@ -187,7 +187,10 @@ int main(int argc, char** argv)
             }
             o.json_path = json;
             const scenarios::scenario sc = load(scenario_arg);
-            scenarios::run_report r = scenarios::run_scenario(sc, o, std::cout);
+            // --json -: only the JSON on standard output, the log on standard error.
+            o.json_stream = &std::cout;
+            std::ostream& log = json == "-" ? std::cerr : std::cout;
+            scenarios::run_report r = scenarios::run_scenario(sc, o, log);
             std::cout.flush();
             if (!std::cout) {
                 std::cerr << "kmsim: cannot write standard output: " << std::strerror(errno) << "\n";
