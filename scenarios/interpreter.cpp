@@ -438,11 +438,12 @@ private:
         }
     }
 
-    void track(std::uint64_t addr, const char* call, std::uint64_t size, bool is_page = false)
+    // An allocation the scenario made, made from the call being run now.
+    void track(std::uint64_t addr, std::uint64_t size, bool is_page = false)
     {
         if (!mm::ZERO_OR_NULL_PTR(addr))
-            w_.live[addr] = live_allocation{owner_, line_, call, size, is_page, w_.m.current_pid(), w_.m.jiffies(),
-                                            w_.stacks.save(ctx_.frames())};
+            w_.live[addr] = live_allocation{size, w_.m.jiffies(), w_.stacks.save(ctx_.frames()), w_.m.current_pid(),
+                                            is_page};
     }
 
     void untrack(std::uint64_t addr)
@@ -695,12 +696,12 @@ private:
         case builtin::kmalloc:
             r = km.kmalloc(a[0], static_cast<mm::gfp_t>(a[1]));
             record_alloc(static_cast<mm::gfp_t>(a[1]), r != 0, start);
-            track(r, "kmalloc", a[0]);
+            track(r, a[0]);
             break;
         case builtin::kzalloc:
             r = km.kzalloc(a[0], static_cast<mm::gfp_t>(a[1]));
             record_alloc(static_cast<mm::gfp_t>(a[1]) | mm::gfp::ZERO, r != 0, start);
-            track(r, "kzalloc", a[0]);
+            track(r, a[0]);
             bytes = a[0];
             break;
         case builtin::kcalloc:
@@ -709,7 +710,7 @@ private:
             r = zero ? km.kcalloc(a[0], a[1], static_cast<mm::gfp_t>(a[2]))
                      : km.kmalloc_array(a[0], a[1], static_cast<mm::gfp_t>(a[2]));
             record_alloc(static_cast<mm::gfp_t>(a[2]) | (zero ? mm::gfp::ZERO : 0), r != 0, start);
-            track(r, zero ? "kcalloc" : "kmalloc_array", a[0] * a[1]);
+            track(r, a[0] * a[1]);
             break;
         }
         case builtin::krealloc: {
@@ -726,7 +727,7 @@ private:
                 record_alloc(static_cast<mm::gfp_t>(a[2]), r != 0, start);
             if (freed_old)
                 untrack(old);
-            track(r, "krealloc", a[1]);  // in place or moved, the object is now this call's
+            track(r, a[1]);  // in place or moved, the object is now this call's
             break;
         }
         case builtin::kfree:
@@ -748,7 +749,7 @@ private:
             mm::kmem_cache* c = w_.caches[a[0]];
             r = w_.mem.slabs().alloc(c, g);
             record_alloc(g, r != 0, start);
-            track(r, e.fn == builtin::kmem_cache_alloc ? "kmem_cache_alloc" : "kmem_cache_zalloc", c->object_size);
+            track(r, c->object_size);
             break;
         }
         case builtin::kmem_cache_free:
@@ -769,13 +770,13 @@ private:
             mm::page* pg = w_.mem.pages().alloc_pages(static_cast<mm::gfp_t>(a[0]), static_cast<unsigned>(a[1]));
             r = pg ? mm::memmap::pfn_to_page_addr(w_.mem.pages().pfn_of(pg)) : 0;
             record_alloc(static_cast<mm::gfp_t>(a[0]), r != 0, start);
-            track(r, "alloc_pages", mm::PAGE_SIZE << std::min<std::uint64_t>(a[1], 63), true);
+            track(r, mm::PAGE_SIZE << std::min<std::uint64_t>(a[1], 63), true);
             break;
         }
         case builtin::get_free_pages:
             r = w_.mem.pages().get_free_pages(static_cast<mm::gfp_t>(a[0]), static_cast<unsigned>(a[1]));
             record_alloc(static_cast<mm::gfp_t>(a[0]), r != 0, start);
-            track(r, "__get_free_pages", mm::PAGE_SIZE << std::min<std::uint64_t>(a[1], 63), true);
+            track(r, mm::PAGE_SIZE << std::min<std::uint64_t>(a[1], 63), true);
             break;
         case builtin::free_pages_page: {
             has_result = false;

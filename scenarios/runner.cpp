@@ -402,7 +402,8 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             if (shown++ == 20)
                 break;
             std::string text = fmt::format("unreferenced object 0x{:016x} (size {}):\n", addr, a.size);
-            text += fmt::format("  comm \"{}\", pid {}, jiffies {}\n", a.context, a.pid, a.jiffies);
+            text += fmt::format("  comm \"{}\", pid {}, jiffies {}\n", w.stacks.call_site(a.stack).context, a.pid,
+                                a.jiffies);
             if (!a.is_page) {
                 const std::uint64_t n = std::min<std::uint64_t>(a.size, 32);
                 text += fmt::format("  hex dump (first {} bytes):\n", n);
@@ -531,7 +532,9 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
                 out << fmt::format("  ... and {} more (--json lists them all)\n", w.live.size() - 10);
                 break;
             }
-            out << fmt::format("  {:#x} {} bytes, {} by {} at {}:{}\n", addr, a.size, a.call, a.context, sc.file, a.line);
+            const auto site = w.stacks.call_site(a.stack);
+            out << fmt::format("  {:#x} {} bytes, {} by {} at {}:{}\n", addr, a.size, site.call, site.context, sc.file,
+                               site.line);
         }
     }
     if (!rep.expectations.empty()) {
@@ -626,17 +629,19 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             first = false;
         }
         j += "\n  ],\n  \"leaks\": [";
+        // The leaks stream out one by one: a scenario that filled memory
+        // with small objects has millions of them.
+        std::ostream& json = opts.json_path == "-" ? (opts.json_stream ? *opts.json_stream : out) : json_file;
+        json << j;
         first = true;
         for (const auto& [addr, a] : w.live) {
-            j += fmt::format("{}{{\"context\": \"{}\", \"line\": {}, \"call\": \"{}\", \"size\": {}}}", first ? "" : ", ",
-                             json_escape(a.context), a.line, a.call, a.size);
+            const auto site = w.stacks.call_site(a.stack);
+            json << fmt::format("{}{{\"context\": \"{}\", \"line\": {}, \"call\": \"{}\", \"size\": {}}}",
+                                first ? "" : ", ", json_escape(site.context), site.line, json_escape(site.call), a.size);
             first = false;
         }
-        j += "]\n}\n";
-        if (opts.json_path == "-") {
-            (opts.json_stream ? *opts.json_stream : out) << j;
-        } else {
-            json_file << j;
+        json << "]\n}\n";
+        if (opts.json_path != "-") {
             json_file.flush();
             if (!json_file)
                 throw output_error(fmt::format("--json {}: write failed: {}", opts.json_path, std::strerror(errno)));

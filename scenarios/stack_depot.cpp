@@ -35,6 +35,16 @@ stack_depot::handle stack_depot::save(const std::vector<arch::frame>& frames)
     return h;
 }
 
+stack_depot::site stack_depot::call_site(handle h) const
+{
+    if (h == full || stacks_[h].size() < 2)
+        return {"?", 0, "?"};
+    const auto& frames = stacks_[h];
+    const arch::frame& call = frames.back();
+    const arch::frame& body = frames[frames.size() - 2];
+    return {body.function, call.line, call.function.substr(0, call.function.find('('))};
+}
+
 std::string stack_depot::text(handle h) const
 {
     if (h == full)

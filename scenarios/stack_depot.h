@@ -29,6 +29,16 @@ public:
     // " kmalloc(64, GFP_KERNEL) at f.kms:3\n worker at f.kms:3\n", innermost first.
     std::string text(handle h) const;
 
+    // Where a call saved from a body was made: the body's name (its
+    // context: "worker", "shrinker dcache"), the line and the call's name
+    // ("kmalloc"), read from the two innermost frames.
+    struct site {
+        std::string context;
+        int line = 0;
+        std::string call;
+    };
+    site call_site(handle h) const;
+
 private:
     std::vector<std::vector<arch::frame>> stacks_;
     std::unordered_multimap<std::uint64_t, handle> by_hash_;

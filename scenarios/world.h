@@ -37,15 +37,16 @@ struct gfp_stats {
     std::int64_t stall_ns_max = 0;
 };
 
+// What KASAN and kmemleak keep of an allocation the scenario made. One per
+// live object, so it is small: where it was made - the body (its context),
+// the line and the call - is read from its stack in the depot, which every
+// allocation from one place shares.
 struct live_allocation {
-    std::string context;
-    int line = 0;
-    std::string call;
     std::uint64_t size = 0;
-    bool is_page = false;  // a struct page pointer from alloc_pages
-    int pid = 0;
     std::uint64_t jiffies = 0;
     stack_depot::handle stack = 0;  // the allocating stack, in world::stacks
+    std::int32_t pid = 0;
+    bool is_page = false;  // a struct page pointer from alloc_pages
 };
 
 // What KASAN remembers of a freed object (its quarantine).
