@@ -82,13 +82,33 @@ std::uint64_t kernel_log::suppressed_total() const
     return n;
 }
 
+// The kernel function that prints each kind, for ___ratelimit()'s
+// "FUNC: N callbacks suppressed".
+static const char* printer_of(report_kind k)
+{
+    switch (k) {
+    case report_kind::might_sleep: return "__might_resched";
+    case report_kind::atomic_sleep: return "__schedule_bug";
+    case report_kind::alloc_failure: return "warn_alloc";
+    case report_kind::oom: return "out_of_memory";
+    case report_kind::lockdep: return "lockdep";
+    case report_kind::deadlock: return "kmsim_deadlock";
+    case report_kind::hung_task: return "check_hung_task";
+    case report_kind::kasan: return "kasan_report";
+    case report_kind::slab: return "slab_bug";
+    case report_kind::warning: return "__warn";
+    case report_kind::bug: return "die";
+    case report_kind::panic: return "panic";
+    }
+    return "?";
+}
+
 void kernel_log::print_suppressed(sim::time_point when)
 {
     for (std::size_t k = 0; k < nr_report_kinds; ++k)
         if (suppressed_[k])
-            printk(when, log_level::info,
-                   fmt::format("kmsim: {} further {} reports were not printed", suppressed_[k],
-                               to_string(static_cast<report_kind>(k))),
+            printk(when, log_level::warning,
+                   fmt::format("{}: {} callbacks suppressed", printer_of(static_cast<report_kind>(k)), suppressed_[k]),
                    {}, -1, true);
 }
 

@@ -77,7 +77,8 @@ public:
     // Reports of kind K raised but not printed (over the limit).
     std::uint64_t suppressed(report_kind k) const { return suppressed_[static_cast<std::size_t>(k)]; }
     std::uint64_t suppressed_total() const;
-    // At the end of a run: one line per kind with suppressed reports.
+    // At the end of a run, one line per kind with suppressed reports, as
+    // ___ratelimit() prints them: "kasan_report: 1992124 callbacks suppressed".
     void print_suppressed(sim::time_point when);
 
     // The lines still in the log buffer, formatted as dmesg prints them,
