@@ -7,11 +7,11 @@
 // turned into a scenario_error, std::bad_alloc - aborts, which libFuzzer
 // records as a crash with the input that caused it.
 //
-// Runs are small (a budget of 200,000 steps and 50 ms of simulated time) so
+// Runs are small (a budget of 50,000 steps and 20 ms of simulated time) so
 // that the fuzzer tries many inputs a second; the limits a user gets are the
 // same code with larger numbers. Scenarios whose machine has more than 2 GiB
 // are parsed but not run: kmsim backs the simulated memory a run writes with
-// host memory, and libFuzzer's own limit is 2 GiB.
+// host memory.
 #include "scenarios/parser.h"
 #include "scenarios/runner.h"
 #include "sim/error.h"
@@ -48,8 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (memory > (2ULL << 30))
             return 0;
         scenarios::run_options o;
-        o.max_steps = 200000;
-        o.until_ns = 50'000'000;
+        o.max_steps = 50'000;
+        o.until_ns = 20'000'000;
         o.level = scenarios::verbosity::quiet;
         scenarios::run_scenario(sc, o, out);
     } catch (const scenarios::scenario_error&) {
