@@ -244,12 +244,20 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     mcfg.hz = sc.machine ? sc.machine->hz : 1000;
     std::unique_ptr<world> wp;
     try {
-        wp = std::make_unique<world>(sc, sim::engine_config{seed}, mcfg, memory_config_of(sc));
+        sim::engine_config ecfg{seed};
+        ecfg.diag = opts.diag;
+        opts.diag.debug("world {}: cpus={} hz={} seed={}", sc.file, mcfg.cpus, mcfg.hz, seed);
+        wp = std::make_unique<world>(sc, std::move(ecfg), mcfg, memory_config_of(sc));
     } catch (const sim::config_error& e) {
         fail_at(sc, sc.machine ? sc.machine->pos : sc.zones.empty() ? source_pos{1, 1} : sc.zones.front().pos,
                 e.what());
     }
     world& w = *wp;
+    for (int t = 0; t < mm::MAX_NR_ZONES; ++t)
+        if (const mm::zone& z = w.mem.nd().zone_at(t); z.populated())
+            opts.diag.debug("zone {}: pfn {:#x}-{:#x}, {} pages managed, watermarks min {} low {} high {}", z.name,
+                            z.zone_start_pfn, z.end_pfn(), z.managed_pages, z.min_wmark(), z.low_wmark(),
+                            z.high_wmark());
     w.verbose = opts.level == verbosity::verbose;
     const bool color = opts.color;
 
@@ -347,6 +355,8 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         };
     w.mem.reclaim().start_kswapd();
     w.mem.reclaim().start_flusher();
+    opts.diag.debug("objects: {} locks, {} completions, {} caches, {} block devices, {} shrinkers", sc.locks.size(),
+                    sc.completions.size(), sc.caches.size(), sc.blockdevs.size(), sc.shrinkers.size());
 
     w.m.log().printk(w.m.now(), arch::log_level::info,
                      fmt::format("kmsim {}: {} ({}), seed {}", opts.version, sc.title, sc.file, seed));
@@ -369,6 +379,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             line.raise_every(sim::at_ns(0) + sim::nsecs(*q.every_ns), sim::nsecs(*q.every_ns), q.count,
                              sim::nsecs(q.jitter_ns));
     }
+    opts.diag.debug("contexts: {} threads, {} IRQ sources", sc.threads.size(), sc.irqs.size());
 
     // `expect report` and `expect no report` see every report as it is
     // raised, those over the log's limit of one kind included.

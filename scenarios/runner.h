@@ -30,6 +30,7 @@ struct run_options {
     std::string json_path;          // "" none, "-" json_stream
     std::ostream* json_stream = nullptr;  // where "-" writes: the caller's standard output
     std::string version = "0.0.0";
+    sim::diagnostics diag;  // kmsim's own debug lines (KMSIM_LOG), not the run's output
 };
 
 struct expectation_result {

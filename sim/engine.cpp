@@ -4,8 +4,6 @@
 #include "sim/error.h"
 
 #include <algorithm>
-#include <spdlog/logger.h>
-#include <spdlog/sinks/null_sink.h>
 
 namespace kmsim::sim {
 
@@ -22,10 +20,8 @@ const char* to_string(outcome o)
 }
 
 engine::engine(engine_config cfg)
-    : random_(cfg.seed), stacks_(cfg.stack_size), log_(std::move(cfg.log))
+    : random_(cfg.seed), stacks_(cfg.stack_size), diag_(std::move(cfg.diag))
 {
-    if (!log_)
-        log_ = std::make_shared<spdlog::logger>("kmsim", std::make_shared<spdlog::sinks::null_sink_st>());
 }
 
 engine::~engine() = default;
@@ -60,7 +56,7 @@ void engine::switch_to(actor& a)
     KMSIM_ASSERT(!a.is_done(), "switching to an actor that has finished");
     current_ = &a;
     a.set_state(actor_state::running);
-    log_->trace("t={}ns switch to {}", to_ns(now_), a.name());
+    diag_.trace("t={}ns switch to {}", to_ns(now_), a.name());
     try {
         a.fib().resume();
     } catch (...) {
@@ -104,7 +100,7 @@ void engine::declare_deadlock(deadlock_info d)
     if (stopping_)
         return;
     d.when = now_;
-    log_->debug("t={}ns deadlock ({}): {} in the cycle, {} more waiting", to_ns(now_), to_string(d.kind),
+    diag_.debug("t={}ns deadlock ({}): {} in the cycle, {} more waiting", to_ns(now_), to_string(d.kind),
                 d.cycle.size(), d.stuck.size());
     for (auto& f : on_deadlock)
         f(d);
@@ -117,7 +113,8 @@ void engine::stop(outcome o, std::string reason)
     if (stopping_)
         return;
     stopping_ = true;
-    log_->debug("t={}ns run stops: {} ({})", to_ns(now_), to_string(o), reason);
+    diag_.debug("t={}ns run stops: {} ({}) after {} events, {} steps", to_ns(now_), to_string(o), reason, events_,
+                steps_);
     result_.result = o;
     result_.reason = std::move(reason);
 }
@@ -144,6 +141,8 @@ run_result engine::run(run_limits limits)
         stopping_ = false;
         result_ = run_result{};
     }
+    diag_.debug("t={}ns run starts: {} actors, {} events queued, until t={}ns, budget {} steps", to_ns(now_),
+                actors_.size(), queue_.size(), to_ns(limits.until), limits.max_steps);
     while (!stopping_) {
         if (foreground_seen_ && foreground_alive_ == 0) {
             stop(outcome::completed, "every thread returned");

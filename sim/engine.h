@@ -21,6 +21,7 @@
 #pragma once
 
 #include "sim/actor.h"
+#include "sim/diagnostics.h"
 #include "sim/event_queue.h"
 #include "sim/random.h"
 #include "sim/stack_pool.h"
@@ -33,10 +34,6 @@
 #include <string>
 #include <vector>
 
-namespace spdlog {
-class logger;
-}
-
 namespace kmsim::sim {
 
 enum class outcome { completed, deadlock, panic, stopped, assertion };
@@ -45,9 +42,9 @@ const char* to_string(outcome o);
 struct engine_config {
     std::uint64_t seed = 1;
     std::size_t stack_size = stack_pool::default_stack_size;
-    // Diagnostics of the simulator itself (not the simulated kernel log).
-    // Sinks are configured by tools/; the default discards everything.
-    std::shared_ptr<spdlog::logger> log;
+    // Diagnostics of the simulator itself (not the simulated kernel log);
+    // the default is silent.
+    diagnostics diag;
 };
 
 // The work budget of a run: events the engine runs plus statements front ends
@@ -85,7 +82,7 @@ public:
     time_point now() const { return now_; }
     random_source& random() { return random_; }
     stack_pool& stacks() { return stacks_; }
-    spdlog::logger& log() { return *log_; }
+    const diagnostics& diag() const { return diag_; }
 
     template <typename F>
     event_queue::handle schedule_at(time_point when, F&& fn)
@@ -155,7 +152,7 @@ private:
     event_queue queue_;
     random_source random_;
     stack_pool stacks_;
-    std::shared_ptr<spdlog::logger> log_;
+    diagnostics diag_;
     actor* current_ = nullptr;
     std::vector<actor*> actors_;
     std::size_t foreground_alive_ = 0;

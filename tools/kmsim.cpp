@@ -12,9 +12,9 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <spdlog/logger.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -31,15 +31,26 @@ namespace {
 
 using namespace kmsim;
 
-// The simulator's own diagnostics (not the simulated kernel log) go to
-// standard error; KMSIM_LOG=trace|debug|info|warn|error|off sets the level.
-std::shared_ptr<spdlog::logger> make_diagnostics_logger()
+// kmsim's own diagnostics (not the simulated kernel log) go to standard
+// error at LEVEL: --log-level, else KMSIM_LOG, else warnings only. None is
+// made when nothing would print, so a run pays nothing for them.
+sim::diagnostics make_diagnostics(std::string level)
 {
+    if (level.empty())
+        if (const char* env = std::getenv("KMSIM_LOG"))
+            level = env;
+    if (level.empty())
+        level = "warn";
+    static constexpr const char* names[] = {"off", "error", "warn", "info", "debug", "trace"};
+    if (std::find(std::begin(names), std::end(names), level) == std::end(names))
+        throw std::invalid_argument(fmt::format("log level '{}': not one of off, error, warn, info, debug, trace", level));
+    const auto l = spdlog::level::from_str(level);
+    if (l >= spdlog::level::warn)  // kmsim has no warnings of its own yet
+        return {};
     auto logger = std::make_shared<spdlog::logger>("kmsim", std::make_shared<spdlog::sinks::stderr_sink_st>());
     logger->set_pattern("kmsim: %l: %v");
-    const char* level = std::getenv("KMSIM_LOG");
-    logger->set_level(level ? spdlog::level::from_str(level) : spdlog::level::warn);
-    return logger;
+    logger->set_level(l);
+    return sim::diagnostics(std::move(logger));
 }
 
 // A path to a .kms file, or the name of a bundled scenario. Only a regular
@@ -113,7 +124,7 @@ int main(int argc, char** argv)
     app.footer("--explain, --trace, --ftrace, --html and `kmsim explore` come in a later version.");
     app.require_subcommand(0, 1);
 
-    std::string scenario_arg, until, color = "auto", show, json, seed, budget;
+    std::string scenario_arg, until, color = "auto", show, json, seed, budget, log_level;
     bool verbose = false, quiet = false;
     CLI::App* run = app.add_subcommand("run", "Simulate a scenario and print the kernel log, reports and a summary");
     run->add_option("SCENARIO", scenario_arg, "A .kms file, or the name of a bundled scenario")->required();
@@ -128,6 +139,9 @@ int main(int argc, char** argv)
     run->add_option("--color", color, "Colour: auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
     run->add_option("--show", show, "Print /proc views at the end: buddyinfo,zoneinfo,slabinfo,meminfo,vmstat");
     run->add_option("--json", json, "Write the JSON summary to FILE (- for standard output)");
+    run->add_option("--log-level", log_level,
+                    "kmsim's own diagnostics on standard error: off, info, debug or trace (default: KMSIM_LOG, else "
+                    "off)");
 
     std::vector<std::string> check_args;
     CLI::App* check = app.add_subcommand("check", "Parse and validate scenarios; simulate nothing");
@@ -150,11 +164,10 @@ int main(int argc, char** argv)
         int rc = app.exit(e);
         return rc == 0 ? 0 : 2;
     }
-    auto diagnostics = make_diagnostics_logger();
-    (void)diagnostics;
     try {
         if (run->parsed()) {
             scenarios::run_options o;
+            o.diag = make_diagnostics(log_level);
             o.version = KMSIM_VERSION;
             if (!seed.empty())
                 o.seed = parse_count("--seed", seed, false);

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -39,9 +40,10 @@ struct result {
 };
 
 // Runs ARGV in directory CWD (if given) with standard output and error
-// captured (or standard output sent to STDOUT_PATH), and measures the child
-// alone with wait4().
-result run(const std::vector<std::string>& argv, const char* stdout_path = nullptr, const char* cwd = nullptr)
+// captured (or standard output sent to STDOUT_PATH), with ENV added to the
+// environment, and measures the child alone with wait4().
+result run(const std::vector<std::string>& argv, const char* stdout_path = nullptr, const char* cwd = nullptr,
+           const std::vector<std::string>& env = {})
 {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
@@ -59,8 +61,13 @@ result run(const std::vector<std::string>& argv, const char* stdout_path = nullp
     for (const auto& a : argv)
         args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    std::vector<char*> envp(env.size());
+    std::transform(env.begin(), env.end(), envp.begin(), [](const std::string& e) { return const_cast<char*>(e.c_str()); });
+    for (char** e = environ; *e; ++e)
+        envp.push_back(*e);
+    envp.push_back(nullptr);
     pid_t pid = 0;
-    REQUIRE(posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) == 0);
+    REQUIRE(posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data()) == 0);
     posix_spawn_file_actions_destroy(&actions);
     ::close(fds[1]);
     result r;
@@ -310,4 +317,38 @@ TEST_CASE("bad numbers on the command line are exit 2, never wrapped", "[tools][
         CHECK(r.status == 2);
         CHECK(r.output.find(c.message) != std::string::npos);
     }
+}
+
+TEST_CASE("KMSIM_LOG and --log-level print kmsim's own diagnostics on standard error, apart from the run",
+          "[tools][log]")
+{
+    const std::string out = scratch("zero-size.out").string();
+    std::ofstream(out).close();
+    const result quiet = run({KMSIM_BINARY, "run", "zero-size"}, out.c_str(), nullptr, {"KMSIM_LOG="});
+    CHECK(quiet.status == 0);
+    CHECK(quiet.output.empty());
+    std::ifstream plain_out(out);
+    const std::string plain((std::istreambuf_iterator<char>(plain_out)), std::istreambuf_iterator<char>());
+
+    const result debug = run({KMSIM_BINARY, "run", "zero-size"}, out.c_str(), nullptr, {"KMSIM_LOG=debug"});
+    CHECK(debug.status == 0);
+    CHECK(debug.output.find("kmsim: debug: world zero-size.kms: cpus=1 hz=1000 seed=1\n") != std::string::npos);
+    CHECK(debug.output.find("kmsim: debug: zone DMA: pfn 0x1-0x1000, 3998 pages managed, watermarks min 62 low 77 "
+                            "high 92\n") != std::string::npos);
+    CHECK(debug.output.find("run stops: completed (every thread returned)") != std::string::npos);
+    CHECK(debug.output.find("kmsim: trace:") == std::string::npos);
+    std::ifstream debug_out(out);
+    CHECK(std::string((std::istreambuf_iterator<char>(debug_out)), std::istreambuf_iterator<char>()) == plain);
+
+    // The option wins over the environment.
+    const result trace = run({KMSIM_BINARY, "run", "--log-level", "trace", "zero-size"}, out.c_str(), nullptr,
+                             {"KMSIM_LOG=off"});
+    CHECK(trace.output.find("kmsim: trace: t=0ns switch to demo\n") != std::string::npos);
+    const result off = run({KMSIM_BINARY, "run", "--log-level", "off", "zero-size"}, out.c_str(), nullptr,
+                           {"KMSIM_LOG=trace"});
+    CHECK(off.output.empty());
+
+    const result bad = run({KMSIM_BINARY, "run", "zero-size"}, out.c_str(), nullptr, {"KMSIM_LOG=loud"});
+    CHECK(bad.status == 2);
+    CHECK(bad.output == "kmsim: log level 'loud': not one of off, error, warn, info, debug, trace\n");
 }
