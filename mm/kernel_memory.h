@@ -2,10 +2,18 @@
 //
 // Owns: one node (zones, buddy, mem_map), its counters, the page allocator,
 // the slab allocator and the kmalloc caches - built in the order the kernel
-// brings them up. Layers above (drivers, scenarios) use this one object.
+// brings them up - and the debugging tools they feed: the stack depot,
+// kmemleak and KASAN. Layers above (drivers, scenarios) use this one object.
+//
+// The page-allocator calls a kernel call makes (alloc_pages,
+// __get_free_pages, free_pages, __free_pages) enter here, where kmemleak
+// records them; the allocators' own page allocations (slabs, large kmalloc)
+// go to pages() directly and are not recorded as pages.
 #pragma once
 
+#include "mm/kasan.h"
 #include "mm/kmalloc.h"
+#include "mm/kmemleak.h"
 #include "mm/node.h"
 #include "mm/page_alloc.h"
 #include "mm/proc.h"
@@ -18,15 +26,34 @@ namespace kmsim::mm {
 struct memory_config {
     node_config node;
     slab_boot_params slab;
+    // CONFIG_KASAN. Off, loads and stores are not checked (a NULL or
+    // unmapped address still faults) and SLUB's own debug checks
+    // (slub_debug) are the only ones at free time.
+    bool kasan = true;
 };
 
 class kernel_memory {
 public:
     kernel_memory(arch::machine& m, memory_config cfg)
-        : node_(std::move(cfg.node)), pages_(m, node_, vm_), reclaim_(m, node_, pages_, vm_),
+        : machine_(m), node_(std::move(cfg.node)), kmemleak_(m, depot_, node_.map(), slabs_),
+          kasan_(m, node_, slabs_, kmemleak_, depot_), pages_(m, node_, vm_), reclaim_(m, node_, pages_, vm_),
           slabs_(m, pages_, vm_, std::move(cfg.slab)), kmalloc_(m, pages_, slabs_, vm_)
     {
+        kasan_.set_enabled(cfg.kasan);
+        slabs_.set_debug({&kasan_, &kmemleak_});
+        kmalloc_.set_debug({&kasan_, &kmemleak_});
     }
+
+    // Kernel calls into the page allocator (fiber side). alloc_pages()
+    // returns the struct page's address, __get_free_pages() the memory's;
+    // 0 on failure.
+    std::uint64_t alloc_pages(gfp_t gfp, unsigned order);
+    std::uint64_t get_free_pages(gfp_t gfp, unsigned order);
+    // free_pages(addr, order).
+    void free_pages(std::uint64_t addr, unsigned order);
+    // __free_pages(page, order): PAGE is a struct page's address; NULL is a
+    // no-op, anything else that is not one is warned about and left alone.
+    void free_struct_pages(std::uint64_t page, unsigned order);
 
     node& nd() { return node_; }
     vm_counters& vm() { return vm_; }
@@ -34,6 +61,9 @@ public:
     slab_allocator& slabs() { return slabs_; }
     kmalloc_allocator& kmalloc() { return kmalloc_; }
     vmscan& reclaim() { return reclaim_; }
+    mm::kasan& kasan() { return kasan_; }
+    mm::kmemleak& kmemleak() { return kmemleak_; }
+    stack_depot& stacks() { return depot_; }
 
     std::string check_invariants() const
     {
@@ -43,7 +73,11 @@ public:
     }
 
 private:
+    arch::machine& machine_;
     node node_;
+    stack_depot depot_;
+    mm::kmemleak kmemleak_;
+    mm::kasan kasan_;
     vm_counters vm_;
     page_allocator pages_;
     vmscan reclaim_;

@@ -1,6 +1,9 @@
 // mm/kmalloc.cpp - kmalloc, kcalloc, krealloc, kfree and ksize.
 #include "mm/kmalloc.h"
 
+#include "mm/kasan.h"
+#include "mm/kmemleak.h"
+
 #include "arch/machine.h"
 #include "mm/memmap.h"
 #include "mm/page_alloc.h"
@@ -105,7 +108,10 @@ std::uint64_t kmalloc_allocator::kmalloc_large(std::uint64_t size, gfp_t gfp)
         return 0;
     p->flags |= PG_large_kmalloc;
     vm_.add(NR_SLAB_UNRECLAIMABLE, 1LL << order);
-    return memmap::pfn_to_virt(pa_.pfn_of(p));
+    const std::uint64_t addr = memmap::pfn_to_virt(pa_.pfn_of(p));
+    if (debug_.leaks)
+        debug_.leaks->alloc(addr, size, false);
+    return addr;
 }
 
 std::uint64_t kmalloc_allocator::kmalloc(std::uint64_t size, gfp_t gfp)
@@ -133,6 +139,9 @@ bool kmalloc_allocator::kfree(std::uint64_t p)
         slabs_.free(nullptr, p);
         return true;
     }
+    // free_large_kmalloc(), after kasan_kfree_large().
+    if (debug_.kasan && debug_.kasan->kfree_large_bad(p))
+        return false;
     pfn_t pfn;
     page* pg = nullptr;
     if (pa_.nd().map().virt_to_pfn(p, pfn))
@@ -143,6 +152,8 @@ bool kmalloc_allocator::kfree(std::uint64_t p)
         return false;
     }
     const unsigned order = pg->order;
+    if (debug_.leaks)
+        debug_.leaks->free(p);
     pg->flags &= static_cast<std::uint8_t>(~PG_large_kmalloc);
     vm_.add(NR_SLAB_UNRECLAIMABLE, -(1LL << order));
     pa_.free_pages_at(pg, order);
@@ -150,6 +161,15 @@ bool kmalloc_allocator::kfree(std::uint64_t p)
 }
 
 std::uint64_t kmalloc_allocator::ksize(std::uint64_t p)
+{
+    const std::uint64_t size = object_size(p);
+    // The caller may now use the whole chunk: KASAN unpoisons it.
+    if (size && debug_.leaks)
+        debug_.leaks->grow(p, size);
+    return size;
+}
+
+std::uint64_t kmalloc_allocator::object_size(std::uint64_t p)
 {
     if (ZERO_OR_NULL_PTR(p))
         return 0;
@@ -198,14 +218,16 @@ std::uint64_t kmalloc_allocator::large_krealloc_size(std::uint64_t p)
     return folio_size;
 }
 
-std::uint64_t kmalloc_allocator::krealloc(std::uint64_t p, std::uint64_t new_size, gfp_t gfp, bool* freed_old)
+std::uint64_t kmalloc_allocator::krealloc(std::uint64_t p, std::uint64_t new_size, gfp_t gfp, bool* refused)
 {
-    if (freed_old)
-        *freed_old = false;
+    // kasan_check_byte(): a freed object is reported, and krealloc fails.
+    const bool bad = !ZERO_OR_NULL_PTR(p) && debug_.kasan && !debug_.kasan->check_byte(p);
+    if (refused)
+        *refused = bad;
+    if (bad)
+        return 0;
     if (new_size == 0) {
-        const bool freed = kfree(p);
-        if (freed_old)
-            *freed_old = freed && !ZERO_OR_NULL_PTR(p);
+        kfree(p);
         return ZERO_SIZE_PTR;
     }
     std::uint64_t ks = 0, orig_size = 0;
@@ -234,6 +256,9 @@ std::uint64_t kmalloc_allocator::krealloc(std::uint64_t p, std::uint64_t new_siz
                 if ((sl->cache->flags & SLAB_RED_ZONE) && new_size < ks)
                     std::memset(slabs_.bytes(p) + new_size, SLUB_RED_ACTIVE, ks - new_size);
             }
+            // The object is the caller's anew, at its new size (kasan_krealloc).
+            if (debug_.leaks)
+                debug_.leaks->alloc(p, new_size, false);
             return p;
         }
     }
@@ -245,9 +270,7 @@ std::uint64_t kmalloc_allocator::krealloc(std::uint64_t p, std::uint64_t new_siz
         const std::uint8_t* from = n ? slabs_.bytes(p) : nullptr;
         if (from && slabs_.bytes(p + n - 1))
             std::memcpy(slabs_.bytes(ret), from, n);
-        const bool freed = kfree(p);
-        if (freed_old)
-            *freed_old = freed;
+        kfree(p);
     }
     return ret;  // NULL: p is untouched and still the caller's
 }

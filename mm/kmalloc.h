@@ -38,11 +38,13 @@ public:
     std::uint64_t kzalloc(std::uint64_t size, gfp_t gfp) { return kmalloc(size, gfp | gfp::ZERO); }
     std::uint64_t kmalloc_array(std::uint64_t n, std::uint64_t size, gfp_t gfp);
     std::uint64_t kcalloc(std::uint64_t n, std::uint64_t size, gfp_t gfp) { return kmalloc_array(n, size, gfp | gfp::ZERO); }
-    // FREED_OLD, when given, says whether P was freed (it was moved, or
-    // new_size was 0, and kfree accepted it).
-    std::uint64_t krealloc(std::uint64_t p, std::uint64_t new_size, gfp_t gfp, bool* freed_old = nullptr);
+    // krealloc(): KASAN checks P's first byte; then in place or moved.
+    // REFUSED, when given, says whether KASAN refused P, so that no
+    // allocation was attempted.
+    std::uint64_t krealloc(std::uint64_t p, std::uint64_t new_size, gfp_t gfp, bool* refused = nullptr);
     bool kfree(std::uint64_t p);  // false: not kmalloc memory, warned and left alone
     std::uint64_t ksize(std::uint64_t p);
+    void set_debug(alloc_debug d) { debug_ = d; }
 
     kmem_cache* cache(kmalloc_cache_type type, unsigned index) const { return caches_[type][index]; }
     // The cache kmalloc(SIZE, GFP) uses, or nullptr for 0 or > 8 KiB.
@@ -50,6 +52,8 @@ public:
 
 private:
     std::uint64_t kmalloc_large(std::uint64_t size, gfp_t gfp);
+    // The bytes ksize() gives the caller, without KASAN's unpoisoning.
+    std::uint64_t object_size(std::uint64_t p);
     // __do_krealloc()'s size of a pointer that is not a slab object: the
     // folio's, with the kernel's warnings when it cannot be a large kmalloc.
     std::uint64_t large_krealloc_size(std::uint64_t p);
@@ -58,6 +62,7 @@ private:
     page_allocator& pa_;
     slab_allocator& slabs_;
     vm_counters& vm_;
+    alloc_debug debug_;
     std::array<std::array<kmem_cache*, 14>, NR_KMALLOC_TYPES> caches_{};
 };
 

@@ -29,6 +29,12 @@ public:
 
     // The bytes of a page frame.
     std::uint8_t* data(pfn_t pfn) { return bytes_ + (pfn << PAGE_SHIFT); }
+    // The byte at direct-map address ADDR, or nullptr where nothing is mapped.
+    std::uint8_t* bytes_at(std::uint64_t addr)
+    {
+        pfn_t pfn;
+        return virt_to_pfn(addr, pfn) ? data(pfn) + (addr & (PAGE_SIZE - 1)) : nullptr;
+    }
 
     // Simulated kernel addresses (direct map and vmemmap), and back.
     static std::uint64_t pfn_to_virt(pfn_t pfn) { return PAGE_OFFSET + (pfn << PAGE_SHIFT); }

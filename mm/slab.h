@@ -88,6 +88,22 @@ struct slab_track {
     std::uint64_t when = 0;  // jiffies
 };
 
+// What kmemleak and KASAN keep of one object (the kernel's kmemleak_object,
+// kasan_alloc_meta and kasan_free_meta): in the object's slab for slab
+// objects, in kmemleak's own table for page-allocator memory. The
+// allocation half stays after a free, for KASAN's "Allocated by task".
+struct object_track {
+    enum : std::uint8_t { live = 1, not_leak = 2, freed = 4, is_page = 8 };
+    std::uint64_t jiffies = 0;          // when allocated
+    std::uint32_t size = 0;             // requested (ksize() grows it)
+    std::uint32_t stack = 0;            // allocating stack (a stack_depot handle)
+    std::uint32_t free_stack = 0;       // freeing stack, when `freed`
+    std::int32_t pid = 0;
+    std::int32_t free_pid = 0;
+    std::uint8_t flags = 0;
+    bool is(std::uint8_t f) const { return flags & f; }
+};
+
 struct slab;
 
 struct kmem_cache {
@@ -132,6 +148,7 @@ struct slab {
     std::vector<std::uint8_t> allocated;      // per object
     std::vector<std::uint32_t> orig_size;     // requested kmalloc size per object (tracked)
     std::vector<slab_track> alloc_track, free_track;
+    std::vector<object_track> debug;          // per object, when KASAN or kmemleak is on
     int cpu = -1;                             // CPU whose cpu slab this is
     bool on_partial = false;
 };
@@ -139,6 +156,16 @@ struct slab {
 struct kmem_cache_options {
     std::uint32_t align = 0;
     std::uint32_t flags = 0;
+};
+
+class kasan;
+class kmemleak;
+
+// The debugging tools the allocators feed, as CONFIG_KASAN and
+// CONFIG_DEBUG_KMEMLEAK do; nullptr where a tool is off.
+struct alloc_debug {
+    mm::kasan* kasan = nullptr;
+    kmemleak* leaks = nullptr;
 };
 
 class slab_allocator {
@@ -155,7 +182,12 @@ public:
     // Fiber side. Addresses are simulated kernel addresses; 0 on failure.
     std::uint64_t alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig_size = 0);
     // Frees OBJ into S (nullptr: the cache its slab belongs to, as kfree).
+    // OBJ must be inside a slab.
     void free(kmem_cache* s, std::uint64_t obj);
+    // kmem_cache_free(): as free(), for any OBJ - NULL is a no-op, and an
+    // address outside every slab is warned about and left alone.
+    void kmem_cache_free(kmem_cache* s, std::uint64_t obj);
+    void set_debug(alloc_debug d) { debug_ = d; }
     // kmem_cache_destroy(): keeps the cache and reports if objects remain.
     void destroy(kmem_cache* s);
 
@@ -167,6 +199,15 @@ public:
     std::uint32_t orig_size_of(const slab& sl, unsigned index) const;
     void set_orig_size(slab& sl, unsigned index, std::uint32_t size);
     std::uint8_t* bytes(std::uint64_t addr);
+
+    // Every slab in use, in no particular order.
+    template <typename F>
+    void for_each_slab(F&& f) const
+    {
+        for (const auto& sl : slabs_)
+            if (sl && sl->cache)
+                f(*sl);
+    }
 
     std::string slabinfo() const;
     std::string check_invariants() const;
@@ -195,6 +236,7 @@ private:
     arch::machine& machine_;
     page_allocator& pa_;
     vm_counters& vm_;
+    alloc_debug debug_;
     slab_boot_params params_;
     std::vector<std::unique_ptr<kmem_cache>> caches_;
     std::vector<kmem_cache*> order_;
@@ -203,7 +245,5 @@ private:
     unsigned oom_printed_ = 0;
     std::uint64_t oom_begin_ = 0;
 };
-
-std::string hex_dump_section(const char* prefix, std::uint64_t addr, const std::uint8_t* p, std::size_t len);
 
 }  // namespace kmsim::mm

@@ -1,7 +1,10 @@
 // mm/slub.cpp - SLUB: cache geometry, slabs, object allocation and freeing, slub_debug.
 #include "mm/slab.h"
 
+#include "arch/hexdump.h"
 #include "arch/machine.h"
+#include "mm/kasan.h"
+#include "mm/kmemleak.h"
 #include "mm/memmap.h"
 #include "mm/page_alloc.h"
 #include "mm/vmstat.h"
@@ -120,23 +123,6 @@ std::optional<std::string> parse_slab_boot_params(const std::string& cmdline, sl
     if (out.min_order > out.max_order)
         out.max_order = out.min_order;  // slub_min_order raises max, as setup_slub_min_order does
     return std::nullopt;
-}
-
-std::string hex_dump_section(const char* prefix, std::uint64_t addr, const std::uint8_t* p, std::size_t len)
-{
-    // print_hex_dump(DUMP_PREFIX_ADDRESS, rowsize 16, groupsize 1, ascii).
-    std::string o;
-    for (std::size_t off = 0; off < len; off += 16) {
-        std::size_t n = std::min<std::size_t>(16, len - off);
-        std::string hex, ascii;
-        for (std::size_t k = 0; k < n; ++k) {
-            std::uint8_t c = p[off + k];
-            hex += fmt::format("{}{:02x}", k ? " " : "", c);
-            ascii += (c < 0x80 && std::isprint(c)) ? static_cast<char>(c) : '.';
-        }
-        o += fmt::format("{}{:016x}: {:<49}{}\n", prefix, addr + off, hex, ascii);
-    }
-    return o;
 }
 
 std::uint64_t kmem_cache::active_objs() const
@@ -383,18 +369,18 @@ std::string slab_allocator::trailer(kmem_cache& s, slab& sl, unsigned index)
     o += fmt::format("Object 0x{:016x} @offset={} fp=0x{:016x}\n\n", obj, obj - base, std::uint64_t{0});
     const std::uint8_t* p = bytes(obj);
     if (s.flags & SLAB_RED_ZONE)
-        o += hex_dump_section("Redzone  ", obj - s.red_left_pad, p - s.red_left_pad, s.red_left_pad);
+        o += arch::hex_dump("Redzone  ", arch::dump_prefix::address, obj - s.red_left_pad, p - s.red_left_pad, s.red_left_pad);
     else if (obj >= base + 16)
-        o += hex_dump_section("Bytes b4 ", obj - 16, p - 16, 16);
-    o += hex_dump_section("Object   ", obj, p, std::min<std::uint64_t>(s.object_size, PAGE_SIZE));
+        o += arch::hex_dump("Bytes b4 ", arch::dump_prefix::address, obj - 16, p - 16, 16);
+    o += arch::hex_dump("Object   ", arch::dump_prefix::address, obj, p, std::min<std::uint64_t>(s.object_size, PAGE_SIZE));
     if (s.flags & SLAB_RED_ZONE)
-        o += hex_dump_section("Redzone  ", obj + s.object_size, p + s.object_size, s.inuse - s.object_size);
+        o += arch::hex_dump("Redzone  ", arch::dump_prefix::address, obj + s.object_size, p + s.object_size, s.inuse - s.object_size);
     std::uint32_t off = s.offset >= s.inuse ? s.inuse + PTR : s.inuse;
     if (s.flags & SLAB_STORE_USER)
         off += 2 * TRACK_SIZE + (s.flags & SLAB_KMALLOC ? 4 : 0);
     const std::uint32_t size_from_object = s.size - s.red_left_pad;
     if (off < size_from_object)
-        o += hex_dump_section("Padding  ", obj + off, p + off, size_from_object - off);
+        o += arch::hex_dump("Padding  ", arch::dump_prefix::address, obj + off, p + off, size_from_object - off);
     return o;
 }
 
@@ -519,6 +505,8 @@ slab* slab_allocator::new_slab(kmem_cache& s, gfp_t gfp)
         sl->alloc_track.assign(sl->objects, {});
         sl->free_track.assign(sl->objects, {});
     }
+    if (debug_.kasan || debug_.leaks)
+        sl->debug.assign(sl->objects, {});
     for (unsigned k = 0; k < (1u << order); ++k) {
         page& p = pa_.nd().map()[sl->pfn + k];
         p.flags |= PG_slab;
@@ -664,14 +652,33 @@ std::uint64_t slab_allocator::alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig
             init_object(*s, *sl, idx, SLUB_RED_ACTIVE);
         if (gfp & gfp::ZERO)
             std::memset(bytes(obj), 0, s->tracks_orig_size() ? req : s->object_size);
+        // slab_post_alloc_hook(): kmemleak_alloc_recursive().
+        if (debug_.leaks)
+            debug_.leaks->slab_alloc(*sl, idx, req);
         return obj;
     }
+}
+
+void slab_allocator::kmem_cache_free(kmem_cache* s, std::uint64_t obj)
+{
+    if (obj == 0)
+        return;
+    if (!slab_of(obj)) {
+        // virt_to_slab() found no slab: cache_from_obj()'s warning.
+        machine_.warn(fmt::format("kmem_cache_free: {:#x} is not a slab object", obj), "mm/slub.c", 4632,
+                      "cache_from_obj");
+        return;
+    }
+    free(s, obj);
 }
 
 void slab_allocator::free(kmem_cache* s, std::uint64_t obj)
 {
     slab* sl = slab_of(obj);
     KMSIM_ASSERT(sl, "slab_allocator::free of a non-slab address (callers check)");
+    // slab_free_hook(): KASAN's checks first (kmsim runs them before SLUB's).
+    if (debug_.kasan && debug_.kasan->slab_pre_free(obj))
+        return;
     kmem_cache* real = sl->cache;
     if (s && s != real) {
         // cache_from_obj(): warn, then free into the cache it came from.
@@ -704,6 +711,10 @@ void slab_allocator::free(kmem_cache* s, std::uint64_t obj)
     }
     if (s->flags & SLAB_STORE_USER)
         sl->free_track[idx] = track_here();
+    if (debug_.kasan)
+        debug_.kasan->slab_free(*sl, idx);
+    if (debug_.leaks)
+        debug_.leaks->slab_free(*sl, idx);
     if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
         init_object(*s, *sl, idx, SLUB_RED_INACTIVE);
     sl->allocated[idx] = 0;

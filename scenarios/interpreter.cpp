@@ -8,6 +8,7 @@
 #include "scenarios/builtins.h"
 #include "scenarios/world.h"
 
+#include "arch/traps.h"
 #include "mm/memmap.h"
 #include "mm/proc.h"
 #include "sim/error.h"
@@ -19,8 +20,7 @@ namespace kmsim::scenarios {
 
 namespace {
 
-struct context_killed {};  // an Oops killed the task
-struct run_halted {};      // an assertion stopped the run
+struct run_halted {};  // an assertion stopped the run
 
 enum class flow { normal, brk, cont, ret };
 
@@ -130,7 +130,7 @@ private:
             const std::uint64_t base = eval(*s.exprs[0]);
             const std::uint64_t addr = base + eval(*s.exprs[1]);  // wraps as C pointer arithmetic would
             const std::uint64_t value = eval(*s.exprs[2]);
-            if (std::uint8_t* p = access(addr, 1, true, base).bytes)
+            if (std::uint8_t* p = access(addr, 1, true, base))
                 *p = static_cast<std::uint8_t>(value);
             return flow::normal;
         }
@@ -237,7 +237,7 @@ private:
         }
         case expr::kind::index: {
             const std::uint64_t base = eval(*e.args[0]);
-            const std::uint8_t* p = access(base + eval(*e.args[1]), 1, false, base).bytes;
+            const std::uint8_t* p = access(base + eval(*e.args[1]), 1, false, base);
             return p ? *p : 0;
         }
         case expr::kind::call: return call(e);
@@ -245,22 +245,13 @@ private:
         return 0;
     }
 
-    // ---- memory checks (KASAN-style) and faults
+    // ---- memory accesses and faults
     std::string frame_here() const { return fmt::format("{} at {}:{}", owner_, w_.sc.file, line_); }
 
     [[noreturn]] void oops(const std::string& first, const std::string& detail)
     {
         flush();
-        std::string text = first + "\n" + detail;
-        text += w_.m.dump_stack(ctx_);
-        text += "---[ end trace 0000000000000000 ]---\n";
-        w_.m.add_report(arch::report_kind::bug, first, text, arch::log_level::alert);
-        w_.m.add_taint(arch::taint::die);
-        if (ctx_.is_irq()) {
-            w_.m.panic("Fatal exception in interrupt");
-            throw run_halted{};
-        }
-        throw context_killed{};
+        arch::die(w_.m, first, detail);
     }
 
     [[noreturn]] void oops_divide()
@@ -268,148 +259,17 @@ private:
         oops("divide error: 0000 [#1] PREEMPT SMP NOPTI", fmt::format("RIP: 0010:{}\n", frame_here()));
     }
 
-    // A KASAN report: banner, title, what the access was (ACCESS), the stack,
-    // then TAIL (the allocation history and where the address lies).
-    void kasan_report(const char* type, const std::string& access, const std::string& tail)
+    // A load or store of the scenario's own code (p[i]): KASAN checks it
+    // (BASE is the pointer it was computed from); the bytes, or nullptr
+    // when there are none. A fault is the page-fault Oops.
+    std::uint8_t* access(std::uint64_t addr, std::uint64_t len, bool write, std::uint64_t base)
     {
-        const std::string title = fmt::format("BUG: KASAN: {} in {}", type, frame_here());
-        std::string text = "==================================================================\n" + title + "\n";
-        text += fmt::format("{} by task {}/{}\n\n", access, w_.m.current_comm(), w_.m.current_pid());
-        text += w_.m.dump_stack(ctx_) + "\n" + tail;
-        text += "==================================================================\n";
-        w_.m.add_report(arch::report_kind::kasan, title, text);
-        w_.m.add_taint(arch::taint::bad_page);
-    }
-
-    void kasan(const char* type, std::uint64_t addr, std::uint64_t len, bool write, const std::string& tail)
-    {
-        kasan_report(type, fmt::format("{} of size {} at addr {:016x}", write ? "Write" : "Read", len, addr), tail);
-    }
-
-    // What an access check found: where the bytes are (nullptr when there
-    // are none to touch), and whether KASAN reported the access.
-    struct checked {
-        std::uint8_t* bytes = nullptr;
-        bool reported = false;
-    };
-
-    // Checks an access of LEN bytes at ADDR. An Oops (NULL or unmapped
-    // memory) does not return. A KASAN report returns reported = true; a
-    // one-byte load or store happens all the same (as with kasan_multi_shot),
-    // while memset() and memcpy() skip the copy, as the kernel's
-    // instrumented versions do when kasan_check_range() fails.
-    // BASE, when given, is the pointer the access was computed from (p in
-    // p[i]): the simulator knows the provenance the kernel's shadow memory has
-    // to guess, so p[-1] is out of bounds of p's object even where it lands
-    // on a neighbour.
-    // No arithmetic here wraps: LAST is the last byte, and a range that
-    // would run past the top of the address space is reported as KASAN's
-    // check_region_inline() reports it, "out-of-bounds" with no object.
-    checked access(std::uint64_t addr, std::uint64_t len, bool write, std::uint64_t base = 0)
-    {
-        if (len == 0)
-            return {};
-        // The x86 page-fault Oops, for a NULL pointer or unmapped memory.
-        auto page_fault = [&](const char* what) {
-            oops(fmt::format("BUG: {}: {:016x}", what, addr),
-                 fmt::format("#PF: supervisor {} access in kernel mode\n#PF: error_code(0x{:04x}) - not-present page\n"
-                             "Oops: {:04x} [#1] PREEMPT SMP NOPTI\n",
-                             write ? "write" : "read", write ? 2 : 0, write ? 2 : 0));
-        };
-        if (addr < mm::PAGE_SIZE)
-            page_fault("kernel NULL pointer dereference, address");
-        if (len - 1 > UINT64_MAX - addr) {
-            kasan("out-of-bounds", addr, len, write, "");
-            return {nullptr, true};
+        const mm::kasan::access_result r = w_.mem.kasan().check_access(addr, len, write, base);
+        if (r.fault) {
+            flush();
+            arch::page_fault_oops(w_.m, addr, write, *r.fault);
         }
-        const std::uint64_t last = addr + (len - 1);
-        std::uint8_t* p = w_.mem.slabs().bytes(addr);
-        std::uint8_t* end = len > 1 ? w_.mem.slabs().bytes(last) : p;
-        std::uint64_t probe = base;
-        mm::slab* sl = base >= mm::PAGE_SIZE ? w_.mem.slabs().slab_of(base) : nullptr;
-        if (!sl) {
-            probe = addr;
-            sl = w_.mem.slabs().slab_of(addr);
-        }
-        if (sl) {
-            unsigned idx = 0;
-            const std::uint64_t obj = w_.mem.slabs().object_of(*sl, probe, &idx);
-            std::uint64_t req = sl->cache->object_size;
-            if (auto it = w_.live.find(obj); it != w_.live.end())
-                req = it->second.size;
-            else if (sl->cache->flags & mm::SLAB_KMALLOC)
-                req = w_.mem.slabs().orig_size_of(*sl, idx);
-            const std::string where = history(obj) + fmt::format(
-                "The buggy address belongs to the object at {:016x}\n which belongs to the cache {} of size {}\n", obj,
-                sl->cache->name, sl->cache->object_size);
-            bool reported = true;
-            if (!sl->allocated[idx]) {
-                kasan("slab-use-after-free", addr, len, write,
-                      where + fmt::format("The buggy address is located {} bytes inside of\n freed {}-byte region "
-                                          "[{:016x}, {:016x})\n",
-                                          addr - obj, sl->cache->object_size, obj, obj + sl->cache->object_size));
-            } else if (addr < obj || last >= obj + req) {
-                const bool right = addr >= obj + req;
-                kasan("slab-out-of-bounds", addr, len, write,
-                      where + fmt::format("The buggy address is located {} bytes {} of\n allocated {}-byte region "
-                                          "[{:016x}, {:016x})\n",
-                                          right ? addr - (obj + req) : (addr < obj ? obj - addr : addr - obj),
-                                          right ? "to the right" : addr < obj ? "to the left" : "inside", req, obj,
-                                          obj + req));
-            } else {
-                reported = false;
-            }
-            if (!p || !end) {
-                if (reported)
-                    return {nullptr, true};
-                page_fault("unable to handle page fault for address");
-            }
-            return {p, reported};
-        }
-        if (!p || !end)
-            page_fault("unable to handle page fault for address");
-        // A page-allocator block: find the block that holds the first byte.
-        mm::pfn_t pfn;
-        w_.mem.nd().map().virt_to_pfn(addr, pfn);
-        for (unsigned o = 0; o <= mm::MAX_PAGE_ORDER; ++o) {
-            const mm::pfn_t head = pfn & ~((1ULL << o) - 1);
-            const mm::page& pg = w_.mem.nd().map()[head];
-            if (pg.order < o)
-                continue;
-            if (pg.flags & mm::PG_allocated) {
-                // A large kmalloc's tail past the requested size is a page
-                // redzone (kasan_kmalloc_large), reported as slab-out-of-bounds.
-                const std::uint64_t start = mm::memmap::pfn_to_virt(head);
-                std::uint64_t end_addr = mm::memmap::pfn_to_virt(head + (1ULL << pg.order));
-                if (auto it = w_.live.find(start); it != w_.live.end())
-                    end_addr = std::min(end_addr, start + it->second.size);
-                if (last >= end_addr) {
-                    kasan("slab-out-of-bounds", addr, len, write,
-                          history(start) +
-                              fmt::format("The buggy address belongs to the physical page pfn {:#x} (order {})\n"
-                                          "The buggy address is located {} bytes to the right of\n"
-                                          " {}-byte region [{:016x}, {:016x})\n",
-                                          head, pg.order, addr >= end_addr ? addr - end_addr : 0,
-                                          end_addr - start, start, end_addr));
-                    return {p, true};
-                }
-                return {p, false};
-            }
-            if (pg.flags & mm::PG_buddy) {
-                kasan("use-after-free", addr, len, write,
-                      fmt::format("The buggy address belongs to the physical page pfn {:#x}, which is free\n", pfn));
-                return {p, true};
-            }
-        }
-        return {p, false};
-    }
-
-    // memset()/memcpy()'s kasan_check_range(): the bytes, or nullptr when
-    // the range was reported and must not be touched.
-    std::uint8_t* check_range(std::uint64_t addr, std::uint64_t len, bool write)
-    {
-        const checked c = access(addr, len, write);
-        return c.reported ? nullptr : c.bytes;
+        return r.bytes;
     }
 
     // ---- kernel calls
@@ -436,85 +296,6 @@ private:
             ++w_.alloc_failed;
             ++w_.failures_by_context[owner_];
         }
-    }
-
-    // An allocation the scenario made, made from the call being run now.
-    void track(std::uint64_t addr, std::uint64_t size, bool is_page = false)
-    {
-        if (!mm::ZERO_OR_NULL_PTR(addr))
-            w_.live[addr] = live_allocation{size, w_.m.jiffies(), w_.stacks.save(ctx_.frames()), w_.m.current_pid(),
-                                            is_page};
-    }
-
-    void untrack(std::uint64_t addr)
-    {
-        auto it = w_.live.find(addr);
-        if (it == w_.live.end())
-            return;
-        w_.freed[addr] = freed_allocation{std::move(it->second), w_.m.current_pid(), w_.stacks.save(ctx_.frames())};
-        w_.live.erase(it);
-        w_.freed_order.push_back(addr);
-        if (w_.freed_order.size() > 65536) {  // a bounded quarantine, as KASAN's
-            w_.freed.erase(w_.freed_order.front());
-            w_.freed_order.pop_front();
-        }
-    }
-
-    std::string history(std::uint64_t obj) const
-    {
-        std::string s;
-        if (auto it = w_.live.find(obj); it != w_.live.end())
-            s += fmt::format("Allocated by task {}:\n{}\n", it->second.pid, w_.stacks.text(it->second.stack));
-        else if (auto f = w_.freed.find(obj); f != w_.freed.end())
-            s += fmt::format("Allocated by task {}:\n{}\nFreed by task {}:\n{}\n", f->second.alloc.pid,
-                             w_.stacks.text(f->second.alloc.stack), f->second.free_pid,
-                             w_.stacks.text(f->second.free_stack));
-        return s;
-    }
-
-    // KASAN's free checks (kasan_slab_pre_free): a second free of an object,
-    // or a pointer that is not an object's start, is reported and not freed.
-    bool bad_free(std::uint64_t p)
-    {
-        mm::slab* sl = w_.mem.slabs().slab_of(p);
-        if (!sl)
-            return bad_large_free(p);
-        unsigned idx = 0;
-        const std::uint64_t obj = w_.mem.slabs().object_of(*sl, p, &idx);
-        const char* type = obj != p ? "invalid-free" : !sl->allocated[idx] ? "double-free" : nullptr;
-        if (!type)
-            return false;
-        free_report(type, p, obj, sl->cache->object_size,
-                    fmt::format("The buggy address belongs to the object at {:016x}\n which belongs to the cache {} "
-                                "of size {}\n",
-                                obj, sl->cache->name, sl->cache->object_size));
-        return true;
-    }
-
-    // kasan_kfree_large(): a pointer inside a large kmalloc that is not the
-    // start of its pages.
-    bool bad_large_free(std::uint64_t p)
-    {
-        auto it = w_.live.upper_bound(p);
-        if (it == w_.live.begin())
-            return false;
-        --it;
-        const live_allocation& a = it->second;
-        if (it->first == p || a.is_page || p >= it->first + a.size)
-            return false;
-        free_report("invalid-free", p, it->first, a.size, "");
-        return true;
-    }
-
-    // KASAN's report for a bad free of P, inside the LEN-byte region at START.
-    void free_report(const char* type, std::uint64_t p, std::uint64_t start, std::uint64_t len,
-                     const std::string& owner)
-    {
-        kasan_report(type, fmt::format("Free of addr {:016x}", p),
-                     history(start) + owner +
-                         fmt::format("The buggy address is located {} bytes inside of\n {}-byte region "
-                                     "[{:016x}, {:016x})\n",
-                                     p - start, len, start, start + len));
     }
 
     std::string render_printk(const expr& e, arch::log_level& level)
@@ -696,12 +477,10 @@ private:
         case builtin::kmalloc:
             r = km.kmalloc(a[0], static_cast<mm::gfp_t>(a[1]));
             record_alloc(static_cast<mm::gfp_t>(a[1]), r != 0, start);
-            track(r, a[0]);
             break;
         case builtin::kzalloc:
             r = km.kzalloc(a[0], static_cast<mm::gfp_t>(a[1]));
             record_alloc(static_cast<mm::gfp_t>(a[1]) | mm::gfp::ZERO, r != 0, start);
-            track(r, a[0]);
             bytes = a[0];
             break;
         case builtin::kcalloc:
@@ -710,110 +489,57 @@ private:
             r = zero ? km.kcalloc(a[0], a[1], static_cast<mm::gfp_t>(a[2]))
                      : km.kmalloc_array(a[0], a[1], static_cast<mm::gfp_t>(a[2]));
             record_alloc(static_cast<mm::gfp_t>(a[2]) | (zero ? mm::gfp::ZERO : 0), r != 0, start);
-            track(r, a[0] * a[1]);
             break;
         }
         case builtin::krealloc: {
-            // kasan_check_byte(): a freed object gives a KASAN report and
-            // NULL; memory that does not exist, an Oops.
-            const std::uint64_t old = a[0];
-            if (!mm::ZERO_OR_NULL_PTR(old) && access(old, 1, false).reported) {
-                r = 0;
-                break;
-            }
-            bool freed_old = false;
-            r = km.krealloc(old, a[1], static_cast<mm::gfp_t>(a[2]), &freed_old);
-            if (a[1] != 0)
+            bool refused = false;  // by KASAN: not an allocation at all
+            r = km.krealloc(a[0], a[1], static_cast<mm::gfp_t>(a[2]), &refused);
+            if (a[1] != 0 && !refused)
                 record_alloc(static_cast<mm::gfp_t>(a[2]), r != 0, start);
-            if (freed_old)
-                untrack(old);
-            track(r, a[1]);  // in place or moved, the object is now this call's
             break;
         }
         case builtin::kfree:
             has_result = false;
-            if (bad_free(a[0]))
-                break;
-            if (km.kfree(a[0]))
-                untrack(a[0]);
+            km.kfree(a[0]);
             break;
-        case builtin::ksize:
-            // ksize() hands the caller the whole chunk, and KASAN unpoisons it.
-            r = km.ksize(a[0]);
-            if (auto it = w_.live.find(a[0]); it != w_.live.end())
-                it->second.size = std::max<std::uint64_t>(it->second.size, r);
-            break;
+        case builtin::ksize: r = km.ksize(a[0]); break;
         case builtin::kmem_cache_alloc:
         case builtin::kmem_cache_zalloc: {
             mm::gfp_t g = static_cast<mm::gfp_t>(a[1]) | (e.fn == builtin::kmem_cache_zalloc ? mm::gfp::ZERO : 0);
-            mm::kmem_cache* c = w_.caches[a[0]];
-            r = w_.mem.slabs().alloc(c, g);
+            r = w_.mem.slabs().alloc(w_.caches[a[0]], g);
             record_alloc(g, r != 0, start);
-            track(r, c->object_size);
             break;
         }
         case builtin::kmem_cache_free:
             has_result = false;
-            if (a[1] == 0)
-                break;
-            if (!w_.mem.slabs().slab_of(a[1])) {
-                m.warn(fmt::format("kmem_cache_free: {:#x} is not a slab object", a[1]), "mm/slub.c", 4632,
-                       "cache_from_obj");
-                break;
-            }
-            if (bad_free(a[1]))
-                break;
-            w_.mem.slabs().free(w_.caches[a[0]], a[1]);
-            untrack(a[1]);
+            w_.mem.slabs().kmem_cache_free(w_.caches[a[0]], a[1]);
             break;
-        case builtin::alloc_pages: {
-            mm::page* pg = w_.mem.pages().alloc_pages(static_cast<mm::gfp_t>(a[0]), static_cast<unsigned>(a[1]));
-            r = pg ? mm::memmap::pfn_to_page_addr(w_.mem.pages().pfn_of(pg)) : 0;
+        case builtin::alloc_pages:
+            r = w_.mem.alloc_pages(static_cast<mm::gfp_t>(a[0]), static_cast<unsigned>(a[1]));
             record_alloc(static_cast<mm::gfp_t>(a[0]), r != 0, start);
-            track(r, mm::PAGE_SIZE << std::min<std::uint64_t>(a[1], 63), true);
             break;
-        }
         case builtin::get_free_pages:
-            r = w_.mem.pages().get_free_pages(static_cast<mm::gfp_t>(a[0]), static_cast<unsigned>(a[1]));
+            r = w_.mem.get_free_pages(static_cast<mm::gfp_t>(a[0]), static_cast<unsigned>(a[1]));
             record_alloc(static_cast<mm::gfp_t>(a[0]), r != 0, start);
-            track(r, mm::PAGE_SIZE << std::min<std::uint64_t>(a[1], 63), true);
             break;
-        case builtin::free_pages_page: {
+        case builtin::free_pages_page:
             has_result = false;
-            mm::pfn_t pfn;
-            if (a[0] == 0)
-                break;
-            if (!w_.mem.nd().map().page_addr_to_pfn(a[0], pfn)) {
-                m.warn(fmt::format("__free_pages: {:#x} is not a struct page", a[0]), "mm/page_alloc.c", 4990,
-                       "__free_pages");
-                break;
-            }
-            w_.mem.pages().free_pages_at(w_.mem.pages().pfn_to_page(pfn), static_cast<unsigned>(a[1]));
-            untrack(a[0]);
+            w_.mem.free_struct_pages(a[0], static_cast<unsigned>(a[1]));
             break;
-        }
         case builtin::free_pages:
             has_result = false;
-            w_.mem.pages().free_pages(a[0], static_cast<unsigned>(a[1]));
-            untrack(a[0]);
+            w_.mem.free_pages(a[0], static_cast<unsigned>(a[1]));
             break;
         case builtin::memset:
             has_result = false;
-            if (std::uint8_t* p = check_range(a[0], a[2], true)) {
-                std::memset(p, static_cast<int>(a[1]), a[2]);
+            if (w_.mem.kasan().memset(a[0], static_cast<int>(a[1]), a[2]))
                 bytes = a[2];
-            }
             break;
-        case builtin::memcpy: {
+        case builtin::memcpy:
             has_result = false;
-            std::uint8_t* src = check_range(a[1], a[2], false);
-            std::uint8_t* dst = src ? check_range(a[0], a[2], true) : nullptr;
-            if (src && dst) {
-                std::memmove(dst, src, a[2]);
+            if (w_.mem.kasan().memcpy(a[0], a[1], a[2]))
                 bytes = a[2];
-            }
             break;
-        }
         case builtin::spin_lock: w_.spinlocks[a[0]]->lock(); has_result = false; break;
         case builtin::spin_unlock: w_.spinlocks[a[0]]->unlock(); has_result = false; break;
         case builtin::spin_lock_irq: w_.spinlocks[a[0]]->lock_irq(); has_result = false; break;
@@ -963,7 +689,7 @@ std::uint64_t run_body(world& w, const body& b, const std::string& owner, int de
         if (first_slot)
             in.set_slot(0, *first_slot);
         return in.run();
-    } catch (const context_killed&) {
+    } catch (const arch::task_killed&) {
         return 0;
     } catch (const run_halted&) {
         return 0;

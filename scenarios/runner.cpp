@@ -19,19 +19,6 @@ namespace kmsim::scenarios {
 
 namespace {
 
-// The CRC-32 of zlib and the kernel's crc32_le(~0, ...) ^ ~0, bit by bit:
-// only a few leak reports per run use it.
-std::uint32_t crc32(std::string_view data)
-{
-    std::uint32_t crc = 0xffffffffu;
-    for (unsigned char ch : data) {
-        crc ^= ch;
-        for (int k = 0; k < 8; ++k)
-            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
-    }
-    return ~crc;
-}
-
 // A scenario `shrinker` block: its objects live in a kmem_cache of its name;
 // reclaim runs its body as scan_objects, in the reclaiming task.
 class scenario_shrinker final : public mm::shrinker {
@@ -48,6 +35,7 @@ public:
                 throw sim::config_error(fmt::format("shrinker {}: {} objects of {} bytes do not fit in memory at boot "
                                                     "({} did)",
                                                     d_.name, d_.objects, d_.size, i));
+            w_.mem.kmemleak().not_leak(o);  // the shrinker's lists hold them
             objects_.push_back(o);
         }
     }
@@ -156,7 +144,7 @@ std::optional<std::uint64_t> stat_value(world& w, const std::string& path)
     if (path == "min_free_kbytes")
         return n.min_free_kbytes();
     if (path == "leaks")
-        return w.live.size();
+        return w.mem.kmemleak().leak_count();
     if (path.rfind("vmstat.", 0) == 0) {
         const std::string item = path.substr(7);
         if (item == "nr_free_pages")
@@ -406,46 +394,11 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     const sim::run_result res = w.eng.run(limits);
     w.m.log().print_suppressed(w.eng.now());
 
-    // ---- kmemleak: every object the scenario allocated and never freed
-    if (!w.live.empty()) {
-        std::size_t shown = 0;
-        for (const auto& [addr, a] : w.live) {
-            if (shown++ == 20)
-                break;
-            std::string text = fmt::format("unreferenced object 0x{:016x} (size {}):\n", addr, a.size);
-            text += fmt::format("  comm \"{}\", pid {}, jiffies {}\n", w.stacks.call_site(a.stack).context, a.pid,
-                                a.jiffies);
-            if (!a.is_page) {
-                const std::uint64_t n = std::min<std::uint64_t>(a.size, 32);
-                text += fmt::format("  hex dump (first {} bytes):\n", n);
-                const std::uint8_t* b = w.mem.slabs().bytes(addr);
-                for (std::uint64_t off = 0; b && off < n; off += 16) {
-                    std::string hex, ascii;
-                    for (std::uint64_t k = off; k < std::min<std::uint64_t>(n, off + 16); ++k) {
-                        hex += fmt::format("{:02x} ", b[k]);
-                        ascii += (b[k] >= 0x20 && b[k] < 0x7f) ? static_cast<char>(b[k]) : '.';
-                    }
-                    text += fmt::format("    {:<48} {}\n", hex, ascii);
-                }
-            }
-            // kmemleak prints a CRC of the stack so equal leaks are easy to group.
-            const std::string stack = w.stacks.text(a.stack);
-            text += fmt::format("  backtrace (crc {:x}):\n", crc32(stack));
-            std::size_t pos = 0;
-            while (pos < stack.size()) {
-                std::size_t nl = stack.find('\n', pos);
-                text += "    [<0000000000000000>]" + stack.substr(pos, nl - pos) + "\n";
-                pos = nl + 1;
-            }
-            w.m.log().printk(w.eng.now(), arch::log_level::err, text, "kmemleak");
-        }
-        w.m.log().printk(w.eng.now(), arch::log_level::info,
-                         fmt::format("kmemleak: {} new suspected memory leaks (see /sys/kernel/debug/kmemleak)",
-                                     w.live.size()),
-                         "kmemleak");
-    }
+    // ---- kmemleak: every object allocated and never freed
+    w.mem.kmemleak().scan();
 
     // ---- verdicts
+    const std::uint64_t leaks = w.mem.kmemleak().leak_count();
     run_report rep;
     rep.outcome = sim::to_string(res.result);
     const auto& reports = w.m.log().reports();
@@ -483,8 +436,8 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             break;
         }
         case expect_decl::kind::no_leaks:
-            r.held = w.live.empty();
-            r.why = fmt::format("{} allocation{} never freed", w.live.size(), w.live.size() == 1 ? "" : "s");
+            r.held = leaks == 0;
+            r.why = fmt::format("{} allocation{} never freed", leaks, leaks == 1 ? "" : "s");
             break;
         case expect_decl::kind::stat: {
             auto v = stat_value(w, e.path);
@@ -535,18 +488,18 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         out << fmt::format("  {}{:<13} {:<12} CPU{:<3} {}{}\n", sim::dmesg_timestamp(r.when), arch::to_string(r.kind),
                            r.context, r.cpu, r.title.substr(0, 100), "");
     }
-    if (!w.live.empty()) {
-        out << fmt::format("leaks: {}\n", w.live.size());
+    if (leaks) {
+        out << fmt::format("leaks: {}\n", leaks);
         std::size_t shown = 0;
-        for (const auto& [addr, a] : w.live) {
-            if (shown++ == 10) {
-                out << fmt::format("  ... and {} more (--json lists them all)\n", w.live.size() - 10);
-                break;
-            }
-            const auto site = w.stacks.call_site(a.stack);
+        w.mem.kmemleak().for_each_leak([&](std::uint64_t addr, const mm::object_track& a) {
+            if (shown++ >= 10)
+                return;
+            const auto site = w.mem.stacks().call_site(a.stack);
             out << fmt::format("  {:#x} {} bytes, {} by {} at {}:{}\n", addr, a.size, site.call, site.context, sc.file,
                                site.line);
-        }
+        });
+        if (leaks > 10)
+            out << fmt::format("  ... and {} more (--json lists them all)\n", leaks - 10);
     }
     if (!rep.expectations.empty()) {
         out << "expectations:\n";
@@ -645,12 +598,12 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         std::ostream& json = opts.json_path == "-" ? (opts.json_stream ? *opts.json_stream : out) : json_file;
         json << j;
         first = true;
-        for (const auto& [addr, a] : w.live) {
-            const auto site = w.stacks.call_site(a.stack);
+        w.mem.kmemleak().for_each_leak([&](std::uint64_t, const mm::object_track& a) {
+            const auto site = w.mem.stacks().call_site(a.stack);
             json << fmt::format("{}{{\"context\": \"{}\", \"line\": {}, \"call\": \"{}\", \"size\": {}}}",
                                 first ? "" : ", ", json_escape(site.context), site.line, json_escape(site.call), a.size);
             first = false;
-        }
+        });
         json << "]\n}\n";
         if (opts.json_path != "-") {
             json_file.flush();

@@ -2,8 +2,9 @@
 //
 // Owns: the engine, the machine, the kernel memory, the scenario's locks,
 // completions and caches, and what the run records for its summary -
-// allocations per GFP mask, allocation failures per context, live
-// allocations (for leaks). Built from a parsed scenario by the runner.
+// allocations per GFP mask, allocation failures per context. Built from a
+// parsed scenario by the runner. (Live allocations, for KASAN and leaks, are
+// kmemleak's, in mm.)
 #pragma once
 
 #include "arch/completion.h"
@@ -13,10 +14,8 @@
 #include "drivers/blockdev.h"
 #include "mm/kernel_memory.h"
 #include "scenarios/ast.h"
-#include "scenarios/stack_depot.h"
 #include "sim/engine.h"
 
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,25 +34,6 @@ struct gfp_stats {
     std::uint64_t calls = 0;
     std::uint64_t failed = 0;
     std::int64_t stall_ns_max = 0;
-};
-
-// What KASAN and kmemleak keep of an allocation the scenario made. One per
-// live object, so it is small: where it was made - the body (its context),
-// the line and the call - is read from its stack in the depot, which every
-// allocation from one place shares.
-struct live_allocation {
-    std::uint64_t size = 0;
-    std::uint64_t jiffies = 0;
-    stack_depot::handle stack = 0;  // the allocating stack, in world::stacks
-    std::int32_t pid = 0;
-    bool is_page = false;  // a struct page pointer from alloc_pages
-};
-
-// What KASAN remembers of a freed object (its quarantine).
-struct freed_allocation {
-    live_allocation alloc;
-    int free_pid = 0;
-    stack_depot::handle free_stack = 0;
 };
 
 // What the interpreter needs to tell the caller about a call, for `-v`.
@@ -78,11 +58,7 @@ struct world {
     std::map<std::string, gfp_stats> by_gfp;               // key: %pGg of the effective mask
     std::uint64_t alloc_calls = 0, alloc_failed = 0;
     std::map<std::string, std::uint64_t> failures_by_context;
-    std::map<std::uint64_t, live_allocation> live;         // address -> allocation
-    stack_depot stacks;                                    // the stacks live and freed refer to
     std::unordered_map<mm::gfp_t, std::string> gfp_names;  // format_gfp() of each mask a call used
-    std::map<std::uint64_t, freed_allocation> freed;       // recently freed, by address
-    std::deque<std::uint64_t> freed_order;                 // oldest first, to bound `freed`
     std::string assert_message;                             // set when an assertion failed
     std::vector<mm::shrink_control> shrink_stack;           // sc of the shrinkers running now
 

@@ -59,14 +59,16 @@ struct memory_fixture {
     sim::engine eng;
     arch::machine m;
     mm::kernel_memory mem;
-    explicit memory_fixture(int cpus = 2, const std::string& boot = "", std::uint64_t memory = 256 * MiB)
-        : eng(sim::engine_config{}), m(eng, arch::machine_config{cpus}), mem(m, config(boot, memory))
+    explicit memory_fixture(int cpus = 2, const std::string& boot = "", std::uint64_t memory = 256 * MiB,
+                            bool kasan = true)
+        : eng(sim::engine_config{}), m(eng, arch::machine_config{cpus}), mem(m, config(boot, memory, kasan))
     {
     }
-    static mm::memory_config config(const std::string& boot, std::uint64_t memory)
+    static mm::memory_config config(const std::string& boot, std::uint64_t memory, bool kasan)
     {
         mm::memory_config c;
         c.node.memory = memory;
+        c.kasan = kasan;
         REQUIRE_FALSE(mm::parse_slab_boot_params(boot, c.slab));
         return c;
     }

@@ -1,4 +1,4 @@
-// scenarios/stack_depot.h - allocation and free stacks, each stored once.
+// mm/stack_depot.h - allocation and free stacks, each stored once.
 //
 // Owns: every distinct simulated stack seen at a kmalloc/kfree, as the
 // kernel's lib/stackdepot.c does for KASAN and kmemleak: a record keeps a
@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace kmsim::scenarios {
+namespace kmsim::mm {
 
 class stack_depot {
 public:
@@ -44,4 +44,4 @@ private:
     std::unordered_multimap<std::uint64_t, handle> by_hash_;
 };
 
-}  // namespace kmsim::scenarios
+}  // namespace kmsim::mm

@@ -1,9 +1,9 @@
-// scenarios/stack_depot.cpp - stacks stored once, looked up by hash.
-#include "scenarios/stack_depot.h"
+// mm/stack_depot.cpp - stacks stored once, looked up by hash.
+#include "mm/stack_depot.h"
 
 #include <functional>
 
-namespace kmsim::scenarios {
+namespace kmsim::mm {
 
 namespace {
 bool same(const std::vector<arch::frame>& a, const std::vector<arch::frame>& b)
@@ -56,4 +56,4 @@ std::string stack_depot::text(handle h) const
     return s;
 }
 
-}  // namespace kmsim::scenarios
+}  // namespace kmsim::mm

@@ -1,0 +1,55 @@
+// mm/kernel_memory.cpp - the page-allocator kernel calls, with kmemleak's records.
+#include "mm/kernel_memory.h"
+
+#include "arch/machine.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace kmsim::mm {
+
+namespace {
+std::uint64_t block_bytes(unsigned order)
+{
+    return PAGE_SIZE << std::min(order, 63u - PAGE_SHIFT);
+}
+}  // namespace
+
+std::uint64_t kernel_memory::alloc_pages(gfp_t gfp, unsigned order)
+{
+    page* pg = pages_.alloc_pages(gfp, order);
+    const std::uint64_t addr = pg ? memmap::pfn_to_page_addr(pages_.pfn_of(pg)) : 0;
+    if (addr)
+        kmemleak_.alloc(addr, block_bytes(order), true);
+    return addr;
+}
+
+std::uint64_t kernel_memory::get_free_pages(gfp_t gfp, unsigned order)
+{
+    const std::uint64_t addr = pages_.get_free_pages(gfp, order);
+    if (addr)
+        kmemleak_.alloc(addr, block_bytes(order), true);
+    return addr;
+}
+
+void kernel_memory::free_pages(std::uint64_t addr, unsigned order)
+{
+    pages_.free_pages(addr, order);
+    kmemleak_.free(addr);
+}
+
+void kernel_memory::free_struct_pages(std::uint64_t page, unsigned order)
+{
+    if (page == 0)
+        return;
+    pfn_t pfn;
+    if (!node_.map().page_addr_to_pfn(page, pfn)) {
+        machine_.warn(fmt::format("__free_pages: {:#x} is not a struct page", page), "mm/page_alloc.c", 4990,
+                      "__free_pages");
+        return;
+    }
+    pages_.free_pages_at(pages_.pfn_to_page(pfn), order);
+    kmemleak_.free(page);
+}
+
+}  // namespace kmsim::mm
