@@ -35,6 +35,17 @@ context::context(machine& m, context_kind kind, std::string name, int pid, sim::
 {
 }
 
+std::string format_frames(const std::vector<frame>& frames)
+{
+    std::string out;
+    for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
+        out += ' ';
+        out += it->format();
+        out += '\n';
+    }
+    return out;
+}
+
 const frame* context::location() const
 {
     for (auto it = frames_.rbegin(); it != frames_.rend(); ++it)

@@ -44,6 +44,10 @@ struct frame {
     std::string format() const;  // "kmalloc at irq-vs-process.kms:17"
 };
 
+// The lines of a call trace for FRAMES (outermost first, as a context keeps
+// them): innermost first, each " FRAME\n", as every report prints them.
+std::string format_frames(const std::vector<frame>& frames);
+
 class context : public sim::actor {
 public:
     context(machine& m, context_kind kind, std::string name, int pid, sim::actor_role role,

@@ -30,8 +30,7 @@ constexpr taint_char taint_chars[] = {
 
 void append_frames(std::string& out, const context& c)
 {
-    for (auto it = c.frames().rbegin(); it != c.frames().rend(); ++it)
-        out += " " + it->format() + "\n";
+    out += format_frames(c.frames());
 }
 
 }  // namespace
@@ -295,8 +294,7 @@ void machine::report_hung_task(context& c)
                                 holders.empty() ? "" : ", which only " + holders.front()->label() + " can end");
     }
     text += "Call Trace:\n <TASK>\n";
-    for (auto it = c.frames().rbegin(); it != c.frames().rend(); ++it)
-        text += " " + it->format() + "\n";
+    append_frames(text, c);
     text += " kthread\n ret_from_fork\n </TASK>";
     report r;
     r.kind = report_kind::hung_task;

@@ -52,4 +52,19 @@ void kernel_memory::free_struct_pages(std::uint64_t page, unsigned order)
     kmemleak_.free(page);
 }
 
+std::string kernel_memory::proc_show(std::string_view name)
+{
+    if (name == "buddyinfo")
+        return proc_buddyinfo(node_);
+    if (name == "zoneinfo")
+        return proc_zoneinfo(node_, vm_);
+    if (name == "slabinfo")
+        return slabs_.slabinfo();
+    if (name == "meminfo")
+        return proc_meminfo(node_, vm_);
+    if (name == "vmstat")
+        return proc_vmstat(node_, vm_);
+    return {};
+}
+
 }  // namespace kmsim::mm

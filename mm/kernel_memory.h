@@ -23,6 +23,10 @@
 
 namespace kmsim::mm {
 
+// The /proc views of memory a run can print (`kmsim run --show`,
+// show_buddyinfo() ...), by their file names.
+inline constexpr const char* proc_views[] = {"buddyinfo", "zoneinfo", "slabinfo", "meminfo", "vmstat"};
+
 struct memory_config {
     node_config node;
     slab_boot_params slab;
@@ -54,6 +58,9 @@ public:
     // __free_pages(page, order): PAGE is a struct page's address; NULL is a
     // no-op, anything else that is not one is warned about and left alone.
     void free_struct_pages(std::uint64_t page, unsigned order);
+
+    // The text of /proc/NAME, NAME one of proc_views ("" for another name).
+    std::string proc_show(std::string_view name);
 
     node& nd() { return node_; }
     vm_counters& vm() { return vm_; }

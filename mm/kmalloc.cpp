@@ -15,15 +15,6 @@
 namespace kmsim::mm {
 
 namespace {
-unsigned get_order(std::uint64_t size)
-{
-    if (size > (PAGE_SIZE << MAX_PAGE_ORDER))
-        return MAX_PAGE_ORDER + 1;  // too big for any block; the allocator says so
-    unsigned order = 0;
-    while ((PAGE_SIZE << order) < size)
-        ++order;
-    return order;
-}
 std::uint32_t index_size(unsigned index) { return index == 1 ? 96 : index == 2 ? 192 : 1u << index; }
 }  // namespace
 

@@ -29,6 +29,18 @@ inline constexpr std::uint64_t PAGE_OFFSET = 0xffff888000000000ULL;    // direct
 inline constexpr std::uint64_t VMEMMAP_START = 0xffffea0000000000ULL;  // struct page array
 inline constexpr std::uint64_t STRUCT_PAGE_SIZE = 64;                  // as the kernel's
 
+// get_order() (include/asm-generic/getorder.h): the smallest order whose
+// block holds SIZE bytes; 0 for SIZE <= PAGE_SIZE. Orders above
+// MAX_PAGE_ORDER come back as they are, for the caller to refuse.
+constexpr unsigned get_order(std::uint64_t size)
+{
+    if (size <= PAGE_SIZE)
+        return 0;
+    return static_cast<unsigned>(64 - __builtin_clzll(size - 1)) - PAGE_SHIFT;
+}
+static_assert(get_order(1) == 0 && get_order(4096) == 0 && get_order(4097) == 1 && get_order(8192) == 1 &&
+              get_order(4u << 20) == 10 && get_order(UINT64_MAX) == 52);
+
 enum page_flag : std::uint8_t {
     PG_buddy = 1 << 0,
     PG_allocated = 1 << 1,

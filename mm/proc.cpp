@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include <vector>
+
 namespace kmsim::mm {
 
 namespace {
@@ -108,36 +110,43 @@ std::uint64_t si_mem_available(const node& n, const vm_counters& v)
     return available < 0 ? 0 : static_cast<std::uint64_t>(available);
 }
 
+std::vector<meminfo_line> meminfo(const node& n, const vm_counters& v)
+{
+    const std::uint64_t cached = v[NR_FILE_PAGES];
+    return {
+        {"MemTotal", K(n.totalram_pages())},
+        {"MemFree", K(n.nr_free_pages())},
+        {"MemAvailable", K(si_mem_available(n, v))},
+        {"Buffers", 0},
+        {"Cached", K(cached)},
+        {"SwapCached", 0},
+        {"Active", K(v[NR_ACTIVE_ANON] + v[NR_ACTIVE_FILE])},
+        {"Inactive", K(v[NR_INACTIVE_ANON] + v[NR_INACTIVE_FILE])},
+        {"Active(anon)", K(v[NR_ACTIVE_ANON])},
+        {"Inactive(anon)", K(v[NR_INACTIVE_ANON])},
+        {"Active(file)", K(v[NR_ACTIVE_FILE])},
+        {"Inactive(file)", K(v[NR_INACTIVE_FILE])},
+        {"Unevictable", K(v[NR_UNEVICTABLE])},
+        {"Mlocked", 0},
+        {"SwapTotal", 0},
+        {"SwapFree", 0},
+        {"Dirty", K(v[NR_FILE_DIRTY])},
+        {"Writeback", K(v[NR_WRITEBACK])},
+        {"AnonPages", K(v[NR_ANON_MAPPED])},
+        {"Mapped", K(v[NR_FILE_MAPPED])},
+        {"Shmem", K(v[NR_SHMEM])},
+        {"KReclaimable", K(v[NR_SLAB_RECLAIMABLE])},
+        {"Slab", K(v[NR_SLAB_RECLAIMABLE] + v[NR_SLAB_UNRECLAIMABLE])},
+        {"SReclaimable", K(v[NR_SLAB_RECLAIMABLE])},
+        {"SUnreclaim", K(v[NR_SLAB_UNRECLAIMABLE])},
+    };
+}
+
 std::string proc_meminfo(const node& n, const vm_counters& v)
 {
     std::string o;
-    auto line = [&](const char* label, std::uint64_t pages) { o += fmt::format("{:<16}{:>8} kB\n", label, K(pages)); };
-    const std::uint64_t cached = v[NR_FILE_PAGES];
-    line("MemTotal:", n.totalram_pages());
-    line("MemFree:", n.nr_free_pages());
-    line("MemAvailable:", si_mem_available(n, v));
-    line("Buffers:", 0);
-    line("Cached:", cached);
-    line("SwapCached:", 0);
-    line("Active:", v[NR_ACTIVE_ANON] + v[NR_ACTIVE_FILE]);
-    line("Inactive:", v[NR_INACTIVE_ANON] + v[NR_INACTIVE_FILE]);
-    line("Active(anon):", v[NR_ACTIVE_ANON]);
-    line("Inactive(anon):", v[NR_INACTIVE_ANON]);
-    line("Active(file):", v[NR_ACTIVE_FILE]);
-    line("Inactive(file):", v[NR_INACTIVE_FILE]);
-    line("Unevictable:", v[NR_UNEVICTABLE]);
-    line("Mlocked:", 0);
-    line("SwapTotal:", 0);
-    line("SwapFree:", 0);
-    line("Dirty:", v[NR_FILE_DIRTY]);
-    line("Writeback:", v[NR_WRITEBACK]);
-    line("AnonPages:", v[NR_ANON_MAPPED]);
-    line("Mapped:", v[NR_FILE_MAPPED]);
-    line("Shmem:", v[NR_SHMEM]);
-    line("KReclaimable:", v[NR_SLAB_RECLAIMABLE]);
-    line("Slab:", v[NR_SLAB_RECLAIMABLE] + v[NR_SLAB_UNRECLAIMABLE]);
-    line("SReclaimable:", v[NR_SLAB_RECLAIMABLE]);
-    line("SUnreclaim:", v[NR_SLAB_UNRECLAIMABLE]);
+    for (const meminfo_line& l : meminfo(n, v))
+        o += fmt::format("{:<16}{:>8} kB\n", std::string(l.name) + ":", l.kb);
     return o;
 }
 

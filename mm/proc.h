@@ -10,8 +10,17 @@
 #include "mm/vmstat.h"
 
 #include <string>
+#include <vector>
 
 namespace kmsim::mm {
+
+// One line of /proc/meminfo: its name ("MemFree") and value in kB.
+struct meminfo_line {
+    const char* name;
+    std::uint64_t kb;
+};
+// The lines kmsim has numbers for, in the kernel's order (meminfo_proc_show).
+std::vector<meminfo_line> meminfo(const node& n, const vm_counters& v);
 
 std::string proc_buddyinfo(const node& n);
 std::string proc_zoneinfo(const node& n, const vm_counters& v);

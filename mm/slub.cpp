@@ -26,13 +26,6 @@ constexpr unsigned MAX_OBJS_PER_PAGE = 32767;
 constexpr std::uint32_t align_up(std::uint32_t x, std::uint32_t a) { return (x + a - 1) / a * a; }
 unsigned fls(unsigned x) { return x ? 32 - static_cast<unsigned>(__builtin_clz(x)) : 0; }
 unsigned ilog2(std::uint32_t x) { return 31 - static_cast<unsigned>(__builtin_clz(x)); }
-unsigned get_order(std::uint64_t size)
-{
-    unsigned order = 0;
-    while ((PAGE_SIZE << order) < size)
-        ++order;
-    return order;
-}
 unsigned order_objects(unsigned order, std::uint32_t size) { return static_cast<unsigned>((PAGE_SIZE << order) / size); }
 
 std::uint32_t debug_letters(const std::string& s, bool* order_o, bool* ok)

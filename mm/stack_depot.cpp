@@ -49,11 +49,7 @@ std::string stack_depot::text(handle h) const
 {
     if (h == full)
         return " (not saved: the stack depot is full)\n";
-    std::string s;
-    const auto& frames = stacks_[h];
-    for (auto it = frames.rbegin(); it != frames.rend(); ++it)
-        s += " " + it->format() + "\n";
-    return s;
+    return arch::format_frames(stacks_[h]);
 }
 
 }  // namespace kmsim::mm

@@ -622,10 +622,8 @@ private:
         case builtin::show_slabinfo:
         case builtin::show_meminfo: {
             has_result = false;
-            std::string view = e.fn == builtin::show_buddyinfo  ? mm::proc_buddyinfo(w_.mem.nd())
-                               : e.fn == builtin::show_slabinfo ? w_.mem.slabs().slabinfo()
-                                                                : mm::proc_meminfo(w_.mem.nd(), w_.mem.vm());
             const char* name = e.fn == builtin::show_buddyinfo ? "buddyinfo" : e.fn == builtin::show_slabinfo ? "slabinfo" : "meminfo";
+            const std::string view = w_.mem.proc_show(name);
             std::string text = fmt::format("kmsim: /proc/{} at {}:{}:\n", name, w_.sc.file, line_);
             if (e.fn == builtin::show_slabinfo) {
                 // Only the caches that hold anything, to keep the log readable.

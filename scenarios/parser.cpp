@@ -30,6 +30,12 @@ std::string diagnostic::format() const
 
 namespace {
 
+// The words that open a top-level declaration.
+const std::vector<std::string> declaration_words = {"scenario", "description", "seed",     "machine", "zone",
+                                                    "boot",     "sysctl",      "lock",     "completion", "cache",
+                                                    "pagecache", "anon",       "blockdev", "thread",  "irq",
+                                                    "shrinker", "expect"};
+
 // ---------------------------------------------------------------- lexer
 
 enum class tok { eof, newline, ident, integer, duration, string, punct };
@@ -395,9 +401,6 @@ private:
         if (!at(tok::ident))
             error_here(fmt::format("expected a declaration, found {}", describe(cur())));
         const token word = cur();
-        static const std::vector<std::string> decls = {"scenario", "description", "seed", "machine", "zone", "boot",
-                                                       "sysctl", "lock", "completion", "cache", "pagecache", "anon",
-                                                       "blockdev", "thread", "irq", "shrinker", "expect"};
         const std::string& w = word.text;
         take();
         if (w == "scenario") {
@@ -462,7 +465,7 @@ private:
         } else if (w == "expect") {
             expectation(word);
         } else {
-            std::string near = nearest(w, decls);
+            std::string near = nearest(w, declaration_words);
             error(word.pos, fmt::format("unknown declaration '{}'{}", w, near.empty() ? "" : "; did you mean '" + near + "'?"));
         }
     }
@@ -1035,10 +1038,7 @@ private:
 
     static bool is_declaration_word(const std::string& w)
     {
-        static const std::set<std::string> words = {"scenario", "machine", "zone", "boot", "sysctl", "lock",
-                                                    "completion", "cache", "thread", "irq", "expect", "shrinker",
-                                                    "blockdev", "pagecache", "anon", "description", "seed"};
-        return words.count(w) != 0;
+        return std::find(declaration_words.begin(), declaration_words.end(), w) != declaration_words.end();
     }
 
     std::string stmt_source(source_pos p) const

@@ -190,17 +190,10 @@ std::optional<std::uint64_t> stat_value(world& w, const std::string& path)
         return std::nullopt;
     }
     if (path.rfind("meminfo.", 0) == 0) {
-        const std::string key = path.substr(8) + ":";
-        std::string mi = mm::proc_meminfo(n, w.mem.vm());
-        auto pos = mi.find(key);
-        if (pos == std::string::npos || (pos != 0 && mi[pos - 1] != '\n'))
-            return std::nullopt;
-        // "MemTotal:       65144 kB": the number after the spaces, however wide.
-        pos = mi.find_first_not_of(' ', pos + key.size());
-        std::uint64_t v = 0;
-        for (; pos < mi.size() && std::isdigit(static_cast<unsigned char>(mi[pos])); ++pos)
-            v = v * 10 + static_cast<unsigned>(mi[pos] - '0');
-        return v;
+        for (const mm::meminfo_line& l : mm::meminfo(n, w.mem.vm()))
+            if (path.compare(8, std::string::npos, l.name) == 0)
+                return l.kb;
+        return std::nullopt;
     }
     return std::nullopt;
 }
@@ -510,12 +503,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         }
     }
     for (const auto& v : opts.show) {
-        out << "\n--- /proc/" << v << " ---\n";
-        if (v == "buddyinfo") out << mm::proc_buddyinfo(w.mem.nd());
-        else if (v == "zoneinfo") out << mm::proc_zoneinfo(w.mem.nd(), w.mem.vm());
-        else if (v == "slabinfo") out << w.mem.slabs().slabinfo();
-        else if (v == "meminfo") out << mm::proc_meminfo(w.mem.nd(), w.mem.vm());
-        else if (v == "vmstat") out << mm::proc_vmstat(w.mem.nd(), w.mem.vm());
+        out << "\n--- /proc/" << v << " ---\n" << w.mem.proc_show(v);
     }
 
     // ---- JSON

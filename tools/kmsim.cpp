@@ -4,6 +4,7 @@
 // 0 success (every expectation held), 1 an expectation failed, 2 a malformed
 // scenario or a bad command line, 3 an internal error.
 #include "mm/gfp.h"
+#include "mm/kernel_memory.h"
 #include "scenarios/bundled.h"
 #include "scenarios/limits.h"
 #include "scenarios/parser.h"
@@ -12,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <algorithm>
@@ -137,7 +139,8 @@ int main(int argc, char** argv)
     run->add_flag("-v,--verbose", verbose, "Log every kernel call with its result, CPU and context");
     run->add_flag("-q,--quiet", quiet, "Print only reports and the summary");
     run->add_option("--color", color, "Colour: auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
-    run->add_option("--show", show, "Print /proc views at the end: buddyinfo,zoneinfo,slabinfo,meminfo,vmstat");
+    run->add_option("--show", show,
+                    fmt::format("Print /proc views at the end: {}", fmt::join(mm::proc_views, ",")));
     run->add_option("--json", json, "Write the JSON summary to FILE (- for standard output)");
     run->add_option("--log-level", log_level,
                     "kmsim's own diagnostics on standard error: off, info, debug or trace (default: KMSIM_LOG, else "
@@ -191,9 +194,10 @@ int main(int argc, char** argv)
             o.color = color == "always" || (color == "auto" && ::isatty(1));
             std::stringstream views(show);
             for (std::string v; std::getline(views, v, ',');) {
-                if (v != "buddyinfo" && v != "zoneinfo" && v != "slabinfo" && v != "meminfo" && v != "vmstat") {
-                    std::cerr << "kmsim run: --show " << v
-                              << ": unknown view (buddyinfo, zoneinfo, slabinfo, meminfo, vmstat)\n";
+                if (std::find_if(std::begin(mm::proc_views), std::end(mm::proc_views),
+                                 [&](const char* p) { return v == p; }) == std::end(mm::proc_views)) {
+                    std::cerr << fmt::format("kmsim run: --show {}: unknown view ({})\n", v,
+                                             fmt::join(mm::proc_views, ", "));
                     return 2;
                 }
                 o.show.push_back(v);
