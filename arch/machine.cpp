@@ -7,15 +7,31 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace kmsim::arch {
 
+std::optional<std::string> check_cpus(std::int64_t cpus)
+{
+    if (cpus < 1 || cpus > max_cpus)
+        return fmt::format("a machine has 1 to {} CPUs, not {}", max_cpus, cpus);
+    return std::nullopt;
+}
+
+std::optional<std::string> check_hz(std::int64_t hz)
+{
+    if (std::find(std::begin(kernel_hz), std::end(kernel_hz), hz) == std::end(kernel_hz))
+        return fmt::format("hz={} is not a kernel HZ: use {} or {}", hz,
+                           fmt::join(std::begin(kernel_hz), std::end(kernel_hz) - 1, ", "), std::end(kernel_hz)[-1]);
+    return std::nullopt;
+}
+
 machine::machine(sim::engine& e, machine_config cfg) : engine_(e), config_(cfg)
 {
-    if (cfg.cpus < 1 || cfg.cpus > 1024)
-        throw sim::config_error(fmt::format("a machine has 1 to 1024 CPUs, not {}", cfg.cpus));
-    if (cfg.hz < 1 || cfg.hz > 10000)
-        throw sim::config_error(fmt::format("hz must be between 1 and 10000, not {}", cfg.hz));
+    if (auto err = check_cpus(cfg.cpus))
+        throw sim::config_error(*err);
+    if (auto err = check_hz(cfg.hz))
+        throw sim::config_error(*err);
     if (cfg.timeslice <= sim::duration::zero())
         throw sim::config_error("the scheduler time slice must be positive");
     tick_ = sim::nsecs(1000000000LL / cfg.hz);

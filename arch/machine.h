@@ -33,9 +33,17 @@ inline constexpr const char* kernel_release = "6.15.0-kmsim";
 // maps every stack with a guard page (two mappings of vm.max_map_count).
 inline constexpr std::size_t max_kernel_threads = 8192;
 
+// The machines kmsim builds: the one table of limits that the scenario
+// parser (at FILE:LINE:COL) and the machine (as config_error) both check,
+// each check giving the message, or nothing when the value is fine.
+inline constexpr int max_cpus = 1024;
+inline constexpr int kernel_hz[] = {100, 250, 300, 1000};  // CONFIG_HZ choices
+std::optional<std::string> check_cpus(std::int64_t cpus);
+std::optional<std::string> check_hz(std::int64_t hz);
+
 struct machine_config {
-    int cpus = 1;       // 1..1024
-    int hz = 1000;      // jiffies per second
+    int cpus = 1;       // 1..max_cpus
+    int hz = 1000;      // jiffies per second: one of kernel_hz
     // Round-robin time slice: a task that has run this long is preempted at
     // the next tick if another task is runnable on its CPU and it is
     // preemptible (preempt_count 0, IRQs on).

@@ -41,6 +41,30 @@ std::uint64_t node::calculate_min_free_kbytes(std::uint64_t lowmem_kbytes)
     return std::clamp<std::uint64_t>(v, 128, 262144);
 }
 
+namespace {
+// "64M", "1G", "12K", or bytes: as a scenario writes a size.
+std::string size_text(std::uint64_t bytes)
+{
+    for (auto [shift, unit] : {std::pair{40, 'T'}, {30, 'G'}, {20, 'M'}, {10, 'K'}})
+        if (bytes >= (1ULL << shift) && bytes % (1ULL << shift) == 0)
+            return fmt::format("{}{}", bytes >> shift, unit);
+    return std::to_string(bytes);
+}
+}  // namespace
+
+std::optional<std::string> check_memory(std::uint64_t bytes)
+{
+    if (bytes < min_memory)
+        return fmt::format("memory={} is too small: kmsim needs at least {} (or explicit zone lines)",
+                           size_text(bytes), size_text(min_memory));
+    if (bytes > max_memory)
+        return fmt::format("memory={} is too large: kmsim simulates at most {}", size_text(bytes),
+                           size_text(max_memory));
+    if (bytes % PAGE_SIZE)
+        return fmt::format("memory={} is not a multiple of 4K", size_text(bytes));
+    return std::nullopt;
+}
+
 node::node(node_config cfg) : config_(std::move(cfg))
 {
     build_zones(config_);
@@ -92,13 +116,8 @@ void node::build_zones(const node_config& cfg)
             r[i].reserved_pages = s.reserved >> PAGE_SHIFT;
         }
     } else {
-        if (cfg.memory < 32 * MiB)
-            throw sim::config_error(fmt::format("machine memory={}M is too small: kmsim needs at least 32M "
-                                                "(or explicit zone lines)", cfg.memory / MiB));
-        if (cfg.memory % PAGE_SIZE)
-            throw sim::config_error("machine memory must be a multiple of 4K");
-        if (cfg.memory > (1ULL << 40))
-            throw sim::config_error("machine memory is limited to 1T");
+        if (auto err = check_memory(cfg.memory))
+            throw sim::config_error(*err);
         // DMA: pfn 1..4095 with the legacy VGA/BIOS hole.
         r[ZONE_DMA].start = 1;
         r[ZONE_DMA].end = DMA_END_PFN;

@@ -22,6 +22,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace kmsim::mm {
@@ -31,6 +32,12 @@ struct zone_spec {
     std::uint64_t size = 0;      // bytes spanned
     std::uint64_t reserved = 0;  // bytes present but not managed
 };
+
+// The memory a machine may have (machine memory=): the one check the
+// scenario parser and the node both make. The message, or nothing.
+inline constexpr std::uint64_t min_memory = 32ULL << 20;
+inline constexpr std::uint64_t max_memory = 1ULL << 40;
+std::optional<std::string> check_memory(std::uint64_t bytes);
 
 struct node_config {
     // Either memory (a derived layout) or zones (explicit), not both.

@@ -1,7 +1,9 @@
 // scenarios/parser.cpp - lexer, recursive-descent parser and name resolution for .kms files.
 #include "scenarios/parser.h"
 
+#include "arch/machine.h"
 #include "mm/gfp.h"
+#include "mm/node.h"
 #include "mm/slab.h"
 #include "scenarios/builtins.h"
 #include "scenarios/limits.h"
@@ -488,24 +490,20 @@ private:
             if (k.text == "cpus") {
                 source_pos p = cur().pos;
                 std::uint64_t v = integer("cpus");
-                if (v < 1 || v > 1024)
-                    error(p, fmt::format("a machine has 1 to 1024 CPUs, not {}", v));
+                if (auto err = arch::check_cpus(static_cast<std::int64_t>(std::min<std::uint64_t>(v, INT64_MAX))))
+                    error(p, *err);
                 m.cpus = static_cast<int>(v);
                 have_cpus = true;
             } else if (k.text == "memory") {
                 source_pos p = cur().pos;
                 m.memory = integer("memory");
-                if (m.memory < (32ULL << 20))
-                    error(p, fmt::format("memory={} is too small: kmsim needs at least 32M", m.memory));
-                if (m.memory > (1ULL << 40))
-                    error(p, "memory is limited to 1024G");
-                if (m.memory % 4096)
-                    error(p, "memory must be a multiple of 4K");
+                if (auto err = mm::check_memory(m.memory))
+                    error(p, *err);
             } else if (k.text == "hz") {
                 source_pos p = cur().pos;
                 std::uint64_t v = integer("hz");
-                if (v != 100 && v != 250 && v != 300 && v != 1000)
-                    error(p, fmt::format("hz={} is not a kernel HZ: use 100, 250, 300 or 1000", v));
+                if (auto err = arch::check_hz(static_cast<std::int64_t>(std::min<std::uint64_t>(v, INT64_MAX))))
+                    error(p, *err);
                 m.hz = static_cast<int>(v);
             } else {
                 return false;

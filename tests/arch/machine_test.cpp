@@ -14,6 +14,8 @@ TEST_CASE("a machine needs 1 to 1024 CPUs", "[arch][machine]")
     CHECK_THROWS_WITH(arch::machine(e, arch::machine_config{-3}), "a machine has 1 to 1024 CPUs, not -3");
     CHECK_THROWS_AS(arch::machine(e, arch::machine_config{1025}), sim::config_error);
     arch::machine big(e, arch::machine_config{1024});
+    // The same table and message as the scenario parser's.
+    CHECK_THROWS_WITH(arch::machine(e, arch::machine_config{1, 123}), "hz=123 is not a kernel HZ: use 100, 250, 300 or 1000");
     CHECK(big.nr_cpus() == 1024);
 }
 

@@ -148,7 +148,7 @@ TEST_CASE("reserved pages are present but not managed", "[mm][zone]")
 TEST_CASE("impossible layouts are errors", "[mm][zone]")
 {
     CHECK_THROWS_WITH(mm::node(mm_fixture::with_memory(8 * MiB)),
-                      "machine memory=8M is too small: kmsim needs at least 32M (or explicit zone lines)");
+                      "memory=8M is too small: kmsim needs at least 32M (or explicit zone lines)");
     mm::node_config c;
     c.zones = {{mm::ZONE_DMA, 32 * MiB, 0}};
     CHECK_THROWS_WITH(mm::node(c), "zone DMA: 32 MiB does not fit (at most 16 MiB on x86-64)");

@@ -135,7 +135,7 @@ TEST_CASE("impossible machine values", "[scenarios][parser]")
     CHECK(error_of("machine cpus=2000\n").message == "a machine has 1 to 1024 CPUs, not 2000");
     diagnostic d = error_of("machine cpus=2 memory=1M\n");
     CHECK(d.col == 23);
-    CHECK(d.message == "memory=1048576 is too small: kmsim needs at least 32M");
+    CHECK(d.message == "memory=1M is too small: kmsim needs at least 32M (or explicit zone lines)");
     CHECK(error_of("machine cpus=1 hz=123\n").message == "hz=123 is not a kernel HZ: use 100, 250, 300 or 1000");
     CHECK(error_of("machine cpus=2\nthread t cpu=5\nend\n").message == "CPU 5 does not exist: the machine has CPUs 0..1");
     CHECK(error_of("machine cpus=2 memory=64X\n").message ==
