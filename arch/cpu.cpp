@@ -114,6 +114,14 @@ void cpu::interrupt_top()
     }
 }
 
+void cpu::trace_switch(const context* next)
+{
+    if (next == traced_curr_)
+        return;
+    machine_.trace().sched_switch(id_, traced_curr_, next);
+    traced_curr_ = next;
+}
+
 void cpu::start_irq(irq_line& line)
 {
     context& h = machine_.new_irq_context(line);
@@ -127,10 +135,12 @@ void cpu::start_irq(irq_line& line)
     line.in_progress_ = true;
     ++irqs_handled_;
     ++line.handled_;
+    machine_.trace().irq_handler_entry(line.line(), h);
 }
 
 void cpu::switch_in(context& next)
 {
+    trace_switch(&next);
     curr_ = &next;
     next.cpu_ = this;
     next.rstate_ = run_state::resumable;
@@ -161,6 +171,7 @@ void cpu::finish_top(context* t)
             irqs_disabled_ = irq_saved_flags_.back();
             irq_saved_flags_.pop_back();
             t->irq_->in_progress_ = false;
+            machine_.trace().irq_handler_exit(t->irq_->line(), *t);
             machine_.retire_irq_context(t);
             arm_tick();
         } else {
@@ -264,8 +275,10 @@ void cpu::run()
             }
         }
         if (!t) {
-            if (rq_.empty())
+            if (rq_.empty()) {
+                trace_switch(nullptr);
                 return;  // idle
+            }
             context* next = rq_.front();
             rq_.pop_front();
             switch_in(*next);

@@ -107,6 +107,7 @@ private:
     std::uint32_t preempt_count_ = 0;
     bool irqs_disabled_ = false;
     context* curr_ = nullptr;
+    const context* traced_curr_ = nullptr;  // what the last sched_switch said runs here
     std::vector<context*> irq_stack_;
     std::vector<bool> irq_saved_flags_;  // IRQs-disabled state under each handler
     std::deque<context*> rq_;
@@ -120,6 +121,7 @@ private:
     cpu_blocker irq_blocker_;
     cpu_blocker rq_blocker_;
     std::uint64_t irqs_handled_ = 0;
+    void trace_switch(const context* next);
     std::uint64_t irqs_coalesced_ = 0;
     std::uint64_t context_switches_ = 0;
 

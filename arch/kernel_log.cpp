@@ -58,8 +58,8 @@ void kernel_log::printk(sim::time_point when, log_level level, std::string_view 
 
 void kernel_log::add_report(report r, log_level level)
 {
-    if (on_report)
-        on_report(r);
+    if (report_raised_)
+        (*report_raised_)(r);
     const auto k = static_cast<std::size_t>(r.kind);
     if (kept_[k] == reports_kept_per_kind) {
         if (suppressed_[k]++ == 0)

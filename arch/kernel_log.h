@@ -13,12 +13,13 @@
 //   - the first reports_kept_per_kind reports of each kind are printed and
 //     kept in full, for the summary, the JSON and tests; later ones of that
 //     kind are counted and not printed, as printk's ratelimit counts
-//     "callbacks suppressed". on_report sees every report all the same, so
-//     expectations judge all of them.
+//     "callbacks suppressed". The report_raised tracepoint sees every
+//     report all the same, so expectations judge all of them.
 // Invariant: lines are appended in nondecreasing time; each kept report's
 // lines were printed contiguously.
 #pragma once
 
+#include "arch/tracepoint.h"
 #include "sim/time.h"
 
 #include <array>
@@ -87,10 +88,12 @@ public:
 
     // Called for each new line (tools/ prints them as they come).
     std::function<void(const log_line&)> sink;
-    // Called for every report, printed or suppressed, before it is kept.
-    std::function<void(const report&)> on_report;
+    // Where every report is announced, printed or suppressed, before it is
+    // kept (the machine's report_raised tracepoint).
+    void set_report_tracepoint(const tracepoint<const report&>* tp) { report_raised_ = tp; }
 
 private:
+    const tracepoint<const report&>* report_raised_ = nullptr;
     std::deque<log_line> buf_;
     std::size_t buf_bytes_ = 0;
     std::vector<report> reports_;

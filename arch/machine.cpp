@@ -35,6 +35,7 @@ machine::machine(sim::engine& e, machine_config cfg) : engine_(e), config_(cfg)
     if (cfg.timeslice <= sim::duration::zero())
         throw sim::config_error("the scheduler time slice must be positive");
     tick_ = sim::nsecs(1000000000LL / cfg.hz);
+    log_.set_report_tracepoint(&trace_.report_raised);
     cpus_.reserve(static_cast<std::size_t>(cfg.cpus));
     for (int i = 0; i < cfg.cpus; ++i)
         cpus_.push_back(std::make_unique<cpu>(*this, i));
@@ -180,7 +181,9 @@ cpu* machine::place(context& c)
 
 void machine::make_runnable(context& c)
 {
-    place(c)->enqueue(c);
+    cpu* p = place(c);
+    trace_.sched_wakeup(c, p->id());
+    p->enqueue(c);
 }
 
 context& machine::current()

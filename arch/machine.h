@@ -17,6 +17,7 @@
 #include "arch/irq.h"
 #include "arch/kernel_log.h"
 #include "arch/lockdep.h"
+#include "arch/tracepoint.h"
 #include "sim/engine.h"
 
 #include <map>
@@ -72,6 +73,8 @@ public:
     sim::engine& eng() const { return engine_; }
     const machine_config& config() const { return config_; }
     kernel_log& log() { return log_; }
+    // The tracepoints (arch/tracepoint.h): attach probes to see the run.
+    trace_events& trace() { return trace_; }
     class lockdep& lockdep_checks() { return lockdep_; }
     const kernel_log& log() const { return log_; }
     int nr_cpus() const { return static_cast<int>(cpus_.size()); }
@@ -201,6 +204,7 @@ private:
     sim::engine& engine_;
     machine_config config_;
     sim::duration tick_;
+    trace_events trace_;
     kernel_log log_;
     class lockdep lockdep_{*this};
     std::vector<std::unique_ptr<cpu>> cpus_;

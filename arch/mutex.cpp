@@ -15,7 +15,9 @@ void mutex::lock()
         return;
     }
     waiters_.push_back(&c);
+    machine_.trace().contention_begin(*this);
     c.wait(*this);  // unlock() makes us the owner before waking us
+    machine_.trace().contention_end(*this);
 }
 
 bool mutex::trylock()

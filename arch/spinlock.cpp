@@ -19,7 +19,9 @@ void spinlock::lock()
     // Contended (or recursive: then the owner spins on itself forever, which
     // the wait-for graph reports as a self deadlock).
     spinners_.push_back(&c);
+    machine_.trace().contention_begin(*this);
     c.spin(*this);
+    machine_.trace().contention_end(*this);
 }
 
 bool spinlock::trylock()

@@ -107,11 +107,18 @@ std::uint64_t kmalloc_allocator::kmalloc_large(std::uint64_t size, gfp_t gfp)
 
 std::uint64_t kmalloc_allocator::kmalloc(std::uint64_t size, gfp_t gfp)
 {
+    // __do_kmalloc_node(): kmalloc(0) is ZERO_SIZE_PTR, untraced.
+    if (size > KMALLOC_MAX_CACHE_SIZE) {
+        const std::uint64_t p = kmalloc_large(size, gfp);
+        machine_.trace().kmalloc(p, size, PAGE_SIZE << get_order(size), gfp);
+        return p;
+    }
     if (size == 0)
         return ZERO_SIZE_PTR;
-    if (size > KMALLOC_MAX_CACHE_SIZE)
-        return kmalloc_large(size, gfp);
-    return slabs_.alloc(kmalloc_slab(size, gfp), gfp, static_cast<std::uint32_t>(size));
+    kmem_cache* s = kmalloc_slab(size, gfp);
+    const std::uint64_t p = slabs_.alloc(s, gfp, static_cast<std::uint32_t>(size));
+    machine_.trace().kmalloc(p, size, s->size, gfp);
+    return p;
 }
 
 std::uint64_t kmalloc_allocator::kmalloc_array(std::uint64_t n, std::uint64_t size, gfp_t gfp)
@@ -124,6 +131,7 @@ std::uint64_t kmalloc_allocator::kmalloc_array(std::uint64_t n, std::uint64_t si
 
 bool kmalloc_allocator::kfree(std::uint64_t p)
 {
+    machine_.trace().kfree(p);
     if (ZERO_OR_NULL_PTR(p))
         return true;
     if (slabs_.slab_of(p)) {

@@ -109,8 +109,10 @@ std::uint64_t page_allocator::direct_reclaim(gfp_t gfp, unsigned order, int high
     fs_reclaim_acquire(gfp);
     const std::uint32_t saved = c.task_flags() & PF_MEMALLOC;
     c.task_flags() |= PF_MEMALLOC;
+    machine_.trace().mm_vmscan_direct_reclaim_begin(order, gfp);
     machine_.consume(reclaim_pass_cost);
     std::uint64_t progress = reclaim_->try_to_free_pages(gfp, order, highest_zoneidx);
+    machine_.trace().mm_vmscan_direct_reclaim_end(progress);
     c.task_flags() = (c.task_flags() & ~PF_MEMALLOC) | saved;
     fs_reclaim_release(gfp);
     machine_.cond_resched();
@@ -239,6 +241,13 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
 
 page* page_allocator::alloc_pages(gfp_t gfp, unsigned order)
 {
+    page* p = alloc_pages_noprof(gfp, order);
+    machine_.trace().mm_page_alloc(p ? pfn_of(p) : ~pfn_t{0}, order, gfp);
+    return p;
+}
+
+page* page_allocator::alloc_pages_noprof(gfp_t gfp, unsigned order)
+{
     if (order > MAX_PAGE_ORDER) {
         // WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)
         if (!(gfp & gfp::NOWARN) && !warned_order_) {
@@ -349,6 +358,7 @@ void page_allocator::free_pages_at(page* p, unsigned order)
                  fmt::format("pfn {:#x} was allocated with order {} and freed with order {}", pfn, p->order, order));
         return;
     }
+    machine_.trace().mm_page_free(pfn, order);
     vm_.add(PGFREE, 1LL << order);
     node_.buddy_of(z->type).free(pfn, order);
     reclaim_->pages_freed();

@@ -109,6 +109,9 @@ public:
     static constexpr sim::duration reclaim_pass_cost = sim::usecs(10);
 
 private:
+    // alloc_pages() without its tracepoint, as the kernel's alloc_hooks()
+    // wrapper separates them.
+    page* alloc_pages_noprof(gfp_t gfp, unsigned order);
     page* get_page_from_freelist(gfp_t gfp, unsigned order, unsigned alloc_flags, int highest_zoneidx);
     page* slowpath(gfp_t gfp, unsigned order, int highest_zoneidx);
     void prep_new_page(pfn_t pfn, unsigned order, gfp_t gfp);

@@ -184,6 +184,8 @@ public:
     // Frees OBJ into S (nullptr: the cache its slab belongs to, as kfree).
     // OBJ must be inside a slab.
     void free(kmem_cache* s, std::uint64_t obj);
+    // kmem_cache_alloc(): as alloc(), traced.
+    std::uint64_t kmem_cache_alloc(kmem_cache* s, gfp_t gfp);
     // kmem_cache_free(): as free(), for any OBJ - NULL is a no-op, and an
     // address outside every slab is warned about and left alone.
     void kmem_cache_free(kmem_cache* s, std::uint64_t obj);

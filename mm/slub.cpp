@@ -652,16 +652,25 @@ std::uint64_t slab_allocator::alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig
     }
 }
 
+std::uint64_t slab_allocator::kmem_cache_alloc(kmem_cache* s, gfp_t gfp)
+{
+    const std::uint64_t obj = alloc(s, gfp);
+    machine_.trace().kmem_cache_alloc(s->name.c_str(), obj, s->object_size, s->size, gfp);
+    return obj;
+}
+
 void slab_allocator::kmem_cache_free(kmem_cache* s, std::uint64_t obj)
 {
     if (obj == 0)
         return;
-    if (!slab_of(obj)) {
+    slab* sl = slab_of(obj);
+    if (!sl) {
         // virt_to_slab() found no slab: cache_from_obj()'s warning.
         machine_.warn(fmt::format("kmem_cache_free: {:#x} is not a slab object", obj), "mm/slub.c", 4632,
                       "cache_from_obj");
         return;
     }
+    machine_.trace().kmem_cache_free(sl->cache->name.c_str(), obj);
     free(s, obj);
 }
 

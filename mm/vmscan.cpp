@@ -392,8 +392,7 @@ void vmscan::kswapd_main()
         const int highest = kswapd_highest_zoneidx_;
         kswapd_order_ = 0;
         kswapd_highest_zoneidx_ = ZONE_DMA;
-        if (trace)
-            trace(fmt::format("kswapd0: woken, order {}, highest zone {}", order, zone_name(highest)));
+        machine_.trace().mm_vmscan_kswapd_wake(highest, order);
         // balance_pgdat(): reclaim until a usable zone meets its high watermark,
         // holding fs_reclaim for lockdep (__fs_reclaim_acquire, unconditional).
         vm_.add(PAGEOUTRUN, 1);
@@ -415,9 +414,7 @@ void vmscan::kswapd_main()
                 --priority;  // nothing at this priority: scan harder
         }
         machine_.lockdep_checks().release(pa_.fs_reclaim_map());
-        if (trace)
-            trace(fmt::format("kswapd0: reclaimed {} pages, {}", total,
-                              pgdat_balanced(order, highest) ? "balanced" : "nothing more to reclaim"));
+        machine_.trace().kswapd_pass_done(total, pgdat_balanced(order, highest));
         // kswapd_try_to_sleep(): a short nap, then sleep until woken.
         bool early = false;
         kswapd_sleep(sim::nsecs(sim::to_ns(machine_.tick()) * machine_.config().hz / 10), &early);
@@ -429,6 +426,7 @@ void vmscan::kswapd_main()
             vm_.add(KSWAPD_HIGH_WMARK_HIT_QUICKLY, 1);
             continue;
         }
+        machine_.trace().mm_vmscan_kswapd_sleep();
         kswapd_sleep(sim::duration::zero(), nullptr);
     }
 }

@@ -84,8 +84,6 @@ public:
     // CPU time reclaim spends per page it scans.
     static constexpr sim::duration scan_cost = sim::usecs(1);  // ~4 GB/s of clean page cache
     bool panic_on_oom = false;
-    // One line per kswapd run, for `kmsim run -v`.
-    std::function<void(const std::string&)> trace;
     std::uint64_t page_cache_pages() const { return file_lru_.size(); }
 
 private:

@@ -506,7 +506,7 @@ private:
         case builtin::kmem_cache_alloc:
         case builtin::kmem_cache_zalloc: {
             mm::gfp_t g = static_cast<mm::gfp_t>(a[1]) | (e.fn == builtin::kmem_cache_zalloc ? mm::gfp::ZERO : 0);
-            r = w_.mem.slabs().alloc(w_.caches[a[0]], g);
+            r = w_.mem.slabs().kmem_cache_alloc(w_.caches[a[0]], g);
             record_alloc(g, r != 0, start);
             break;
         }

@@ -330,10 +330,19 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         else if (s.key == "kernel.hung_task_timeout_secs")
             w.m.set_hung_task_timeout(s.numbers[0]);
     }
-    if (w.verbose)
-        w.mem.reclaim().trace = [&](const std::string& text) {
+    if (w.verbose) {
+        // The -v log's kswapd lines, from vmscan's tracepoints.
+        auto kswapd_line = [&](const std::string& text) {
             out << sim::dmesg_timestamp(w.m.now()) << "[CPU" << w.m.smp_processor_id() << " kswapd0] " << text << '\n';
         };
+        w.m.trace().mm_vmscan_kswapd_wake.attach([kswapd_line](int zid, unsigned order) {
+            kswapd_line(fmt::format("kswapd0: woken, order {}, highest zone {}", order, mm::zone_name(zid)));
+        });
+        w.m.trace().kswapd_pass_done.attach([kswapd_line](std::uint64_t total, bool balanced) {
+            kswapd_line(fmt::format("kswapd0: reclaimed {} pages, {}", total,
+                                    balanced ? "balanced" : "nothing more to reclaim"));
+        });
+    }
     w.mem.reclaim().start_kswapd();
     w.mem.reclaim().start_flusher();
     opts.diag.debug("objects: {} locks, {} completions, {} caches, {} block devices, {} shrinkers", sc.locks.size(),
@@ -370,7 +379,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         std::string title;
     };
     std::vector<report_hit> hits(sc.expects.size());
-    w.m.log().on_report = [&](const arch::report& x) {
+    w.m.trace().report_raised.attach([&](const arch::report& x) {
         for (std::size_t i = 0; i < sc.expects.size(); ++i) {
             const expect_decl& e = sc.expects[i];
             if (hits[i].found || (e.k != expect_decl::kind::report && e.k != expect_decl::kind::no_report))
@@ -378,7 +387,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             if ((e.text.empty() || x.title.find(e.text) != std::string::npos) && (e.context.empty() || x.context == e.context))
                 hits[i] = report_hit{true, x.when, x.title};
         }
-    };
+    });
 
     sim::run_limits limits;
     if (opts.until_ns)

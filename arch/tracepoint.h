@@ -1,0 +1,89 @@
+// arch/tracepoint.h - tracepoints: where the simulated kernel says what it is doing, to whoever listens.
+//
+// Owns: the tracepoint type and the machine's list of events (the kernel's
+// include/trace/events/: sched, irq, kmem, vmscan, lock), each emitted where
+// the event happens - the CPU dispatch loop, the IRQ core, the allocators,
+// vmscan, the lock code, the kernel log - and never by a front end. The -v log,
+// a run's statistics and (later) trace files are consumers: they attach a probe.
+//
+// A tracepoint nobody listens to costs one test of an empty vector. Its
+// arguments are plain values and references to what already exists, so an
+// emitting site builds nothing: a probe formats what it needs.
+// Invariant: probes run synchronously, in the order attached, in the context
+// that emitted the event; a probe must not call back into the kernel.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <utility>
+#include <vector>
+
+namespace kmsim::arch {
+
+class context;
+class lock_base;
+struct report;
+
+template <typename... Args>
+class tracepoint {
+public:
+    using probe = std::function<void(Args...)>;
+
+    bool enabled() const { return !probes_.empty(); }
+    void attach(probe p) { probes_.push_back(std::move(p)); }
+    void operator()(Args... args) const
+    {
+        for (const probe& p : probes_)
+            p(args...);
+    }
+
+private:
+    std::vector<probe> probes_;
+};
+
+// The machine's events. Arguments follow the kernel's TP_PROTO where it has
+// one; contexts stand for task_structs, pfns for struct pages, and a GFP
+// mask is its raw value (mm::gfp_t).
+struct trace_events {
+    // sched: NEXT (nullptr: the idle task) now runs on CPU, after PREV.
+    tracepoint<int /*cpu*/, const context* /*prev*/, const context* /*next*/> sched_switch;
+    // sched: C became runnable, on CPU's runqueue.
+    tracepoint<const context&, int /*cpu*/> sched_wakeup;
+
+    // irq: the handler of LINE starts and returns (ret=handled).
+    tracepoint<int /*irq*/, const context& /*handler*/> irq_handler_entry;
+    tracepoint<int /*irq*/, const context& /*handler*/> irq_handler_exit;
+
+    // kmem: kmalloc(), kfree(), kmem_cache_alloc(), kmem_cache_free().
+    // PTR is 0 for a failed allocation; CACHE is the slab cache's name.
+    tracepoint<std::uint64_t /*ptr*/, std::uint64_t /*bytes_req*/, std::uint64_t /*bytes_alloc*/,
+               std::uint32_t /*gfp*/>
+        kmalloc;
+    tracepoint<std::uint64_t /*ptr*/> kfree;
+    tracepoint<const char* /*cache*/, std::uint64_t /*ptr*/, std::uint64_t /*bytes_req*/,
+               std::uint64_t /*bytes_alloc*/, std::uint32_t /*gfp*/>
+        kmem_cache_alloc;
+    tracepoint<const char* /*cache*/, std::uint64_t /*ptr*/> kmem_cache_free;
+    // kmem: a block of 2^ORDER pages at PFN allocated (PFN ~0: failed) or freed.
+    tracepoint<std::uint64_t /*pfn*/, unsigned /*order*/, std::uint32_t /*gfp*/> mm_page_alloc;
+    tracepoint<std::uint64_t /*pfn*/, unsigned /*order*/> mm_page_free;
+
+    // vmscan: direct reclaim by an allocating task, and kswapd.
+    tracepoint<unsigned /*order*/, std::uint32_t /*gfp*/> mm_vmscan_direct_reclaim_begin;
+    tracepoint<std::uint64_t /*nr_reclaimed*/> mm_vmscan_direct_reclaim_end;
+    tracepoint<int /*zid*/, unsigned /*order*/> mm_vmscan_kswapd_wake;
+    // kmsim's: a kswapd pass ended, having reclaimed NR pages; BALANCED
+    // says whether the node now meets its watermarks.
+    tracepoint<std::uint64_t /*nr_reclaimed*/, bool /*balanced*/> kswapd_pass_done;
+    tracepoint<> mm_vmscan_kswapd_sleep;
+
+    // lock: the running context found L held and waits for it; got it.
+    tracepoint<const lock_base&> contention_begin;
+    tracepoint<const lock_base&> contention_end;
+
+    // kmsim's: a report (BUG, WARNING, lockdep, KASAN...) was raised,
+    // printed or not.
+    tracepoint<const report&> report_raised;
+};
+
+}  // namespace kmsim::arch
