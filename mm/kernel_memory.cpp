@@ -52,6 +52,22 @@ void kernel_memory::free_struct_pages(std::uint64_t page, unsigned order)
     kmemleak_.free(page);
 }
 
+std::uint32_t kernel_memory::memalloc_save(std::uint32_t flag)
+{
+    arch::context* t = machine_.current_task();
+    if (!t)
+        return 0;
+    const std::uint32_t newly_set = ~t->task_flags() & flag;
+    t->task_flags() |= flag;
+    return newly_set;
+}
+
+void kernel_memory::memalloc_restore(std::uint32_t flag, std::uint64_t cookie)
+{
+    if (arch::context* t = machine_.current_task())
+        t->task_flags() &= ~(static_cast<std::uint32_t>(cookie) & flag);
+}
+
 std::string kernel_memory::proc_show(std::string_view name)
 {
     if (name == "buddyinfo")

@@ -59,6 +59,13 @@ public:
     // no-op, anything else that is not one is warned about and left alone.
     void free_struct_pages(std::uint64_t page, unsigned order);
 
+    // memalloc_nofs_save()/memalloc_noio_save() with FLAG (PF_MEMALLOC_NOFS
+    // or PF_MEMALLOC_NOIO) on the current task, and their restore. kmsim's
+    // cookie is the bit the save set (0 when the scope was already open),
+    // which the restore clears; the kernel's is the bit's old state.
+    std::uint32_t memalloc_save(std::uint32_t flag);
+    void memalloc_restore(std::uint32_t flag, std::uint64_t cookie);
+
     // The text of /proc/NAME, NAME one of proc_views ("" for another name).
     std::string proc_show(std::string_view name);
 

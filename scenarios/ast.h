@@ -21,7 +21,7 @@ struct source_pos {
 
 // ---- expressions ----
 
-enum class builtin;  // kernel calls and queries, see interpreter.h
+struct kernel_call;  // scenarios/kernel_api.h
 
 struct expr {
     enum class kind { number, string, var, unary, binary, logical_and, logical_or, call, index, object, jiffies, shrink_field };
@@ -30,7 +30,7 @@ struct expr {
     std::uint64_t value = 0;  // number; object: index into the scenario's table; var: slot
     std::string text;         // string literal (after escapes); operator; call name
     int op = 0;               // operator character(s) packed
-    builtin fn{};             // call
+    const kernel_call* call = nullptr;  // call: its entry in the table
     std::vector<std::unique_ptr<expr>> args;
     int depth = 1;            // levels of the tree below and including this node
 };

@@ -24,6 +24,9 @@ inline constexpr int max_expr_depth = 64;
 // itself runs at most arch::max_kernel_threads, its own daemons among them).
 inline constexpr std::size_t max_threads = 4096;
 
+// Arguments of one kernel call (printk's values included).
+inline constexpr std::size_t max_call_args = 64;
+
 // printk field widths, as lib/vsprintf.c's FIELD_WIDTH_MAX.
 inline constexpr unsigned long max_printk_width = (1u << 23) - 1;
 

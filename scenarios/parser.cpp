@@ -5,7 +5,7 @@
 #include "mm/gfp.h"
 #include "mm/node.h"
 #include "mm/slab.h"
-#include "scenarios/builtins.h"
+#include "scenarios/kernel_api.h"
 #include "scenarios/limits.h"
 #include "sim/suggest.h"
 #include "sim/time.h"
@@ -1163,7 +1163,7 @@ private:
             take();
             take();
             s->k = stmt::kind::assign;
-            if (find_builtin(w) || is_constant(w) || mm::gfp_by_name(w) || names_.count(w))
+            if (find_kernel_call(w) || w == "sizeof" || is_constant(w) || mm::gfp_by_name(w) || names_.count(w))
                 error(first.pos, fmt::format("cannot assign to '{}': it is not a variable", w));
             s->exprs.push_back(expression());
             s->slot = slot_for(w, true);  // after the value: `p = p + 1` reads the old p
@@ -1381,7 +1381,7 @@ private:
                                               : "; did you mean '" + near + "'?"));
     }
 
-    int object_index(const token& t, arg_kind kind, const builtin_info& bi)
+    int object_index(const token& t, arg_kind kind, const kernel_call& bi)
     {
         const std::string& n = t.text;
         auto wrong = [&](const char* want) -> int {
@@ -1423,45 +1423,52 @@ private:
         }
     }
 
+    // sizeof(TYPE): a constant, as in C.
+    expr_ptr size_of(const token& t)
+    {
+        expect_punct("(");
+        std::string type = name("a type");
+        while (at(tok::ident))
+            type += " " + take().text;
+        if (at_punct("*")) {
+            take();
+            type += "*";
+        }
+        static const std::map<std::string, std::uint64_t> sizes = {
+            {"char", 1}, {"short", 2}, {"int", 4}, {"long", 8}, {"u8", 1}, {"u16", 2}, {"u32", 4}, {"u64", 8},
+            {"size_t", 8}, {"void*", 8}, {"unsigned", 4}, {"unsigned int", 4}, {"unsigned long", 8},
+            {"long long", 8}, {"s8", 1}, {"s16", 2}, {"s32", 4}, {"s64", 8}};
+        auto it = sizes.find(type);
+        if (it == sizes.end())
+            error(t.pos, fmt::format("sizeof({}): kmsim knows char short int long u8 u16 u32 u64 size_t void*", type));
+        expect_punct(")");
+        auto n = make(expr::kind::number, t.pos);
+        n->value = it->second;
+        return n;
+    }
+
+    // A kernel call, checked against the table (scenarios/kernel_api.h).
     expr_ptr call(const token& t)
     {
-        const builtin_info* bi = find_builtin(t.text);
+        if (t.text == "sizeof")
+            return size_of(t);
+        const kernel_call* bi = find_kernel_call(t.text);
         if (!bi) {
             std::vector<std::string> names;
-            for (const auto& b : builtins())
-                names.push_back(b.name);
+            for (const auto& b : kernel_calls())
+                names.emplace_back(b.name);
             std::string near = nearest(t.text, names);
             error(t.pos, fmt::format("unknown kernel call '{}'{}", t.text, near.empty() ? "" : "; did you mean " + near + "?"));
         }
         auto e = make(expr::kind::call, t.pos);
-        e->fn = bi->fn;
-        e->text = bi->name;
+        e->call = bi;
+        e->text = std::string(bi->name);
         expect_punct("(");
-        if (bi->fn == builtin::sizeof_) {
-            std::string type = name("a type");
-            while (at(tok::ident))
-                type += " " + take().text;
-            if (at_punct("*")) {
-                take();
-                type += "*";
-            }
-            static const std::map<std::string, std::uint64_t> sizes = {
-                {"char", 1}, {"short", 2}, {"int", 4}, {"long", 8}, {"u8", 1}, {"u16", 2}, {"u32", 4}, {"u64", 8},
-                {"size_t", 8}, {"void*", 8}, {"unsigned", 4}, {"unsigned int", 4}, {"unsigned long", 8},
-                {"long long", 8}, {"s8", 1}, {"s16", 2}, {"s32", 4}, {"s64", 8}};
-            auto it = sizes.find(type);
-            if (it == sizes.end())
-                error(t.pos, fmt::format("sizeof({}): kmsim knows char short int long u8 u16 u32 u64 size_t void*", type));
-            expect_punct(")");
-            auto n = make(expr::kind::number, t.pos);
-            n->value = it->second;
-            return n;
-        }
         std::size_t i = 0;
         if (!at_punct(")")) {
             for (;;) {
-                arg_kind kind = i < bi->args.size() ? bi->args[i] : arg_kind::value;
-                if (kind == arg_kind::value || kind == arg_kind::type_name) {
+                const arg_kind kind = i < bi->args.size() ? bi->args[i] : arg_kind::value;
+                if (kind == arg_kind::value || kind == arg_kind::gfp || kind == arg_kind::format) {
                     adopt(*e, expression());
                 } else {
                     if (!at(tok::ident) && !at(tok::string))
@@ -1473,6 +1480,8 @@ private:
                     adopt(*e, std::move(o));
                 }
                 ++i;
+                if (i > max_call_args)
+                    error(t.pos, fmt::format("{}() is given more than {} arguments", bi->name, max_call_args));
                 if (at_punct(",")) {
                     take();
                     continue;
@@ -1486,10 +1495,14 @@ private:
         if (bi->variadic ? i < bi->args.size() : i != bi->args.size())
             error(t.pos, fmt::format("{}() takes {}{} argument{}, not {}", bi->name, bi->variadic ? "at least " : "",
                                      bi->args.size(), bi->args.size() == 1 ? "" : "s", i));
-        if (bi->fn == builtin::printk && e->args[0]->k != expr::kind::string)
-            error(e->args[0]->pos, "printk() needs a format string first, as printk(KERN_INFO \"x=%d\\n\", x)");
-        if (bi->fn == builtin::printk)
-            check_printk_format(*e->args[0]);
+        for (std::size_t k = 0; k < bi->args.size(); ++k)
+            if (bi->args[k] == arg_kind::format) {
+                if (e->args[k]->k != expr::kind::string)
+                    error(e->args[k]->pos,
+                          fmt::format("{}() needs a format string first, as {}(KERN_INFO \"x=%d\\n\", x)", bi->name,
+                                      bi->name));
+                check_printk_format(*e->args[k]);
+            }
         return e;
     }
 

@@ -2,7 +2,7 @@
 #include "scenarios/runner.h"
 
 #include "mm/proc.h"
-#include "scenarios/builtins.h"
+#include "scenarios/kernel_api.h"
 #include "scenarios/parser.h"
 #include "scenarios/world.h"
 #include "sim/error.h"
@@ -119,11 +119,44 @@ mm::memory_config memory_config_of(const scenario& sc)
     return c;
 }
 
+// The body that made the call being run: the frame below the call's own.
+const arch::frame& caller_of(const arch::context& c)
+{
+    const auto& f = c.frames();
+    return f[f.size() >= 2 ? f.size() - 2 : 0];
+}
+
+// The allocation statistics of the summary: calls and failures per
+// effective GFP mask (after the task's memalloc scopes), the longest stall,
+// failures per context.
+void record_call(world& w, const call_record& c)
+{
+    if (!c.args.alloc)
+        return;
+    static const std::string no_flags = "0x0", other = "(other masks)";
+    const arch::context* t = w.m.current_task();
+    const mm::gfp_t effective = mm::current_gfp_context(c.args.alloc->gfp, t ? t->task_flags() : 0);
+    const std::string& name = w.api.gfp_name(effective);
+    const std::string& key = name.empty() ? no_flags : name;
+    auto row = w.by_gfp.find(key);
+    if (row == w.by_gfp.end())
+        row = w.by_gfp.try_emplace(w.by_gfp.size() < max_gfp_rows ? key : other).first;
+    gfp_stats& st = row->second;
+    ++st.calls;
+    ++w.alloc_calls;
+    st.stall_ns_max = std::max(st.stall_ns_max, sim::to_ns(w.m.now() - c.start));
+    if (!c.args.alloc->ok) {
+        ++st.failed;
+        ++w.alloc_failed;
+        ++w.failures_by_context[caller_of(w.m.current()).function];
+    }
+}
+
 // Which threads may complete each completion (for deadlock reports).
 void find_completers(const block& blk, std::set<std::uint64_t>& out)
 {
     std::function<void(const expr&)> in_expr = [&](const expr& e) {
-        if (e.k == expr::kind::call && (e.fn == builtin::complete || e.fn == builtin::complete_all))
+        if (e.k == expr::kind::call && e.call->completes)
             out.insert(e.args[0]->value);
         for (const auto& a : e.args)
             in_expr(*a);
@@ -239,7 +272,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             opts.diag.debug("zone {}: pfn {:#x}-{:#x}, {} pages managed, watermarks min {} low {} high {}", z.name,
                             z.zone_start_pfn, z.end_pfn(), z.managed_pages, z.min_wmark(), z.low_wmark(),
                             z.high_wmark());
-    w.verbose = opts.level == verbosity::verbose;
+    const bool verbose = opts.level == verbosity::verbose;
     const bool color = opts.color;
 
     // The kernel log streams out as the run goes.
@@ -253,25 +286,36 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             line = fmt::format("{}{}{}", RED, line, RESET);
         out << line << '\n';
     };
-    w.on_call = [&](const call_trace_line& c) {
-        out << sim::dmesg_timestamp(c.when) << "[CPU" << c.cpu << " " << c.context << "] " << c.text << '\n';
-    };
+    // Every kernel call the scenario makes: the allocation statistics, and
+    // with -v a line per call.
+    w.api.call_done.attach([&w](const call_record& c) { record_call(w, c); });
+    if (verbose)
+        w.api.call_done.attach([&](const call_record& c) {
+            const arch::context& ctx = w.m.current();
+            out << sim::dmesg_timestamp(w.m.now()) << "[CPU" << (ctx.on_cpu() ? ctx.on_cpu()->id() : -1) << " "
+                << caller_of(ctx).function << "] " << c.text;
+            if (c.text == c.call.name)
+                out << "()";  // printk's frame names only the function
+            if (c.call.result != result_kind::none)
+                out << (c.result > 0xffff ? fmt::format(" = {:#x}", c.result) : fmt::format(" = {}", c.result));
+            out << '\n';
+        });
 
     // Objects.
     for (const auto& l : sc.locks) {
         if (l.is_mutex) {
-            w.mutexes.push_back(std::make_unique<arch::mutex>(w.m, l.name));
-            w.spinlocks.push_back(nullptr);
+            w.objects.mutexes.push_back(std::make_unique<arch::mutex>(w.m, l.name));
+            w.objects.spinlocks.push_back(nullptr);
         } else {
-            w.spinlocks.push_back(std::make_unique<arch::spinlock>(w.m, l.name));
-            w.mutexes.push_back(nullptr);
+            w.objects.spinlocks.push_back(std::make_unique<arch::spinlock>(w.m, l.name));
+            w.objects.mutexes.push_back(nullptr);
         }
     }
     for (const auto& c : sc.completions)
-        w.completions.push_back(std::make_unique<arch::completion>(w.m, c.name));
+        w.objects.completions.push_back(std::make_unique<arch::completion>(w.m, c.name));
     for (const auto& c : sc.caches) {
         try {
-            w.caches.push_back(w.mem.slabs().create(c.name, static_cast<std::uint32_t>(c.size),
+            w.objects.caches.push_back(w.mem.slabs().create(c.name, static_cast<std::uint32_t>(c.size),
                                                     {static_cast<std::uint32_t>(c.align), c.flags}));
         } catch (const sim::config_error& e) {
             fail_at(sc, c.pos, e.what());
@@ -286,17 +330,17 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         cfg.irq_line = d.irq;
         cfg.cpu = d.cpu;
         cfg.depth = static_cast<unsigned>(d.depth);
-        cfg.worker_pid = 70 + static_cast<int>(w.blockdevs.size());  // boot-time kthreads: low pids
+        cfg.worker_pid = 70 + static_cast<int>(w.objects.blockdevs.size());  // boot-time kthreads: low pids
         try {
-            w.blockdevs.push_back(std::make_unique<drivers::blockdev>(w.m, cfg));
+            w.objects.blockdevs.push_back(std::make_unique<drivers::blockdev>(w.m, cfg));
         } catch (const sim::config_error& e) {
             fail_at(sc, d.pos, e.what());
         }
         if (d.request)
-            w.blockdevs.back()->request_handler = [&w, &d](std::uint64_t rq, std::uint64_t) {
+            w.objects.blockdevs.back()->request_handler = [&w, &d](std::uint64_t rq, std::uint64_t) {
                 run_body(w, *d.request, "request " + d.name, d.pos.line, rq);
             };
-        w.blockdevs.back()->start();
+        w.objects.blockdevs.back()->start();
     }
     // Reclaimable memory at boot: what does not fit is an error at the line
     // that asked for it, found before anything runs.
@@ -317,12 +361,12 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         at_boot(sc.pagecache_clean_pos, [&] { w.mem.reclaim().add_clean_page_cache(sc.pagecache_clean / mm::PAGE_SIZE); });
     for (const auto& d : sc.pagecache_dirty)
         at_boot(d.pos, [&] {
-            w.mem.reclaim().add_dirty_page_cache(d.bytes / mm::PAGE_SIZE, *w.blockdevs[static_cast<std::size_t>(d.device)]);
+            w.mem.reclaim().add_dirty_page_cache(d.bytes / mm::PAGE_SIZE, *w.objects.blockdevs[static_cast<std::size_t>(d.device)]);
         });
     if (sc.anon)
         at_boot(sc.anon_pos, [&] {
             w.mem.reclaim().add_anon(sc.anon / mm::PAGE_SIZE,
-                                     sc.anon_swap >= 0 ? w.blockdevs[static_cast<std::size_t>(sc.anon_swap)].get() : nullptr);
+                                     sc.anon_swap >= 0 ? w.objects.blockdevs[static_cast<std::size_t>(sc.anon_swap)].get() : nullptr);
         });
     for (const auto& s : sc.sysctls) {
         if (s.key == "vm.panic_on_oom")
@@ -330,7 +374,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         else if (s.key == "kernel.hung_task_timeout_secs")
             w.m.set_hung_task_timeout(s.numbers[0]);
     }
-    if (w.verbose) {
+    if (verbose) {
         // The -v log's kswapd lines, from vmscan's tracepoints.
         auto kswapd_line = [&](const std::string& text) {
             out << sim::dmesg_timestamp(w.m.now()) << "[CPU" << w.m.smp_processor_id() << " kswapd0] " << text << '\n';
@@ -359,7 +403,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         std::set<std::uint64_t> completes;
         find_completers(t.code.stmts, completes);
         for (std::uint64_t i : completes)
-            w.completions[i]->expect_completer(c);
+            w.objects.completions[i]->expect_completer(c);
     }
     for (const auto& q : sc.irqs) {
         arch::irq_line& line = w.m.request_irq(q.line, q.name, q.cpu, [&w, &q] { run_body(w, q.code, q.name, q.pos.line); });

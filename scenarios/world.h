@@ -14,6 +14,7 @@
 #include "drivers/blockdev.h"
 #include "mm/kernel_memory.h"
 #include "scenarios/ast.h"
+#include "scenarios/kernel_api.h"
 #include "sim/engine.h"
 
 #include <map>
@@ -25,10 +26,8 @@
 namespace kmsim::scenarios {
 
 // The summary's rows per GFP mask (later masks share one "(other masks)"
-// row) and the masks whose names are cached: bounded however many masks a
-// scenario makes up.
+// row): bounded however many masks a scenario makes up.
 inline constexpr std::size_t max_gfp_rows = 256;
-inline constexpr std::size_t max_gfp_names = 4096;
 
 struct gfp_stats {
     std::uint64_t calls = 0;
@@ -36,37 +35,22 @@ struct gfp_stats {
     std::int64_t stall_ns_max = 0;
 };
 
-// What the interpreter needs to tell the caller about a call, for `-v`.
-struct call_trace_line {
-    sim::time_point when;
-    int cpu;
-    std::string context;
-    std::string text;
-};
-
 struct world {
     const scenario& sc;
     sim::engine eng;
     arch::machine m;
     mm::kernel_memory mem;
-    std::vector<std::unique_ptr<arch::spinlock>> spinlocks;  // by lock index (nullptr for mutexes)
-    std::vector<std::unique_ptr<arch::mutex>> mutexes;       // by lock index (nullptr for spinlocks)
-    std::vector<std::unique_ptr<arch::completion>> completions;
-    std::vector<mm::kmem_cache*> caches;
-    std::vector<std::unique_ptr<drivers::blockdev>> blockdevs;
+    kernel_objects objects;  // the scenario's locks, completions, caches, block devices
+    kernel_api api;          // the kernel calls, over the above
 
     std::map<std::string, gfp_stats> by_gfp;               // key: %pGg of the effective mask
     std::uint64_t alloc_calls = 0, alloc_failed = 0;
     std::map<std::string, std::uint64_t> failures_by_context;
-    std::unordered_map<mm::gfp_t, std::string> gfp_names;  // format_gfp() of each mask a call used
     std::string assert_message;                             // set when an assertion failed
     std::vector<mm::shrink_control> shrink_stack;           // sc of the shrinkers running now
 
-    bool verbose = false;
-    std::function<void(const call_trace_line&)> on_call;  // -v
-
     world(const scenario& s, sim::engine_config ecfg, arch::machine_config mcfg, mm::memory_config memcfg)
-        : sc(s), eng(std::move(ecfg)), m(eng, mcfg), mem(m, std::move(memcfg))
+        : sc(s), eng(std::move(ecfg)), m(eng, mcfg), mem(m, std::move(memcfg)), api(kernel_env{m, mem, objects})
     {
     }
 };

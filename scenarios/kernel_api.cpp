@@ -1,0 +1,519 @@
+// scenarios/kernel_api.cpp - the table of kernel calls, their handlers, and dispatch.
+#include "scenarios/kernel_api.h"
+
+#include "arch/printk.h"
+#include "arch/traps.h"
+#include "mm/gfp.h"
+#include "mm/memmap.h"
+#include "sim/error.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace kmsim::scenarios {
+
+namespace {
+
+using a = arg_kind;
+using r = result_kind;
+using ctx = call_context;
+
+// ---- what handlers share
+
+arch::spinlock& spinlock_of(kernel_env& e, std::uint64_t i) { return *e.objects.spinlocks[i]; }
+arch::mutex& mutex_of(kernel_env& e, std::uint64_t i) { return *e.objects.mutexes[i]; }
+arch::completion& completion_of(kernel_env& e, std::uint64_t i) { return *e.objects.completions[i]; }
+mm::gfp_t gfp(std::uint64_t v) { return static_cast<mm::gfp_t>(v); }
+unsigned order(std::uint64_t v) { return static_cast<unsigned>(v); }
+
+// The code that made the call: the frame below the call's own.
+const arch::frame& caller(kernel_env& e)
+{
+    const auto& f = e.m.current().frames();
+    KMSIM_ASSERT(f.size() >= 2, "a kernel call without a caller's frame");
+    return f[f.size() - 2];
+}
+
+void print_in_caller(kernel_env& e, arch::log_level level, const std::string& text)
+{
+    arch::context& c = e.m.current();
+    e.m.log().printk(e.m.now(), level, text, caller(e).function, c.on_cpu() ? c.on_cpu()->id() : -1);
+}
+
+std::string gfp_names(std::string_view, std::uint64_t v) { return mm::format_gfp(gfp(v)); }
+
+// A /proc view printed into the log (kmsim's show_*() calls).
+std::uint64_t show(kernel_env& e, const char* name)
+{
+    const std::string view = e.mem.proc_show(name);
+    const arch::frame& at = caller(e);
+    std::string text = fmt::format("kmsim: /proc/{} at {}:{}:\n", name, at.file, at.line);
+    if (std::string_view(name) == "slabinfo") {
+        // Only the caches that hold anything, to keep the log readable.
+        std::size_t pos = 0;
+        int n = 0;
+        while (pos < view.size()) {
+            const std::size_t nl = view.find('\n', pos);
+            const std::string line = view.substr(pos, nl - pos);
+            if (n++ < 2 || line.find("      0      0 ") == std::string::npos)
+                text += line + "\n";
+            pos = nl + 1;
+        }
+    } else {
+        text += view;
+    }
+    print_in_caller(e, arch::log_level::info, text);
+    return 0;
+}
+
+// ---- the table
+
+std::vector<kernel_call> make_table()
+{
+    // Handlers are captureless lambdas: each converts its arguments and makes
+    // one kernel call.
+    std::vector<kernel_call> t = {
+        // -- the kmalloc family
+        {"kmalloc", "void *kmalloc(size_t size, gfp_t flags)", {a::value, a::gfp}, false, r::pointer, ctx::gfp, 100, 0,
+         false, "Allocates SIZE bytes from the kmalloc caches (above 8 KiB, from the page allocator); NULL on failure.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.mem.kmalloc().kmalloc(x.v[0], gfp(x.v[1]));
+             x.alloc = alloc_outcome{gfp(x.v[1]), p != 0};
+             return p;
+         }},
+        {"kzalloc", "void *kzalloc(size_t size, gfp_t flags)", {a::value, a::gfp}, false, r::pointer, ctx::gfp, 100, 0,
+         false, "kmalloc() with __GFP_ZERO: the memory is zeroed.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.mem.kmalloc().kzalloc(x.v[0], gfp(x.v[1]));
+             x.alloc = alloc_outcome{gfp(x.v[1]) | mm::gfp::ZERO, p != 0};
+             x.bytes = x.v[0];
+             return p;
+         }},
+        {"kcalloc", "void *kcalloc(size_t n, size_t size, gfp_t flags)", {a::value, a::value, a::gfp}, false, r::pointer,
+         ctx::gfp, 100, 0, false, "A zeroed array of N elements of SIZE bytes; NULL if N * SIZE overflows.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.mem.kmalloc().kcalloc(x.v[0], x.v[1], gfp(x.v[2]));
+             x.alloc = alloc_outcome{gfp(x.v[2]) | mm::gfp::ZERO, p != 0};
+             return p;
+         }},
+        {"kmalloc_array", "void *kmalloc_array(size_t n, size_t size, gfp_t flags)", {a::value, a::value, a::gfp},
+         false, r::pointer, ctx::gfp, 100, 0, false, "An array of N elements of SIZE bytes; NULL if N * SIZE overflows.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.mem.kmalloc().kmalloc_array(x.v[0], x.v[1], gfp(x.v[2]));
+             x.alloc = alloc_outcome{gfp(x.v[2]), p != 0};
+             return p;
+         }},
+        {"krealloc", "void *krealloc(const void *p, size_t new_size, gfp_t flags)", {a::value, a::value, a::gfp}, false,
+         r::pointer, ctx::gfp, 100, 0, false,
+         "Resizes P: in place when it fits, else a new object with the old contents, and P freed. NEW_SIZE 0 frees P "
+         "and returns ZERO_SIZE_PTR; a freed P is a KASAN report and NULL.",
+         [](kernel_env& e, call_args& x) {
+             bool refused = false;  // by KASAN: not an allocation at all
+             const std::uint64_t p = e.mem.kmalloc().krealloc(x.v[0], x.v[1], gfp(x.v[2]), &refused);
+             if (x.v[1] != 0 && !refused)
+                 x.alloc = alloc_outcome{gfp(x.v[2]), p != 0};
+             return p;
+         }},
+        {"kfree", "void kfree(const void *p)", {a::value}, false, r::none, ctx::any, 50, 0, false,
+         "Frees a kmalloc object; NULL and ZERO_SIZE_PTR are no-ops. KASAN reports double and invalid frees.",
+         [](kernel_env& e, call_args& x) {
+             e.mem.kmalloc().kfree(x.v[0]);
+             return std::uint64_t{0};
+         }},
+        {"ksize", "size_t ksize(const void *p)", {a::value}, false, r::value, ctx::any, 5, 0, false,
+         "The usable size of P's chunk, which the caller may then use whole.",
+         [](kernel_env& e, call_args& x) { return e.mem.kmalloc().ksize(x.v[0]); }},
+        // -- slab caches
+        {"kmem_cache_alloc", "void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)", {a::cache, a::gfp}, false,
+         r::pointer, ctx::gfp, 100, 0, false, "An object from cache S; NULL on failure.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.mem.slabs().kmem_cache_alloc(e.objects.caches[x.v[0]], gfp(x.v[1]));
+             x.alloc = alloc_outcome{gfp(x.v[1]), p != 0};
+             return p;
+         }},
+        {"kmem_cache_zalloc", "void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags)", {a::cache, a::gfp}, false,
+         r::pointer, ctx::gfp, 100, 0, false, "kmem_cache_alloc() with __GFP_ZERO.",
+         [](kernel_env& e, call_args& x) {
+             const mm::gfp_t g = gfp(x.v[1]) | mm::gfp::ZERO;
+             const std::uint64_t p = e.mem.slabs().kmem_cache_alloc(e.objects.caches[x.v[0]], g);
+             x.alloc = alloc_outcome{g, p != 0};
+             return p;
+         }},
+        {"kmem_cache_free", "void kmem_cache_free(struct kmem_cache *s, void *p)", {a::cache, a::value}, false, r::none,
+         ctx::any, 50, 0, false,
+         "Frees P into S. Into the wrong cache, SLUB warns and frees it into its own, as cache_from_obj() does.",
+         [](kernel_env& e, call_args& x) {
+             e.mem.slabs().kmem_cache_free(e.objects.caches[x.v[0]], x.v[1]);
+             return std::uint64_t{0};
+         }},
+        // -- the page allocator
+        {"alloc_pages", "struct page *alloc_pages(gfp_t gfp, unsigned int order)", {a::gfp, a::value}, false, r::pointer,
+         ctx::gfp, 250, 0, false, "2^ORDER contiguous pages; the struct page of the first, or NULL.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.mem.alloc_pages(gfp(x.v[0]), order(x.v[1]));
+             x.alloc = alloc_outcome{gfp(x.v[0]), p != 0};
+             return p;
+         }},
+        {"__free_pages", "void __free_pages(struct page *page, unsigned int order)", {a::value, a::value}, false,
+         r::none, ctx::any, 150, 0, false, "Frees the 2^ORDER pages that alloc_pages() returned as PAGE.",
+         [](kernel_env& e, call_args& x) {
+             e.mem.free_struct_pages(x.v[0], order(x.v[1]));
+             return std::uint64_t{0};
+         }},
+        {"__get_free_pages", "unsigned long __get_free_pages(gfp_t gfp, unsigned int order)", {a::gfp, a::value},
+         false, r::pointer, ctx::gfp, 250, 0, false, "alloc_pages(), returning the memory's address.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.mem.get_free_pages(gfp(x.v[0]), order(x.v[1]));
+             x.alloc = alloc_outcome{gfp(x.v[0]), p != 0};
+             return p;
+         }},
+        {"free_pages", "void free_pages(unsigned long addr, unsigned int order)", {a::value, a::value}, false, r::none,
+         ctx::any, 150, 0, false, "Frees the 2^ORDER pages at ADDR.",
+         [](kernel_env& e, call_args& x) {
+             e.mem.free_pages(x.v[0], order(x.v[1]));
+             return std::uint64_t{0};
+         }},
+        // -- memory
+        {"memset", "void *memset(void *s, int c, size_t n)", {a::value, a::value, a::value}, false, r::none, ctx::any,
+         10, 1, false, "Fills N bytes; KASAN checks the whole range first and writes nothing if it is bad.",
+         [](kernel_env& e, call_args& x) {
+             if (e.mem.kasan().memset(x.v[0], static_cast<int>(x.v[1]), x.v[2]))
+                 x.bytes = x.v[2];
+             return std::uint64_t{0};
+         }},
+        {"memcpy", "void *memcpy(void *dest, const void *src, size_t n)", {a::value, a::value, a::value}, false,
+         r::none, ctx::any, 10, 1, false, "Copies N bytes; KASAN checks both ranges first (the source first).",
+         [](kernel_env& e, call_args& x) {
+             if (e.mem.kasan().memcpy(x.v[0], x.v[1], x.v[2]))
+                 x.bytes = x.v[2];
+             return std::uint64_t{0};
+         }},
+        // -- spinlocks and mutexes
+        {"spin_lock", "void spin_lock(spinlock_t *lock)", {a::spinlock}, false, r::none, ctx::any, 20, 0, false,
+         "Takes LOCK, spinning while another context holds it; disables preemption.",
+         [](kernel_env& e, call_args& x) { spinlock_of(e, x.v[0]).lock(); return std::uint64_t{0}; }},
+        {"spin_unlock", "void spin_unlock(spinlock_t *lock)", {a::spinlock}, false, r::none, ctx::any, 20, 0, false,
+         "Releases LOCK.", [](kernel_env& e, call_args& x) { spinlock_of(e, x.v[0]).unlock(); return std::uint64_t{0}; }},
+        {"spin_lock_irq", "void spin_lock_irq(spinlock_t *lock)", {a::spinlock}, false, r::none, ctx::any, 20, 0,
+         false, "Disables local interrupts, then takes LOCK.",
+         [](kernel_env& e, call_args& x) { spinlock_of(e, x.v[0]).lock_irq(); return std::uint64_t{0}; }},
+        {"spin_unlock_irq", "void spin_unlock_irq(spinlock_t *lock)", {a::spinlock}, false, r::none, ctx::any, 20, 0,
+         false, "Releases LOCK and enables local interrupts.",
+         [](kernel_env& e, call_args& x) { spinlock_of(e, x.v[0]).unlock_irq(); return std::uint64_t{0}; }},
+        {"spin_lock_irqsave", "unsigned long spin_lock_irqsave(spinlock_t *lock)", {a::spinlock}, false, r::value,
+         ctx::any, 20, 0, false,
+         "Saves and disables local interrupts, then takes LOCK; returns the flags (a function here, a macro in C).",
+         [](kernel_env& e, call_args& x) { return std::uint64_t{spinlock_of(e, x.v[0]).lock_irqsave()}; }},
+        {"spin_unlock_irqrestore", "void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)",
+         {a::spinlock, a::value}, false, r::none, ctx::any, 20, 0, false,
+         "Releases LOCK and restores the interrupt state FLAGS.",
+         [](kernel_env& e, call_args& x) {
+             spinlock_of(e, x.v[0]).unlock_irqrestore(x.v[1]);
+             return std::uint64_t{0};
+         }},
+        {"spin_trylock", "int spin_trylock(spinlock_t *lock)", {a::spinlock}, false, r::value, ctx::any, 20, 0, false,
+         "Takes LOCK if it is free: 1, else 0 at once.",
+         [](kernel_env& e, call_args& x) { return std::uint64_t{spinlock_of(e, x.v[0]).trylock()}; }},
+        {"mutex_lock", "void mutex_lock(struct mutex *lock)", {a::mutex}, false, r::none, ctx::process, 20, 0, false,
+         "Takes LOCK, sleeping while another task holds it.",
+         [](kernel_env& e, call_args& x) { mutex_of(e, x.v[0]).lock(); return std::uint64_t{0}; }},
+        {"mutex_unlock", "void mutex_unlock(struct mutex *lock)", {a::mutex}, false, r::none, ctx::process, 20, 0,
+         false, "Releases LOCK and hands it to the first waiter.",
+         [](kernel_env& e, call_args& x) { mutex_of(e, x.v[0]).unlock(); return std::uint64_t{0}; }},
+        {"mutex_trylock", "int mutex_trylock(struct mutex *lock)", {a::mutex}, false, r::value, ctx::process, 20, 0,
+         false, "Takes LOCK if it is free: 1, else 0 at once.",
+         [](kernel_env& e, call_args& x) { return std::uint64_t{mutex_of(e, x.v[0]).trylock()}; }},
+        // -- interrupts, preemption, RCU
+        {"local_irq_disable", "void local_irq_disable(void)", {}, false, r::none, ctx::any, 5, 0, false,
+         "Disables interrupts on this CPU.",
+         [](kernel_env& e, call_args&) { e.m.local_irq_disable(); return std::uint64_t{0}; }},
+        {"local_irq_enable", "void local_irq_enable(void)", {}, false, r::none, ctx::any, 5, 0, false,
+         "Enables interrupts on this CPU; pending ones are taken at once.",
+         [](kernel_env& e, call_args&) { e.m.local_irq_enable(); return std::uint64_t{0}; }},
+        {"local_irq_save", "unsigned long local_irq_save(void)", {}, false, r::value, ctx::any, 5, 0, false,
+         "Disables interrupts and returns the previous state (a function here, a macro in C).",
+         [](kernel_env& e, call_args&) { return std::uint64_t{e.m.local_irq_save()}; }},
+        {"local_irq_restore", "void local_irq_restore(unsigned long flags)", {a::value}, false, r::none, ctx::any, 5,
+         0, false, "Restores the interrupt state FLAGS.",
+         [](kernel_env& e, call_args& x) { e.m.local_irq_restore(x.v[0]); return std::uint64_t{0}; }},
+        {"preempt_disable", "void preempt_disable(void)", {}, false, r::none, ctx::any, 5, 0, false,
+         "Raises preempt_count: no sleeping, no preemption.",
+         [](kernel_env& e, call_args&) { e.m.preempt_disable(); return std::uint64_t{0}; }},
+        {"preempt_enable", "void preempt_enable(void)", {}, false, r::none, ctx::any, 5, 0, false,
+         "Lowers preempt_count.", [](kernel_env& e, call_args&) { e.m.preempt_enable(); return std::uint64_t{0}; }},
+        {"rcu_read_lock", "void rcu_read_lock(void)", {}, false, r::none, ctx::any, 5, 0, false,
+         "An RCU read-side section; with CONFIG_PREEMPT_RCU off it disables preemption.",
+         [](kernel_env& e, call_args&) { e.m.rcu_read_lock(); return std::uint64_t{0}; }},
+        {"rcu_read_unlock", "void rcu_read_unlock(void)", {}, false, r::none, ctx::any, 5, 0, false,
+         "Ends the RCU read-side section.",
+         [](kernel_env& e, call_args&) { e.m.rcu_read_unlock(); return std::uint64_t{0}; }},
+        // -- allocation scopes
+        {"memalloc_nofs_save", "unsigned int memalloc_nofs_save(void)", {}, false, r::value, ctx::task, 5, 0, false,
+         "Starts a scope in which every allocation of the task acts as GFP_NOFS; returns the old state.",
+         [](kernel_env& e, call_args&) { return std::uint64_t{e.mem.memalloc_save(mm::PF_MEMALLOC_NOFS)}; }},
+        {"memalloc_nofs_restore", "void memalloc_nofs_restore(unsigned int flags)", {a::value}, false, r::none,
+         ctx::task, 5, 0, false, "Ends the scope that memalloc_nofs_save() returned FLAGS for.",
+         [](kernel_env& e, call_args& x) {
+             e.mem.memalloc_restore(mm::PF_MEMALLOC_NOFS, x.v[0]);
+             return std::uint64_t{0};
+         }},
+        {"memalloc_noio_save", "unsigned int memalloc_noio_save(void)", {}, false, r::value, ctx::task, 5, 0, false,
+         "Starts a scope in which every allocation of the task acts as GFP_NOIO; returns the old state.",
+         [](kernel_env& e, call_args&) { return std::uint64_t{e.mem.memalloc_save(mm::PF_MEMALLOC_NOIO)}; }},
+        {"memalloc_noio_restore", "void memalloc_noio_restore(unsigned int flags)", {a::value}, false, r::none,
+         ctx::task, 5, 0, false, "Ends the scope that memalloc_noio_save() returned FLAGS for.",
+         [](kernel_env& e, call_args& x) {
+             e.mem.memalloc_restore(mm::PF_MEMALLOC_NOIO, x.v[0]);
+             return std::uint64_t{0};
+         }},
+        // -- time
+        {"udelay", "void udelay(unsigned long usecs)", {a::value}, false, r::none, ctx::any, 0, 0, false,
+         "Busy-waits USECS microseconds: the CPU stays busy, interrupts may arrive.",
+         [](kernel_env& e, call_args& x) { e.m.udelay(x.v[0]); return std::uint64_t{0}; }},
+        {"ndelay", "void ndelay(unsigned long nsecs)", {a::value}, false, r::none, ctx::any, 0, 0, false,
+         "Busy-waits NSECS nanoseconds.", [](kernel_env& e, call_args& x) { e.m.ndelay(x.v[0]); return std::uint64_t{0}; }},
+        {"mdelay", "void mdelay(unsigned long msecs)", {a::value}, false, r::none, ctx::any, 0, 0, false,
+         "Busy-waits MSECS milliseconds.", [](kernel_env& e, call_args& x) { e.m.mdelay(x.v[0]); return std::uint64_t{0}; }},
+        {"msleep", "void msleep(unsigned int msecs)", {a::value}, false, r::none, ctx::process, 0, 0, false,
+         "Sleeps msecs_to_jiffies(MSECS) + 1 jiffies, to a jiffy boundary; the CPU runs other tasks meanwhile.",
+         [](kernel_env& e, call_args& x) { e.m.msleep(x.v[0]); return std::uint64_t{0}; }},
+        {"usleep_range", "void usleep_range(unsigned long min, unsigned long max)", {a::value, a::value}, false,
+         r::none, ctx::process, 0, 0, false, "Sleeps MAX microseconds (kmsim takes the upper bound).",
+         [](kernel_env& e, call_args& x) { e.m.usleep_range(x.v[0], x.v[1]); return std::uint64_t{0}; }},
+        {"schedule", "void schedule(void)", {}, false, r::none, ctx::process, 5, 0, false,
+         "Gives the CPU to the next runnable task, if any.",
+         [](kernel_env& e, call_args&) { e.m.schedule(); return std::uint64_t{0}; }},
+        {"cond_resched", "int cond_resched(void)", {}, false, r::none, ctx::process, 5, 0, false,
+         "Gives the CPU away if the task's time slice is over.",
+         [](kernel_env& e, call_args&) { e.m.cond_resched(); return std::uint64_t{0}; }},
+        // -- completions
+        {"complete", "void complete(struct completion *x)", {a::completion}, false, r::none, ctx::any, 50, 0, true,
+         "Wakes one waiter of X, or lets the next wait return at once.",
+         [](kernel_env& e, call_args& x) { completion_of(e, x.v[0]).complete(); return std::uint64_t{0}; }},
+        {"complete_all", "void complete_all(struct completion *x)", {a::completion}, false, r::none, ctx::any, 50, 0,
+         true, "Wakes every waiter of X, and every later wait returns at once.",
+         [](kernel_env& e, call_args& x) { completion_of(e, x.v[0]).complete_all(); return std::uint64_t{0}; }},
+        {"wait_for_completion", "void wait_for_completion(struct completion *x)", {a::completion}, false, r::none,
+         ctx::process, 5, 0, false, "Sleeps until X is completed.",
+         [](kernel_env& e, call_args& x) {
+             completion_of(e, x.v[0]).wait_for_completion();
+             return std::uint64_t{0};
+         }},
+        // -- block I/O
+        {"submit_bio", "void submit_bio(struct bio *bio)", {a::device, a::value}, false, r::none, ctx::process, 5, 0,
+         false,
+         "Queues a write of PAGES pages to DEVICE (kmsim's form: submit_bio(dev, pages)); waits for a tag when "
+         "the queue is full.",
+         [](kernel_env& e, call_args& x) {
+             e.objects.blockdevs[x.v[0]]->submit_bio_pages(x.v[1]);
+             return std::uint64_t{0};
+         }},
+        {"submit_bio_wait", "int submit_bio_wait(struct bio *bio)", {a::device, a::value}, false, r::none, ctx::process,
+         5, 0, false, "submit_bio(), then sleeps until the device completes it.",
+         [](kernel_env& e, call_args& x) {
+             e.objects.blockdevs[x.v[0]]->submit_bio_wait(x.v[1]);
+             return std::uint64_t{0};
+         }},
+        // -- the log and debugging
+        {"printk", "int printk(const char *fmt, ...)", {a::format}, true, r::none, ctx::any, 2000, 0, false,
+         "Prints a record at the format's KERN_<LEVEL> (default: warning), as vsprintf formats it.",
+         [](kernel_env& e, call_args& x) {
+             arch::log_level level;
+             const std::string text =
+                 arch::vsprintf_record(x.text[0] ? *x.text[0] : "", arch::printk_args{x.v, x.text}, gfp_names, level);
+             print_in_caller(e, level, text);
+             return std::uint64_t{0};
+         }},
+        {"BUG_ON", "void BUG_ON(bool condition)", {a::value}, false, r::none, ctx::any, 5, 0, false,
+         "If CONDITION holds: the kernel BUG Oops, which kills the task (panics in an interrupt).",
+         [](kernel_env& e, call_args& x) {
+             if (x.v[0]) {
+                 const arch::frame& at = caller(e);
+                 arch::die(e.m, fmt::format("kernel BUG at {}:{}!", at.file, at.line),
+                           "Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI\n");
+             }
+             return std::uint64_t{0};
+         }},
+        {"WARN_ON", "int WARN_ON(bool condition)", {a::value}, false, r::value, ctx::any, 5, 0, false,
+         "If CONDITION holds: a WARNING with the stack, and taint W. Returns CONDITION.",
+         [](kernel_env& e, call_args& x) {
+             const bool hit = x.v[0] != 0;
+             if (hit)
+                 e.m.warn("", nullptr, 0, caller(e).function.c_str());
+             return std::uint64_t{hit};
+         }},
+        {"might_sleep", "void might_sleep(void)", {}, false, r::none, ctx::any, 5, 0, false,
+         "Reports 'sleeping function called from invalid context' when the context may not sleep.",
+         [](kernel_env& e, call_args&) { e.m.might_sleep(); return std::uint64_t{0}; }},
+        {"might_alloc", "void might_alloc(gfp_t gfp_mask)", {a::value}, false, r::none, ctx::any, 5, 0, false,
+         "The checks of an allocation with GFP_MASK, without allocating: fs_reclaim for lockdep, might_sleep().",
+         [](kernel_env& e, call_args& x) { e.mem.pages().might_alloc(gfp(x.v[0])); return std::uint64_t{0}; }},
+        {"fs_reclaim_acquire", "void fs_reclaim_acquire(gfp_t gfp_mask)", {a::value}, false, r::none, ctx::any, 5, 0,
+         false, "Takes the fs_reclaim lockdep map when GFP_MASK may enter the filesystem, as reclaim does.",
+         [](kernel_env& e, call_args& x) { e.mem.pages().fs_reclaim_acquire(gfp(x.v[0])); return std::uint64_t{0}; }},
+        {"fs_reclaim_release", "void fs_reclaim_release(gfp_t gfp_mask)", {a::value}, false, r::none, ctx::any, 5, 0,
+         false, "Releases what fs_reclaim_acquire() took.",
+         [](kernel_env& e, call_args& x) { e.mem.pages().fs_reclaim_release(gfp(x.v[0])); return std::uint64_t{0}; }},
+        // -- kmsim's: /proc views into the log
+        {"show_buddyinfo", "void show_buddyinfo(void)", {}, false, r::none, ctx::any, 5, 0, false,
+         "kmsim's: prints /proc/buddyinfo into the log now.",
+         [](kernel_env& e, call_args&) { return show(e, "buddyinfo"); }},
+        {"show_slabinfo", "void show_slabinfo(void)", {}, false, r::none, ctx::any, 5, 0, false,
+         "kmsim's: prints /proc/slabinfo (the caches that hold objects) into the log now.",
+         [](kernel_env& e, call_args&) { return show(e, "slabinfo"); }},
+        {"show_meminfo", "void show_meminfo(void)", {}, false, r::none, ctx::any, 5, 0, false,
+         "kmsim's: prints /proc/meminfo into the log now.",
+         [](kernel_env& e, call_args&) { return show(e, "meminfo"); }},
+        // -- queries
+        {"in_interrupt", "bool in_interrupt(void)", {}, false, r::value, ctx::any, 5, 0, false,
+         "Whether the CPU runs an interrupt handler (or has BH disabled).",
+         [](kernel_env& e, call_args&) { return std::uint64_t{e.m.in_interrupt()}; }},
+        {"in_atomic", "bool in_atomic(void)", {}, false, r::value, ctx::any, 5, 0, false,
+         "Whether preempt_count is non-zero: no sleeping.",
+         [](kernel_env& e, call_args&) { return std::uint64_t{e.m.in_atomic()}; }},
+        {"irqs_disabled", "bool irqs_disabled(void)", {}, false, r::value, ctx::any, 5, 0, false,
+         "Whether interrupts are off on this CPU.",
+         [](kernel_env& e, call_args&) { return std::uint64_t{e.m.irqs_disabled()}; }},
+        {"preempt_count", "int preempt_count(void)", {}, false, r::value, ctx::any, 5, 0, false,
+         "The CPU's preempt_count: hard IRQ 0x10000, softirq 0x100 and up, preempt_disable() depth.",
+         [](kernel_env& e, call_args&) { return std::uint64_t{static_cast<std::uint64_t>(e.m.preempt_count())}; }},
+        {"smp_processor_id", "int smp_processor_id(void)", {}, false, r::value, ctx::any, 5, 0, false,
+         "The CPU the code runs on.",
+         [](kernel_env& e, call_args&) { return static_cast<std::uint64_t>(e.m.smp_processor_id()); }},
+        {"ZERO_OR_NULL_PTR", "bool ZERO_OR_NULL_PTR(const void *p)", {a::value}, false, r::value, ctx::any, 5, 0, false,
+         "Whether P is NULL or ZERO_SIZE_PTR (what kmalloc(0) returns).",
+         [](kernel_env&, call_args& x) { return std::uint64_t{mm::ZERO_OR_NULL_PTR(x.v[0])}; }},
+        {"rand", "u64 rand(u64 a, u64 b)", {a::value, a::value}, false, r::value, ctx::any, 5, 0, false,
+         "kmsim's: a uniform random number from A to B inclusive, from the run's seed.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t lo = std::min(x.v[0], x.v[1]), hi = std::max(x.v[0], x.v[1]);
+             return e.m.eng().random().stream("rand").uniform(lo, hi);
+         }},
+    };
+    return t;
+}
+
+}  // namespace
+
+int kernel_call::gfp_arg() const
+{
+    for (std::size_t i = 0; i < args.size(); ++i)
+        if (args[i] == arg_kind::gfp)
+            return static_cast<int>(i);
+    return -1;
+}
+
+const std::vector<kernel_call>& kernel_calls()
+{
+    static const std::vector<kernel_call> table = make_table();
+    return table;
+}
+
+const kernel_call* find_kernel_call(std::string_view name)
+{
+    for (const auto& c : kernel_calls())
+        if (c.name == name)
+            return &c;
+    return nullptr;
+}
+
+// ---- dispatch
+
+const std::string& kernel_api::gfp_name(mm::gfp_t mask)
+{
+    if (auto it = gfp_names_.find(mask); it != gfp_names_.end())
+        return it->second;
+    if (gfp_names_.size() < max_gfp_names)
+        return gfp_names_.emplace(mask, mm::format_gfp(mask)).first->second;
+    gfp_scratch_ = mm::format_gfp(mask);
+    return gfp_scratch_;
+}
+
+std::string kernel_api::render(const kernel_call& c, const call_args& x)
+{
+    // Made at every call (it is the frame reports show), so it avoids fmt's
+    // format-string parsing and names each GFP mask once.
+    if (c.args.size() == 1 && c.args[0] == arg_kind::format)
+        return std::string(c.name);
+    std::string s(c.name);
+    s += '(';
+    for (std::size_t i = 0; i < x.v.size(); ++i) {
+        if (i)
+            s += ", ";
+        if (i < x.text.size() && x.text[i]) {
+            s += x.text[i]->empty() ? "\"...\"" : *x.text[i];
+        } else if (i < c.args.size() && c.args[i] == arg_kind::gfp) {
+            s += gfp_name(static_cast<mm::gfp_t>(x.v[i]));
+        } else if (x.v[i] > 0xffff) {
+            char hex[16];
+            int n = 0;
+            for (std::uint64_t v = x.v[i]; v; v >>= 4)
+                hex[n++] = "0123456789abcdef"[v & 15];
+            s += "0x";
+            while (n)
+                s += hex[--n];
+        } else {
+            const fmt::format_int n(x.v[i]);
+            s.append(n.data(), n.size());
+        }
+    }
+    s += ')';
+    return s;
+}
+
+std::uint64_t kernel_api::invoke(const kernel_call& c, call_args& a, std::int64_t& cost_ns)
+{
+    arch::context& ctx = env_.m.current();
+    const arch::frame& at = ctx.frames().back();
+    arch::frame_guard fg(ctx, arch::frame{render(c, a), at.file, at.line});
+    const sim::time_point start = env_.m.now();
+    const std::uint64_t result = c.handler(env_, a);
+    if (call_done.enabled())
+        call_done(call_record{c, ctx.frames().back().function, result, start, a});
+    cost_ns = c.cost_ns + c.ns_per_16_bytes * static_cast<std::int64_t>(a.bytes / 16);
+    return result;
+}
+
+// ---- docs/kernel-api.md
+
+namespace {
+const char* context_text(call_context c)
+{
+    switch (c) {
+    case call_context::any: return "any context";
+    case call_context::gfp: return "as the GFP mask allows";
+    case call_context::process: return "process context (may sleep)";
+    case call_context::task: return "process context (acts on the task)";
+    }
+    return "?";
+}
+}  // namespace
+
+std::string kernel_api_markdown()
+{
+    std::string md =
+        "# The kernel calls\n\n"
+        "Generated from the table in `scenarios/kernel_api.cpp` (`tests/scenarios/kernel_api_test.cpp` fails\n"
+        "when this file and the table differ; `KMSIM_UPDATE_GOLDEN=1` rewrites it).\n\n"
+        "Every call a scenario body can make, with its C signature, what it does, where the kernel allows\n"
+        "it and what it costs in simulated CPU time (charged when it returns; a delay or a sleep costs\n"
+        "the time it waits). Objects (locks, completions, caches, block devices) are passed by the name\n"
+        "they are declared with. Where the kernel forbids a call (sleeping in atomic context, GFP_KERNEL\n"
+        "in an interrupt), kmsim makes it all the same and reports it as the kernel does.\n\n"
+        "| call | where | cost |\n|---|---|---|\n";
+    for (const auto& c : kernel_calls())
+        md += fmt::format("| [`{}`](#{}) | {} | {} ns{} |\n", c.name, c.name, context_text(c.where), c.cost_ns,
+                          c.ns_per_16_bytes ? fmt::format(" + {} ns per 16 bytes", c.ns_per_16_bytes) : "");
+    for (const auto& c : kernel_calls()) {
+        md += fmt::format("\n## {}\n\n```c\n{};\n```\n\n{}\n\n", c.name, c.signature, c.doc);
+        md += fmt::format("Where: {}. Cost: {} ns{}.", context_text(c.where), c.cost_ns,
+                          c.ns_per_16_bytes ? fmt::format(" + {} ns per 16 bytes copied", c.ns_per_16_bytes) : "");
+        if (c.gfp_arg() >= 0)
+            md += fmt::format(" The GFP mask is argument {}.", c.gfp_arg() + 1);
+        md += "\n";
+    }
+    return md;
+}
+
+}  // namespace kmsim::scenarios

@@ -1,0 +1,153 @@
+// scenarios/kernel_api.h - the kernel calls every front end makes: one table, one entry per call.
+//
+// Owns: the description of each kernel call a scenario (and later a C module)
+// may make - its name, C signature, argument kinds, result, the contexts it
+// may be used in, its cost in the cost model, which argument is its GFP mask,
+// what it does - and its handler, a thin adapter onto arch/ and mm/, where
+// the kernel's behaviour lives. The parser checks calls against the table,
+// the interpreter dispatches through it, the -v log renders calls from it,
+// and docs/kernel-api.md is generated from it (kernel_api_markdown()).
+// Adding a call is one entry and its handler.
+//
+// Invariant: a handler does nothing the kernel does not; it converts
+// arguments, calls one kernel function, and says what it allocated (for the
+// run's statistics) and how many bytes it copied (for the cost model).
+#pragma once
+
+#include "arch/completion.h"
+#include "arch/machine.h"
+#include "arch/mutex.h"
+#include "arch/spinlock.h"
+#include "arch/tracepoint.h"
+#include "drivers/blockdev.h"
+#include "mm/kernel_memory.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace kmsim::scenarios {
+
+// The kernel objects a world declares, by index (a front end resolves names).
+struct kernel_objects {
+    std::vector<std::unique_ptr<arch::spinlock>> spinlocks;  // by lock index (nullptr for mutexes)
+    std::vector<std::unique_ptr<arch::mutex>> mutexes;       // by lock index (nullptr for spinlocks)
+    std::vector<std::unique_ptr<arch::completion>> completions;
+    std::vector<mm::kmem_cache*> caches;
+    std::vector<std::unique_ptr<drivers::blockdev>> blockdevs;
+};
+
+// What a handler works with.
+struct kernel_env {
+    arch::machine& m;
+    mm::kernel_memory& mem;
+    kernel_objects& objects;
+};
+
+enum class arg_kind {
+    value,       // an integer or pointer
+    gfp,         // a GFP mask (rendered as %pGg)
+    spinlock,    // a declared object, by name
+    mutex,
+    completion,
+    cache,
+    device,
+    format,      // printk's format string literal
+};
+
+enum class result_kind { none, value, pointer };
+
+// Where a call may be made, as the kernel documents it.
+enum class call_context {
+    any,      // process or interrupt context
+    gfp,      // as its GFP mask allows: a mask that may block needs process context
+    process,  // process context only: it may sleep
+    task,     // acts on the current task (process context)
+};
+
+// An allocation a call made, for the run's statistics: its GFP mask (the
+// scoped constraints are applied by whoever counts) and whether it worked.
+struct alloc_outcome {
+    mm::gfp_t gfp = 0;
+    bool ok = false;
+};
+
+// Copying memory is work in proportion to its size: a 4 MiB memset is
+// 65,536 steps of the run's budget, which so bounds the host memory a run can
+// write as well as its time.
+inline constexpr std::uint64_t bytes_per_step = 64;
+
+// One call being made: the arguments as the front end evaluated them, and
+// what the handler reports back.
+struct call_args {
+    std::span<const std::uint64_t> v;                // every argument; an object's is its index
+    std::span<const std::string* const> text;       // string-literal arguments (printk), else nullptr
+    std::uint64_t bytes = 0;                         // out: bytes copied (memset, memcpy, kzalloc)
+    std::optional<alloc_outcome> alloc;              // out: the allocation made, if any
+};
+
+using call_handler = std::uint64_t (*)(kernel_env& env, call_args& a);
+
+struct kernel_call {
+    std::string_view name;
+    std::string_view signature;  // C, as the kernel declares it
+    std::vector<arg_kind> args;
+    bool variadic = false;       // printk: values after the format
+    result_kind result = result_kind::none;
+    call_context where = call_context::any;
+    std::int64_t cost_ns = 5;         // charged when the call returns
+    std::int64_t ns_per_16_bytes = 0; // and per 16 bytes copied
+    bool completes = false;           // signals its completion argument
+    std::string_view doc;             // what it does, one or two sentences
+    call_handler handler = nullptr;
+
+    int gfp_arg() const;  // the index of the GFP-mask argument, or -1
+};
+
+// A call that returned, for probes: the -v log, the run's statistics.
+struct call_record {
+    const kernel_call& call;
+    const std::string& text;  // "kmalloc(4096, GFP_KERNEL)", as its frame shows it
+    std::uint64_t result;
+    sim::time_point start;
+    const call_args& args;
+};
+
+// The calls of one world: dispatch, and the names of the GFP masks they use.
+class kernel_api {
+public:
+    explicit kernel_api(kernel_env env) : env_(env) {}
+
+    // Makes call C in the running context (fiber side): pushes its frame,
+    // runs its handler and announces it on call_done. Returns its result,
+    // and its cost in the cost model in COST_NS, for the front end to charge
+    // (with A.bytes / bytes_per_step steps of the run's budget).
+    std::uint64_t invoke(const kernel_call& c, call_args& a, std::int64_t& cost_ns);
+
+    // format_gfp() of MASK, made once per mask (for the first max_gfp_names).
+    const std::string& gfp_name(mm::gfp_t mask);
+    static constexpr std::size_t max_gfp_names = 4096;
+
+    kernel_env& env() { return env_; }
+    arch::tracepoint<const call_record&> call_done;
+
+private:
+    std::string render(const kernel_call& c, const call_args& a);
+
+    kernel_env env_;
+    std::unordered_map<mm::gfp_t, std::string> gfp_names_;
+    std::string gfp_scratch_;
+};
+
+const std::vector<kernel_call>& kernel_calls();
+const kernel_call* find_kernel_call(std::string_view name);
+
+// docs/kernel-api.md, made from the table.
+std::string kernel_api_markdown();
+
+}  // namespace kmsim::scenarios

@@ -1,0 +1,77 @@
+// tests/scenarios/kernel_api_test.cpp - the table of kernel calls: complete, parsed from, documented.
+#include "scenarios/kernel_api.h"
+#include "scenarios/parser.h"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+using namespace kmsim::scenarios;
+
+TEST_CASE("every kernel call is described in full", "[scenarios][kernel_api]")
+{
+    std::set<std::string_view> names;
+    for (const auto& c : kernel_calls()) {
+        INFO(c.name);
+        CHECK(names.insert(c.name).second);
+        CHECK(c.handler != nullptr);
+        CHECK_FALSE(c.doc.empty());
+        CHECK(c.signature.find(std::string(c.name) + "(") != std::string_view::npos);
+        CHECK(find_kernel_call(c.name) == &c);
+    }
+    CHECK(kernel_calls().size() >= 60);
+    CHECK(find_kernel_call("kmalloc")->gfp_arg() == 1);
+    CHECK(find_kernel_call("alloc_pages")->gfp_arg() == 0);
+    CHECK(find_kernel_call("kfree")->gfp_arg() == -1);
+}
+
+TEST_CASE("the parser takes every call in the table, with the table's arguments", "[scenarios][kernel_api]")
+{
+    for (const auto& c : kernel_calls()) {
+        INFO(c.name);
+        std::vector<std::string> args;
+        for (arg_kind k : c.args) {
+            switch (k) {
+            case arg_kind::value: args.push_back("1"); break;
+            case arg_kind::gfp: args.push_back("GFP_KERNEL"); break;
+            case arg_kind::spinlock: args.push_back("sl"); break;
+            case arg_kind::mutex: args.push_back("mx"); break;
+            case arg_kind::completion: args.push_back("done"); break;
+            case arg_kind::cache: args.push_back("objs"); break;
+            case arg_kind::device: args.push_back("disk"); break;
+            case arg_kind::format: args.push_back("\"x\""); break;
+            }
+        }
+        const std::string text = fmt::format(
+            "lock sl spinlock\nlock mx mutex\ncompletion done\ncache objs size=64\nblockdev disk latency=1ms\n"
+            "end\nthread t\n  {}({})\nend\n",
+            c.name, fmt::join(args, ", "));
+        CHECK_NOTHROW(parse_scenario(text, "t.kms"));
+        if (!c.args.empty() && !c.variadic) {
+            // One argument too many is refused with the table's count.
+            args.push_back("1");
+            const std::string extra =
+                fmt::format("lock sl spinlock\nlock mx mutex\ncompletion done\ncache objs size=64\n"
+                            "blockdev disk latency=1ms\nend\nthread t\n  {}({})\nend\n",
+                            c.name, fmt::join(args, ", "));
+            CHECK_THROWS_AS(parse_scenario(extra, "t.kms"), scenario_error);
+        }
+    }
+}
+
+TEST_CASE("docs/kernel-api.md is the table's, generated", "[scenarios][kernel_api][golden]")
+{
+    const std::string path = KMSIM_TEST_DIR "/../docs/kernel-api.md";
+    const std::string md = kernel_api_markdown();
+    if (std::getenv("KMSIM_UPDATE_GOLDEN"))
+        std::ofstream(path, std::ios::binary) << md;
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream doc;
+    doc << in.rdbuf();
+    INFO("regenerate with: KMSIM_UPDATE_GOLDEN=1 build/tests/scenarios_test '[kernel_api]'");
+    CHECK(doc.str() == md);
+}
