@@ -1,6 +1,7 @@
 // tests/mm/harness.h - a machine with a memory node and a page allocator.
 #pragma once
 
+#include "arch/context.h"
 #include "arch/machine.h"
 #include "mm/kernel_memory.h"
 #include "mm/node.h"
@@ -56,6 +57,7 @@ struct mm_fixture {
 
 // A whole memory subsystem (page allocator, slab, kmalloc) on a machine.
 struct memory_fixture {
+    std::string file_;  // of in_function()'s code
     sim::engine eng;
     arch::machine m;
     mm::kernel_memory mem;
@@ -77,6 +79,24 @@ struct memory_fixture {
     {
         m.create_thread("worker", std::move(body), {0, eng.now()});
         eng.run();
+    }
+    // Runs BODY as the code of kernel function FUNCTION in FILE (line 10), in
+    // a thread. A kernel call made through call() runs under a frame of its
+    // own (line 12), as every front end makes them, so that reports and
+    // stacks name FUNCTION as the code that made it.
+    void in_function(const char* function, const char* file, std::function<void()> body)
+    {
+        in_thread([this, function, file, body = std::move(body)] {
+            arch::frame_guard g(m.current(), arch::frame{function, file, 10});
+            file_ = file;
+            body();
+        });
+    }
+    template <typename F>
+    auto call(const char* name, F&& f)
+    {
+        arch::frame_guard g(m.current(), arch::frame{name, file_, 12});
+        return f();
     }
     mm::kmalloc_allocator& k() { return mem.kmalloc(); }
     std::uint8_t* bytes(std::uint64_t addr) { return mem.slabs().bytes(addr); }

@@ -11,25 +11,11 @@ using namespace kmsim::test;
 
 namespace {
 
-// The test's code is one kernel function, kasan_test() in kasan_test.c; a
-// kernel call made from it runs under a frame of its own, as every front end
-// makes them, so that reports name kasan_test as the code at fault.
+// The test's code is one kernel function, kasan_test() in kasan_test.c.
 struct kasan_fixture : memory_fixture {
     using memory_fixture::memory_fixture;
 
-    void in_test(std::function<void()> body)
-    {
-        in_thread([this, body = std::move(body)] {
-            arch::frame_guard test(m.current(), arch::frame{"kasan_test", "kasan_test.c", 10});
-            body();
-        });
-    }
-    template <typename F>
-    auto call(const char* name, F&& f)
-    {
-        arch::frame_guard g(m.current(), arch::frame{name, "kasan_test.c", 12});
-        return f();
-    }
+    void in_test(std::function<void()> body) { in_function("kasan_test", "kasan_test.c", std::move(body)); }
     mm::kasan& kasan() { return mem.kasan(); }
     std::size_t kasan_reports() const
     {
