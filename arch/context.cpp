@@ -24,9 +24,31 @@ const char* to_string(run_state s)
 
 std::string frame::format() const
 {
+    std::string s = name();
     if (file.empty())
-        return function;
-    return function + " at " + file + ":" + std::to_string(line);
+        return s;
+    s += " at ";
+    s += file;
+    s += ':';
+    s += std::to_string(line);
+    return s;
+}
+
+bool frame::operator==(const frame& o) const
+{
+    // Names are compared by their text, arguments by value: two frames
+    // are equal when they would print the same.
+    return line == o.line && render == o.render && detail == o.detail && nargs == o.nargs && args == o.args &&
+           function == o.function && file == o.file;
+}
+
+std::uint64_t frame::hash() const
+{
+    std::uint64_t h = std::hash<std::string_view>{}(function) ^ (static_cast<std::uint64_t>(line) << 32);
+    h ^= reinterpret_cast<std::uintptr_t>(detail) * 0x9e3779b97f4a7c15ULL;
+    for (unsigned i = 0; i < nargs; ++i)
+        h = (h * 1099511628211ULL) ^ args[i];
+    return h;
 }
 
 context::context(machine& m, context_kind kind, std::string name, int pid, sim::actor_role role,

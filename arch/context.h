@@ -21,7 +21,9 @@
 #include "sim/time.h"
 
 #include <functional>
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kmsim::arch {
@@ -36,12 +38,34 @@ enum class context_kind { task, hardirq };
 enum class run_state { created, runnable, resumable, running, busy, spinning, sleeping, done };
 const char* to_string(run_state s);
 
-// A frame of the simulated call stack: a scenario location or a kernel function.
+// A frame of the simulated call stack: a scenario location or a kernel
+// function. Frames are pushed at every kernel call and saved with every
+// allocation, so they are small values that own no text: FUNCTION and FILE
+// view names that outlive the run (the scenario's, the kernel-call table's,
+// literals), and a kernel call's arguments are kept as values and rendered
+// into "kmalloc(64, GFP_KERNEL)" only when a report, a stack or the -v log
+// shows the frame.
+struct frame;
+using frame_renderer = std::string (*)(const frame& f);
+
 struct frame {
-    std::string function;  // "kmalloc", "worker"
-    std::string file;      // "irq-vs-process.kms" ("" for kernel-internal frames)
+    std::string_view function;  // "kmalloc", "worker"
+    std::string_view file;      // "irq-vs-process.kms" ("" for kernel-internal frames)
     int line = 0;
-    std::string format() const;  // "kmalloc at irq-vs-process.kms:17"
+    // A kernel call's frame: RENDER names it from DETAIL (what the pusher
+    // needs, e.g. the call's description) and the arguments.
+    frame_renderer render = nullptr;
+    const void* detail = nullptr;
+    std::array<std::uint64_t, 3> args{};
+    std::uint8_t nargs = 0;
+
+    frame() = default;
+    frame(std::string_view fn, std::string_view f, int l) : function(fn), file(f), line(l) {}
+
+    std::string name() const { return render ? render(*this) : std::string(function); }  // "kmalloc(64, GFP_KERNEL)"
+    std::string format() const;  // "kmalloc(64, GFP_KERNEL) at irq-vs-process.kms:17"
+    bool operator==(const frame& o) const;
+    std::uint64_t hash() const;  // of what operator== compares
 };
 
 // The lines of a call trace for FRAMES (outermost first, as a context keeps

@@ -38,8 +38,16 @@ const sim::actor* cpu::cpu_blocker::sole_holder() const { return owner->top(); }
 void cpu::add_preempt_count(std::uint32_t v)
 {
     if (preempt_count_ == 0 && top()) {
-        const frame* loc = top()->location();
-        top()->preempt_disabled_at_ = loc ? *loc : frame{top()->frames().empty() ? top()->name() : top()->frames().back().function, "", 0};
+        context& t = *top();
+        if (const frame* loc = t.location()) {
+            t.preempt_disabled_at_ = *loc;
+        } else if (!t.frames().empty()) {
+            t.preempt_disabled_at_ = t.frames().back();  // named without a place
+            t.preempt_disabled_at_.file = {};
+            t.preempt_disabled_at_.line = 0;
+        } else {
+            t.preempt_disabled_at_ = frame{t.name(), "", 0};
+        }
     }
     preempt_count_ += v;
 }

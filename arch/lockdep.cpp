@@ -8,11 +8,13 @@
 
 namespace kmsim::arch {
 
-lockdep::site lockdep::here(const context& c) const
+lockdep::site lockdep::here(const context& c)
 {
-    const frame* loc = c.location();
-    return site{c.name(), loc ? fmt::format("{} at {}:{}", c.frames().front().function, loc->file, loc->line)
-                              : c.name()};
+    if (const frame* loc = c.location())
+        return site{frame{c.frames().front().function, loc->file, loc->line}};
+    // No frames (a context made by a test): its name, kept here, since a
+    // site may outlive the context.
+    return site{frame{*names_.emplace(c.name()).first, "", 0}};
 }
 
 std::string lockdep::lock_desc(const lockdep_map& m) const
@@ -74,7 +76,7 @@ std::string lockdep::held_text(const context& c) const
         return fmt::format("no locks held by {}.\n", who);
     std::string o = fmt::format("{} lock{} held by {}:\n", n, n > 1 ? "s" : "", who);
     for (std::size_t i = 0; i < n; ++i)
-        o += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*it->second[i].map), it->second[i].at.where);
+        o += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*it->second[i].map), it->second[i].at.where());
     return o;
 }
 
@@ -96,17 +98,17 @@ void lockdep::circular(const context& c, const held_entry& prev, const lockdep_m
     // NEXT while holding PREV closes the cycle.
     const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
     std::string b;
-    b += fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(next), here(c).where);
-    b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*prev.map), prev.at.where);
+    b += fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(next), here(c).where());
+    b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*prev.map), prev.at.where());
     b += "which lock already depends on the new lock.\n\n";
     b += "the existing dependency chain (in reverse order) is:\n";
     // Entries #N..#1 are the recorded edges of PATH (last first), #0 the new one.
     const std::size_t n = path.size();
     for (std::size_t k = n - 1; k >= 1; --k) {
         const site& s = edges_.at({path[k - 1], path[k]});
-        b += fmt::format("\n-> #{} {}:\n       {}\n", k, lock_desc(*path[k]), s.where);
+        b += fmt::format("\n-> #{} {}:\n       {}\n", k, lock_desc(*path[k]), s.where());
     }
-    b += fmt::format("\n-> #0 {}:\n       {}\n", lock_desc(next), here(c).where);
+    b += fmt::format("\n-> #0 {}:\n       {}\n", lock_desc(next), here(c).where());
     b += "\nother info that might help us debug this:\n\n";
     if (n > 2) {
         std::string chain;
@@ -145,8 +147,8 @@ void lockdep::acquire(const lockdep_map& map, bool trylock)
         std::string b = fmt::format("inconsistent {{{}}} -> {{{}}} usage.\n", from, to);
         b += fmt::format("{}/{} [HC{}[{}]:SC0[0]:HE{}:SE1] takes:\n", machine_.current_comm(), machine_.current_pid(),
                          in_irq ? 1 : 0, in_irq ? 1 : 0, irqs_on ? 1 : 0);
-        b += fmt::format("{}, at: {}\n", held_desc(map), at.where);
-        b += fmt::format("{{{}}} state was registered at:\n  {}\n", from, first.where);
+        b += fmt::format("{}, at: {}\n", held_desc(map), at.where());
+        b += fmt::format("{{{}}} state was registered at:\n  {}\n", from, first.where());
         b += "\nother info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
         b += "       CPU0\n       ----\n";
         b += fmt::format("  lock({});\n  <Interrupt>\n    lock({});\n", map.name, map.name);
@@ -179,8 +181,8 @@ void lockdep::acquire(const lockdep_map& map, bool trylock)
         for (const held_entry& h : held)
             if (h.map == &map) {
                 const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
-                std::string b = fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(map), at.where);
-                b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*h.map), h.at.where);
+                std::string b = fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(map), at.where());
+                b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*h.map), h.at.where());
                 b += "other info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
                 b += fmt::format("       CPU0\n       ----\n  lock({});\n  lock({});\n", map.name, map.name);
                 b += "\n *** DEADLOCK ***\n\n May be due to missing lock nesting notation\n\n" + held_text(c);
@@ -228,7 +230,7 @@ void lockdep::too_deep(const context& c)
         text += fmt::format("{} lock{} held by {}/{}:\n", locks.size(), locks.size() > 1 ? "s" : "", t->name(),
                             t->pid());
         for (std::size_t i = 0; i < locks.size(); ++i)
-            text += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*locks[i].map), locks[i].at.where);
+            text += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*locks[i].map), locks[i].at.where());
     }
     text += "\n=============================================\n\n";
     text += machine_.dump_stack(c);

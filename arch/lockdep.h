@@ -56,9 +56,11 @@ public:
     std::string held_desc(const lockdep_map& m) const;
 
 private:
+    // Where a lock was taken: the context's body frame at the line it was
+    // at, kept as a frame and printed only in a report.
     struct site {
-        std::string context;
-        std::string where;  // "thread_a at abba.kms:12"
+        frame at;
+        std::string where() const { return at.format(); }  // "thread_a at abba.kms:12"
     };
     struct held_entry {
         const lockdep_map* map;
@@ -69,7 +71,7 @@ private:
         site in_hardirq_at, hardirq_on_at;
     };
 
-    site here(const context& c) const;
+    site here(const context& c);
     std::string lock_desc(const lockdep_map& m) const;  // "(name){+.+.}-{3:3}"
     bool reaches(const lockdep_map* from, const lockdep_map* to, std::vector<const lockdep_map*>& path) const;
     std::string held_text(const context& c) const;
@@ -80,6 +82,7 @@ private:
 
     machine& machine_;
     bool enabled_ = true;
+    std::set<std::string, std::less<>> names_;  // of contexts without frames, which sites outlive
     std::map<const context*, std::vector<held_entry>> held_;
     // Each lock's instance address, as print_lock() shows it: scenario locks are
     // static (DEFINE_SPINLOCK), so they get kernel .data addresses, numbered in

@@ -373,9 +373,9 @@ void machine::print_deadlock(const sim::deadlock_info& d)
             // handler it runs for others (a device worker's request code).
             const std::size_t first = !fr.empty() && fr.front().function == c->name() ? 1 : 0;
             for (std::size_t i = first; i < fr.size(); ++i) {
-                const bool is_wait_call = i + 1 == fr.size() && e.waits_for.rfind(fr[i].function.substr(0, fr[i].function.find('(')), 0) == 0;
+                const bool is_wait_call = i + 1 == fr.size() && e.waits_for.rfind(fr[i].function, 0) == 0;
                 if (!is_wait_call)
-                    chain += " -> " + fr[i].function;
+                    chain += " -> " + fr[i].name();
             }
             chain += " -> " + e.waits_for + " held by ";
         }

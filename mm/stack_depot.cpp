@@ -5,27 +5,14 @@
 
 namespace kmsim::mm {
 
-namespace {
-bool same(const std::vector<arch::frame>& a, const std::vector<arch::frame>& b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (a[i].line != b[i].line || a[i].function != b[i].function || a[i].file != b[i].file)
-            return false;
-    return true;
-}
-}  // namespace
-
 stack_depot::handle stack_depot::save(const std::vector<arch::frame>& frames)
 {
     std::uint64_t hash = frames.size();
     for (const arch::frame& f : frames)
-        hash = (hash * 1099511628211ULL) ^ std::hash<std::string>{}(f.function) ^
-               (static_cast<std::uint64_t>(f.line) << 32);
+        hash = (hash * 1099511628211ULL) ^ f.hash();
     auto [first, last] = by_hash_.equal_range(hash);
     for (auto it = first; it != last; ++it)
-        if (same(stacks_[it->second], frames))
+        if (stacks_[it->second] == frames)
             return it->second;
     if (stacks_.size() == max_stacks)
         return full;  // stack_depot_save() when the depot has reached its capacity
@@ -42,7 +29,7 @@ stack_depot::site stack_depot::call_site(handle h) const
     const auto& frames = stacks_[h];
     const arch::frame& call = frames.back();
     const arch::frame& body = frames[frames.size() - 2];
-    return {body.function, call.line, call.function.substr(0, call.function.find('('))};
+    return {std::string(body.function), call.line, std::string(call.function)};
 }
 
 std::string stack_depot::text(handle h) const

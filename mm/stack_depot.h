@@ -2,7 +2,8 @@
 //
 // Owns: every distinct simulated stack seen at a kmalloc/kfree, as the
 // kernel's lib/stackdepot.c does for KASAN and kmemleak: a record keeps a
-// 32-bit handle, and the text is made only when a report prints it.
+// 32-bit handle, and the text is made only when a report prints it. Frames
+// are saved as they are (small values viewing names that outlive the run).
 // Invariant: a handle, once given, names the same frames for the life of the
 // depot; equal stacks get equal handles. The depot holds at most
 // max_stacks stacks, as the kernel's has a fixed capacity: once full, new

@@ -276,7 +276,7 @@ private:
     world& w_;
     const body& b_;
     arch::context& ctx_;
-    std::string owner_;
+    const std::string& owner_;  // outlives the run's stacks: the scenario's, or the caller's (see run_body)
     std::vector<std::uint64_t> vars_;
     std::size_t frame_index_ = 0;
     int line_ = 0;

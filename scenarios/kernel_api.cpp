@@ -340,7 +340,7 @@ std::vector<kernel_call> make_table()
          [](kernel_env& e, call_args& x) {
              const bool hit = x.v[0] != 0;
              if (hit)
-                 e.m.warn("", nullptr, 0, caller(e).function.c_str());
+                 e.m.warn("", nullptr, 0, std::string(caller(e).function).c_str());
              return std::uint64_t{hit};
          }},
         {"might_sleep", "void might_sleep(void)", {}, false, r::none, ctx::any, 5, 0, false,
@@ -430,31 +430,37 @@ const std::string& kernel_api::gfp_name(mm::gfp_t mask)
     return gfp_scratch_;
 }
 
-std::string kernel_api::render(const kernel_call& c, const call_args& x)
+namespace {
+
+// "kmalloc(4096, GFP_KERNEL)": a call's frame as reports, stacks and the -v
+// log show it, made from the values the frame keeps (a named argument keeps
+// a pointer to its name, which the scenario owns).
+std::string render_call(const arch::frame& f)
 {
-    // Made at every call (it is the frame reports show), so it avoids fmt's
-    // format-string parsing and names each GFP mask once.
-    if (c.args.size() == 1 && c.args[0] == arg_kind::format)
-        return std::string(c.name);
+    const kernel_call& c = *static_cast<const kernel_call*>(f.detail);
     std::string s(c.name);
+    if (c.args.size() == 1 && c.args[0] == arg_kind::format)
+        return s;  // printk: the function alone
     s += '(';
-    for (std::size_t i = 0; i < x.v.size(); ++i) {
+    for (unsigned i = 0; i < f.nargs; ++i) {
         if (i)
             s += ", ";
-        if (i < x.text.size() && x.text[i]) {
-            s += x.text[i]->empty() ? "\"...\"" : *x.text[i];
-        } else if (i < c.args.size() && c.args[i] == arg_kind::gfp) {
-            s += gfp_name(static_cast<mm::gfp_t>(x.v[i]));
-        } else if (x.v[i] > 0xffff) {
+        const arg_kind k = i < c.args.size() ? c.args[i] : arg_kind::value;
+        if (k != arg_kind::value && k != arg_kind::gfp) {
+            const auto* name = reinterpret_cast<const std::string*>(static_cast<std::uintptr_t>(f.args[i]));
+            s += name->empty() ? "\"...\"" : *name;
+        } else if (k == arg_kind::gfp) {
+            s += mm::format_gfp(static_cast<mm::gfp_t>(f.args[i]));
+        } else if (f.args[i] > 0xffff) {
             char hex[16];
             int n = 0;
-            for (std::uint64_t v = x.v[i]; v; v >>= 4)
+            for (std::uint64_t v = f.args[i]; v; v >>= 4)
                 hex[n++] = "0123456789abcdef"[v & 15];
             s += "0x";
             while (n)
                 s += hex[--n];
         } else {
-            const fmt::format_int n(x.v[i]);
+            const fmt::format_int n(f.args[i]);
             s.append(n.data(), n.size());
         }
     }
@@ -462,15 +468,23 @@ std::string kernel_api::render(const kernel_call& c, const call_args& x)
     return s;
 }
 
+}  // namespace
+
 std::uint64_t kernel_api::invoke(const kernel_call& c, call_args& a, std::int64_t& cost_ns)
 {
     arch::context& ctx = env_.m.current();
     const arch::frame& at = ctx.frames().back();
-    arch::frame_guard fg(ctx, arch::frame{render(c, a), at.file, at.line});
+    arch::frame f(c.name, at.file, at.line);
+    f.render = render_call;
+    f.detail = &c;
+    f.nargs = static_cast<std::uint8_t>(std::min(a.v.size(), f.args.size()));
+    for (unsigned i = 0; i < f.nargs; ++i)
+        f.args[i] = i < a.text.size() && a.text[i] ? reinterpret_cast<std::uintptr_t>(a.text[i]) : a.v[i];
+    arch::frame_guard fg(ctx, f);
     const sim::time_point start = env_.m.now();
     const std::uint64_t result = c.handler(env_, a);
     if (call_done.enabled())
-        call_done(call_record{c, ctx.frames().back().function, result, start, a});
+        call_done(call_record{c, ctx.frames().back(), result, start, a});
     cost_ns = c.cost_ns + c.ns_per_16_bytes * static_cast<std::int64_t>(a.bytes / 16);
     return result;
 }

@@ -112,7 +112,7 @@ struct kernel_call {
 // A call that returned, for probes: the -v log, the run's statistics.
 struct call_record {
     const kernel_call& call;
-    const std::string& text;  // "kmalloc(4096, GFP_KERNEL)", as its frame shows it
+    const arch::frame& frame;  // name() is "kmalloc(4096, GFP_KERNEL)"
     std::uint64_t result;
     sim::time_point start;
     const call_args& args;
@@ -129,7 +129,8 @@ public:
     // (with A.bytes / bytes_per_step steps of the run's budget).
     std::uint64_t invoke(const kernel_call& c, call_args& a, std::int64_t& cost_ns);
 
-    // format_gfp() of MASK, made once per mask (for the first max_gfp_names).
+    // format_gfp() of MASK, made once per mask (for the first max_gfp_names):
+    // the statistics name a row per mask.
     const std::string& gfp_name(mm::gfp_t mask);
     static constexpr std::size_t max_gfp_names = 4096;
 
@@ -137,8 +138,6 @@ public:
     arch::tracepoint<const call_record&> call_done;
 
 private:
-    std::string render(const kernel_call& c, const call_args& a);
-
     kernel_env env_;
     std::unordered_map<mm::gfp_t, std::string> gfp_names_;
     std::string gfp_scratch_;

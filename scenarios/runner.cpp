@@ -23,7 +23,10 @@ namespace {
 // reclaim runs its body as scan_objects, in the reclaiming task.
 class scenario_shrinker final : public mm::shrinker {
 public:
-    scenario_shrinker(world& w, const shrinker_decl& d) : mm::shrinker(d.name), w_(w), d_(d) {}
+    scenario_shrinker(world& w, const shrinker_decl& d)
+        : mm::shrinker(d.name), w_(w), d_(d), owner_("shrinker " + d.name)
+    {
+    }
     void populate()
     {
         cache_ = w_.mem.slabs().create(d_.name, static_cast<std::uint32_t>(d_.size), {});
@@ -43,7 +46,7 @@ public:
     std::uint64_t scan_objects(const mm::shrink_control& sc) override
     {
         w_.shrink_stack.push_back(sc);
-        const std::uint64_t r = run_body(w_, d_.code, "shrinker " + d_.name, d_.pos.line);
+        const std::uint64_t r = run_body(w_, d_.code, owner_, d_.pos.line);
         w_.shrink_stack.pop_back();
         if (r == mm::SHRINK_STOP)
             return r;
@@ -58,6 +61,7 @@ public:
 private:
     world& w_;
     const shrinker_decl& d_;
+    const std::string owner_;  // the body's name in stacks, which outlive a scan
     mm::kmem_cache* cache_ = nullptr;
     std::vector<std::uint64_t> objects_;
 };
@@ -148,7 +152,7 @@ void record_call(world& w, const call_record& c)
     if (!c.args.alloc->ok) {
         ++st.failed;
         ++w.alloc_failed;
-        ++w.failures_by_context[caller_of(w.m.current()).function];
+        ++w.failures_by_context[std::string(caller_of(w.m.current()).function)];
     }
 }
 
@@ -293,8 +297,8 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         w.api.call_done.attach([&](const call_record& c) {
             const arch::context& ctx = w.m.current();
             out << sim::dmesg_timestamp(w.m.now()) << "[CPU" << (ctx.on_cpu() ? ctx.on_cpu()->id() : -1) << " "
-                << caller_of(ctx).function << "] " << c.text;
-            if (c.text == c.call.name)
+                << caller_of(ctx).function << "] " << c.frame.name();
+            if (c.call.args.size() == 1 && c.call.args[0] == arg_kind::format)
                 out << "()";  // printk's frame names only the function
             if (c.call.result != result_kind::none)
                 out << (c.result > 0xffff ? fmt::format(" = {:#x}", c.result) : fmt::format(" = {}", c.result));
@@ -337,8 +341,9 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             fail_at(sc, d.pos, e.what());
         }
         if (d.request)
-            w.objects.blockdevs.back()->request_handler = [&w, &d](std::uint64_t rq, std::uint64_t) {
-                run_body(w, *d.request, "request " + d.name, d.pos.line, rq);
+            w.objects.blockdevs.back()->request_handler = [&w, &d, owner = "request " + d.name](std::uint64_t rq,
+                                                                                                std::uint64_t) {
+                run_body(w, *d.request, owner, d.pos.line, rq);  // OWNER lives as long as the handler
             };
         w.objects.blockdevs.back()->start();
     }

@@ -57,6 +57,8 @@ struct world {
 
 // Runs BODY in the current context; returns the value of `return`, if any.
 // FIRST_SLOT, when given, is the value of variable slot 0 (a request's `rq`).
+// OWNER names the body in stacks, which KASAN and kmemleak keep for the whole
+// run: it must live as long as the world (the scenario's names do).
 std::uint64_t run_body(world& w, const body& b, const std::string& owner, int decl_line,
                        std::optional<std::uint64_t> first_slot = std::nullopt);
 
