@@ -36,15 +36,16 @@ std::string frame::format() const
 
 bool frame::operator==(const frame& o) const
 {
-    // Names are compared by their text, arguments by value: two frames
-    // are equal when they would print the same.
+    // Names are compared where they are (a name is one string of the
+    // scenario or the table), arguments by value.
     return line == o.line && render == o.render && detail == o.detail && nargs == o.nargs && args == o.args &&
-           function == o.function && file == o.file;
+           function.data() == o.function.data() && function.size() == o.function.size() &&
+           file.data() == o.file.data() && file.size() == o.file.size();
 }
 
 std::uint64_t frame::hash() const
 {
-    std::uint64_t h = std::hash<std::string_view>{}(function) ^ (static_cast<std::uint64_t>(line) << 32);
+    std::uint64_t h = reinterpret_cast<std::uintptr_t>(function.data()) ^ (static_cast<std::uint64_t>(line) << 32);
     h ^= reinterpret_cast<std::uintptr_t>(detail) * 0x9e3779b97f4a7c15ULL;
     for (unsigned i = 0; i < nargs; ++i)
         h = (h * 1099511628211ULL) ^ args[i];

@@ -64,6 +64,8 @@ struct frame {
 
     std::string name() const { return render ? render(*this) : std::string(function); }  // "kmalloc(64, GFP_KERNEL)"
     std::string format() const;  // "kmalloc(64, GFP_KERNEL) at irq-vs-process.kms:17"
+    // The same frame: the same names (the same strings, not only the same
+    // text), place and arguments. What the stack depot keeps once.
     bool operator==(const frame& o) const;
     std::uint64_t hash() const;  // of what operator== compares
 };

@@ -5,7 +5,7 @@
 // 32-bit handle, and the text is made only when a report prints it. Frames
 // are saved as they are (small values viewing names that outlive the run).
 // Invariant: a handle, once given, names the same frames for the life of the
-// depot; equal stacks get equal handles. The depot holds at most
+// depot; equal stacks (frame by frame, see arch::frame) get equal handles. The depot holds at most
 // max_stacks stacks, as the kernel's has a fixed capacity: once full, new
 // stacks get the handle `full`, whose text says so.
 #pragma once
