@@ -14,18 +14,17 @@ lockdep::site lockdep::here(const context& c)
         return site{frame{c.frames().front().function, loc->file, loc->line}};
     // No frames (a context made by a test): its name, kept here, since a
     // site may outlive the context.
-    return site{frame{*names_.emplace(c.name()).first, "", 0}};
+    auto it = names_.find(c.name());
+    if (it == names_.end())
+        it = names_.emplace(c.name()).first;
+    return site{frame{*it, "", 0}};
 }
 
 std::string lockdep::lock_desc(const lockdep_map& m) const
 {
-    auto it = usage_.find(&m);
-    char hard = '.', soft = '.';
-    if (it != usage_.end()) {
-        const usage& u = it->second;
-        hard = u.in_hardirq && u.hardirq_on ? '?' : u.in_hardirq ? '-' : u.hardirq_on ? '+' : '.';
-        soft = u.process ? '+' : '.';
-    }
+    const auto& u = m.usage;
+    const char hard = u.in_hardirq && u.hardirq_on ? '?' : u.in_hardirq ? '-' : u.hardirq_on ? '+' : '.';
+    const char soft = u.process ? '+' : '.';
     return fmt::format("({}){{{}.{}.}}-{{{}:{}}}", m.name, hard, soft, m.wait_type, m.wait_type);
 }
 
@@ -135,12 +134,12 @@ void lockdep::acquire(const lockdep_map& map, bool trylock)
     if (!enabled_ || !machine_.current_context())
         return;
     context& c = machine_.current();
-    auto& held = held_[&c];
+    auto& held = held_of(c);
     const site at = here(c);
 
     // IRQ-safety: a lock taken in hard-IRQ context must never be taken
     // elsewhere with hard IRQs on, or that CPU can interrupt its own holder.
-    usage& u = usage_[&map];
+    lockdep_map::usage_state& u = map.usage;
     const bool in_irq = c.is_irq();
     const bool irqs_on = !c.on_cpu()->irqs_disabled();
     auto inconsistent = [&](const char* from, const char* to, const site& first) {
@@ -212,6 +211,15 @@ void lockdep::acquire(const lockdep_map& map, bool trylock)
         too_deep(c);
 }
 
+std::vector<lockdep::held_entry>& lockdep::held_of(const context& c)
+{
+    if (last_ != &c) {
+        last_held_ = &held_[&c];  // elements of an unordered_map stay where they are
+        last_ = &c;
+    }
+    return *last_held_;
+}
+
 void lockdep::too_deep(const context& c)
 {
     // __lock_acquire(): print_lockdep_off(), the depth, the held locks,
@@ -252,10 +260,7 @@ void lockdep::release(const lockdep_map& map)
 {
     if (!machine_.current_context())
         return;
-    auto it = held_.find(&machine_.current());
-    if (it == held_.end())
-        return;
-    auto& held = it->second;
+    auto& held = held_of(machine_.current());
     for (auto h = held.rbegin(); h != held.rend(); ++h)
         if (h->map == &map) {
             held.erase(std::next(h).base());

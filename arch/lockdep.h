@@ -20,16 +20,31 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace kmsim::arch {
 
 class machine;
 
-// A lock class as lockdep sees it.
+// Where a lock was taken: the context's body frame at the line it was at,
+// kept as a frame and printed only in a report.
+struct lockdep_site {
+    frame at;
+    std::string where() const { return at.format(); }  // "thread_a at abba.kms:12"
+};
+
+// A lock class as lockdep sees it, with its IRQ usage (the kernel's
+// lock_class usage_mask and the first place each state was seen).
 struct lockdep_map {
     std::string name;
     int wait_type = 2;  // {2:2} spinning, {3:3} sleeping, {0:0} pseudo-lock
+
+    struct usage_state {
+        bool in_hardirq = false, hardirq_on = false, process = false;
+        lockdep_site in_hardirq_at, hardirq_on_at;
+    };
+    mutable usage_state usage;  // lockdep's: it marks the class as it is used
 };
 
 // Locks one context may hold before lockdep gives up (include/linux/sched.h).
@@ -50,25 +65,21 @@ public:
     // "WARNING: NAME/PID still has locks held!".
     void check_no_locks_held(const context& c);
     // C has exited: forget what it held (its record may be freed).
-    void forget(const context& c) { held_.erase(&c); }
+    void forget(const context& c)
+    {
+        held_.erase(&c);
+        if (last_ == &c)
+            last_ = nullptr;
+    }
 
     // print_lock(): "ADDRESS (name){+.+.}-{3:3}".
     std::string held_desc(const lockdep_map& m) const;
 
 private:
-    // Where a lock was taken: the context's body frame at the line it was
-    // at, kept as a frame and printed only in a report.
-    struct site {
-        frame at;
-        std::string where() const { return at.format(); }  // "thread_a at abba.kms:12"
-    };
+    using site = lockdep_site;
     struct held_entry {
         const lockdep_map* map;
         site at;
-    };
-    struct usage {
-        bool in_hardirq = false, hardirq_on = false, process = false;
-        site in_hardirq_at, hardirq_on_at;
     };
 
     site here(const context& c);
@@ -83,14 +94,18 @@ private:
     machine& machine_;
     bool enabled_ = true;
     std::set<std::string, std::less<>> names_;  // of contexts without frames, which sites outlive
-    std::map<const context*, std::vector<held_entry>> held_;
+    std::unordered_map<const context*, std::vector<held_entry>> held_;
+    // The held locks of the context that took or released a lock last: one
+    // context usually takes and releases several in a row.
+    const context* last_ = nullptr;
+    std::vector<held_entry>* last_held_ = nullptr;
+    std::vector<held_entry>& held_of(const context& c);
     // Each lock's instance address, as print_lock() shows it: scenario locks are
     // static (DEFINE_SPINLOCK), so they get kernel .data addresses, numbered in
     // order of first appearance in a report, which keeps reports deterministic.
     mutable std::map<const lockdep_map*, std::uint64_t> instance_;
     std::map<std::pair<const lockdep_map*, const lockdep_map*>, site> edges_;  // (before, after)
     std::map<const lockdep_map*, std::vector<const lockdep_map*>> after_;
-    std::map<const lockdep_map*, usage> usage_;
 };
 
 }  // namespace kmsim::arch
