@@ -10,8 +10,7 @@ void completion::complete()
     if (done_ != UINT_MAX)
         ++done_;
     if (!waiters_.empty()) {
-        context* w = waiters_.front();
-        waiters_.pop_front();
+        context* w = take_chosen(machine_.eng(), sim::decision::completion_waiter, waiters_);
         w->wake();
     }
 }

@@ -18,10 +18,12 @@
 #pragma once
 
 #include "sim/actor.h"
+#include "sim/engine.h"
 #include "sim/time.h"
 
 #include <functional>
 #include <array>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -143,6 +145,22 @@ private:
     bool departed_ = false;
     sim::time_point departed_at_{};
 };
+
+// Takes the context the engine's chooser picks from a queue of waiters or
+// runnable tasks: the first one, as kmsim always did, unless a chooser that
+// explores schedules picks another (sim/chooser.h).
+inline context* take_chosen(sim::engine& e, sim::decision d, std::deque<context*>& q)
+{
+    if (!e.exploring() || q.size() < 2) {
+        context* c = q.front();
+        q.pop_front();
+        return c;
+    }
+    const auto k = static_cast<std::ptrdiff_t>(e.choose(d, q.size()));
+    context* c = q[static_cast<std::size_t>(k)];
+    q.erase(q.begin() + k);
+    return c;
+}
 
 // Pushes a frame for the lifetime of a scope.
 class frame_guard {

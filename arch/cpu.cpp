@@ -287,8 +287,7 @@ void cpu::run()
                 trace_switch(nullptr);
                 return;  // idle
             }
-            context* next = rq_.front();
-            rq_.pop_front();
+            context* next = take_chosen(machine_.eng(), sim::decision::next_task, rq_);
             switch_in(*next);
             arm_tick();
             continue;

@@ -1,6 +1,8 @@
 // arch/irq.cpp - raising interrupt lines, once or periodically with seeded jitter.
 #include "arch/irq.h"
 
+#include <algorithm>
+
 #include "arch/machine.h"
 #include "sim/error.h"
 
@@ -41,9 +43,14 @@ void irq_line::schedule_periodic(std::uint64_t index)
         return;
     sim::time_point when = sim::saturating_add(start_, sim::saturating_mul(period_, index));
     if (jitter_ > sim::duration::zero()) {
+        // The seeded draw, which the chooser may replace.
         auto& rng = machine_.eng().random().stream("irq:" + name_);
-        when = sim::saturating_add(
-            when, sim::nsecs(static_cast<std::int64_t>(rng.uniform(0, static_cast<std::uint64_t>(sim::to_ns(jitter_))))));
+        const std::int64_t max = sim::to_ns(jitter_);
+        std::int64_t delay = static_cast<std::int64_t>(rng.uniform(0, static_cast<std::uint64_t>(max)));
+        if (machine_.eng().exploring())
+            delay = std::clamp<std::int64_t>(
+                machine_.eng().choices().choose_delay(sim::decision::irq_arrival, max, delay), 0, max);
+        when = sim::saturating_add(when, sim::nsecs(delay));
     }
     if (when == sim::never())
         return;  // past what simulated time holds: no later interrupt ever comes

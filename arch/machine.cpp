@@ -164,6 +164,21 @@ cpu* machine::place(context& c)
 {
     if (c.pinned_cpu_ >= 0)
         return cpus_[static_cast<std::size_t>(c.pinned_cpu_)].get();
+    cpu* heuristic = place_by_heuristic(c);
+    if (!engine_.exploring())
+        return heuristic;
+    // Alternative 0 is the heuristic's CPU, then every other one by id.
+    std::size_t k = engine_.choose(sim::decision::wake_cpu, cpus_.size());
+    if (k == 0)
+        return heuristic;
+    for (auto& p : cpus_)
+        if (p.get() != heuristic && --k == 0)
+            return p.get();
+    return heuristic;
+}
+
+cpu* machine::place_by_heuristic(context& c)
+{
     auto idle = [](const cpu* p) { return p->is_idle() && p->runqueue().empty(); };
     if (c.cpu_ && idle(c.cpu_))
         return c.cpu_;
@@ -298,6 +313,19 @@ void machine::schedule()
     if (c.is_irq() || c.cpu_->runqueue().empty())
         return;
     yield_cpu(c, run_state::runnable);
+}
+
+void machine::preemption_point()
+{
+    // CONFIG_PREEMPT: a task may lose its CPU wherever it is preemptible.
+    // Only a chooser that explores schedules takes it up.
+    if (!engine_.exploring())
+        return;
+    context& c = current();
+    if (c.is_irq() || c.cpu_->runqueue().empty() || !c.cpu_->preemptible())
+        return;
+    if (engine_.choose(sim::decision::preempt, 2) == 1)
+        yield_cpu(c, run_state::runnable);
 }
 
 void machine::cond_resched()

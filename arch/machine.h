@@ -115,6 +115,9 @@ public:
     void schedule_timeout(std::uint64_t jiffies_to_sleep);
     void schedule();
     void cond_resched();
+    // A point where the kernel could preempt the running task (a kernel
+    // call, under CONFIG_PREEMPT): the chooser decides (sim/chooser.h).
+    void preemption_point();
 
     // IRQ and preemption control (fiber side).
     void local_irq_disable();
@@ -200,6 +203,7 @@ private:
     void emit_context_report(report_kind kind, const context& c, std::string title, std::string body);
     std::string held_locks_text(const context& c) const;
     cpu* place(context& c);
+    cpu* place_by_heuristic(context& c);  // idle last CPU, any idle CPU, last CPU, the shortest queue
 
     sim::engine& engine_;
     machine_config config_;

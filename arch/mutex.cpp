@@ -40,8 +40,7 @@ void mutex::unlock()
     }
     machine_.lockdep_checks().release(map_);
     if (!waiters_.empty()) {
-        context* next = waiters_.front();
-        waiters_.pop_front();
+        context* next = take_chosen(machine_.eng(), sim::decision::lock_waiter, waiters_);
         set_owner(next);
         next->wake();
     } else {

@@ -55,8 +55,7 @@ void spinlock::unlock()
     }
     machine_.lockdep_checks().release(map_);
     if (!spinners_.empty()) {
-        context* next = spinners_.front();
-        spinners_.pop_front();
+        context* next = take_chosen(machine_.eng(), sim::decision::lock_waiter, spinners_);
         set_owner(next);
         next->end_spin();
     } else {

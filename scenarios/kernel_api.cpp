@@ -472,6 +472,7 @@ std::string render_call(const arch::frame& f)
 
 std::uint64_t kernel_api::invoke(const kernel_call& c, call_args& a, std::int64_t& cost_ns)
 {
+    env_.m.preemption_point();
     arch::context& ctx = env_.m.current();
     const arch::frame& at = ctx.frames().back();
     arch::frame f(c.name, at.file, at.line);

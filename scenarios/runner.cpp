@@ -271,6 +271,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
                 e.what());
     }
     world& w = *wp;
+    w.eng.set_chooser(opts.chooser);
     for (int t = 0; t < mm::MAX_NR_ZONES; ++t)
         if (const mm::zone& z = w.mem.nd().zone_at(t); z.populated())
             opts.diag.debug("zone {}: pfn {:#x}-{:#x}, {} pages managed, watermarks min {} low {} high {}", z.name,

@@ -31,6 +31,7 @@ struct run_options {
     std::ostream* json_stream = nullptr;  // where "-" writes: the caller's standard output
     std::string version = "0.0.0";
     sim::diagnostics diag;  // kmsim's own debug lines (KMSIM_LOG), not the run's output
+    sim::chooser* chooser = nullptr;  // the scheduling decisions (nullptr: kmsim's own); must outlive the run
 };
 
 struct expectation_result {

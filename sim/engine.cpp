@@ -4,6 +4,7 @@
 #include "sim/error.h"
 
 #include <algorithm>
+#include <fmt/format.h>
 
 namespace kmsim::sim {
 
@@ -25,6 +26,28 @@ engine::engine(engine_config cfg)
 }
 
 engine::~engine() = default;
+
+const char* to_string(decision d)
+{
+    switch (d) {
+    case decision::event_order: return "event_order";
+    case decision::wake_cpu: return "wake_cpu";
+    case decision::next_task: return "next_task";
+    case decision::lock_waiter: return "lock_waiter";
+    case decision::completion_waiter: return "completion_waiter";
+    case decision::preempt: return "preempt";
+    case decision::irq_arrival: return "irq_arrival";
+    }
+    return "?";
+}
+
+std::size_t engine::checked(decision d, std::size_t n)
+{
+    const std::size_t k = chooser_->choose(d, n);
+    KMSIM_ASSERT(k < n, fmt::format("the chooser picked alternative {} of {} for {}", k, n, to_string(d)));
+    diag_.trace("t={}ns choose {}: {} of {}", to_ns(now_), to_string(d), k, n);
+    return k;
+}
 
 void engine::check_not_past(time_point when) const
 {
@@ -166,7 +189,10 @@ run_result engine::run(run_limits limits)
                 f(limits);
             break;
         }
-        queue_.pop(when, fn);
+        if (exploring())
+            queue_.pop_chosen(when, fn, [this](std::size_t n) { return checked(decision::event_order, n); });
+        else
+            queue_.pop(when, fn);
         now_ = when;
         ++events_;
         ++steps_;

@@ -21,6 +21,7 @@
 #pragma once
 
 #include "sim/actor.h"
+#include "sim/chooser.h"
 #include "sim/diagnostics.h"
 #include "sim/event_queue.h"
 #include "sim/random.h"
@@ -83,6 +84,15 @@ public:
     random_source& random() { return random_; }
     stack_pool& stacks() { return stacks_; }
     const diagnostics& diag() const { return diag_; }
+
+    // The scheduling decisions (sim/chooser.h). exploring() is false under
+    // the default policy, so decision points can skip asking it; a chooser
+    // set here must outlive the run.
+    chooser& choices() { return *chooser_; }
+    bool exploring() const { return chooser_ != &default_chooser_; }
+    void set_chooser(chooser* c) { chooser_ = c ? c : &default_chooser_; }
+    // Asks the chooser for one of N alternatives (N >= 2 asks; else 0).
+    std::size_t choose(decision d, std::size_t n) { return n < 2 || !exploring() ? 0 : checked(d, n); }
 
     template <typename F>
     event_queue::handle schedule_at(time_point when, F&& fn)
@@ -153,6 +163,9 @@ private:
     random_source random_;
     stack_pool stacks_;
     diagnostics diag_;
+    default_chooser default_chooser_;
+    chooser* chooser_ = &default_chooser_;
+    std::size_t checked(decision d, std::size_t n);
     actor* current_ = nullptr;
     std::vector<actor*> actors_;
     std::size_t foreground_alive_ = 0;

@@ -68,19 +68,37 @@ time_point event_queue::next_time()
     return at_ns(heap_.front().when);
 }
 
+void event_queue::take(const key& k, time_point& when, callback& fn)
+{
+    when = at_ns(k.when);
+    fn = std::move(slots_[k.slot].fn);
+    slots_[k.slot].fn = nullptr;
+    release(k.slot);
+}
+
 bool event_queue::pop(time_point& when, callback& fn)
 {
     drop_stale_top();
     if (heap_.empty())
         return false;
     std::pop_heap(heap_.begin(), heap_.end(), later);
-    key k = heap_.back();
+    const key k = heap_.back();
     heap_.pop_back();
-    when = at_ns(k.when);
-    fn = std::move(slots_[k.slot].fn);
-    slots_[k.slot].fn = nullptr;
-    release(k.slot);
+    take(k, when, fn);
     return true;
+}
+
+std::vector<event_queue::key> event_queue::take_due()
+{
+    std::vector<key> due;
+    drop_stale_top();
+    while (!heap_.empty() && (due.empty() || heap_.front().when == due.front().when)) {
+        std::pop_heap(heap_.begin(), heap_.end(), later);
+        due.push_back(heap_.back());
+        heap_.pop_back();
+        drop_stale_top();
+    }
+    return due;
 }
 
 }  // namespace kmsim::sim

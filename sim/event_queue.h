@@ -49,6 +49,24 @@ public:
 
     // Removes the earliest live event; returns false when there is none.
     bool pop(time_point& when, callback& fn);
+    // Removes one of the live events due at the earliest time: PICK(n) says
+    // which of the n (in the order they were pushed); the others keep their
+    // order. With one event due, PICK is not asked.
+    template <typename Pick>
+    bool pop_chosen(time_point& when, callback& fn, Pick&& pick)
+    {
+        std::vector<key> due = take_due();
+        if (due.empty())
+            return false;
+        const std::size_t k = due.size() > 1 ? pick(due.size()) : 0;
+        for (std::size_t i = 0; i < due.size(); ++i)
+            if (i != k) {
+                heap_.push_back(due[i]);
+                std::push_heap(heap_.begin(), heap_.end(), later);
+            }
+        take(due[k], when, fn);
+        return true;
+    }
 
 private:
     struct key {
@@ -68,6 +86,8 @@ private:
     }
     std::uint32_t take_slot(time_point when);
     void drop_stale_top();
+    std::vector<key> take_due();  // the live keys at the earliest time, in push order
+    void take(const key& k, time_point& when, callback& fn);
     void release(std::uint32_t slot);
 
     std::vector<key> heap_;

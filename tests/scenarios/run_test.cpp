@@ -275,3 +275,44 @@ TEST_CASE("a NULL pointer write is the kernel's page-fault Oops and kills the co
                    "[    0.000000] Oops: 0002 [#1] PREEMPT SMP NOPTI\n") != std::string::npos);
     CHECK(out.find("  PASS  line 6: expect report") != std::string::npos);
 }
+
+TEST_CASE("a run takes its scheduling decisions from the chooser it is given", "[scenarios][chooser]")
+{
+    // Two threads wait for one mutex; the owner releases it.
+    const std::string text = R"(scenario "handoff"
+machine cpus=3 memory=64M
+lock m mutex
+thread owner cpu=0
+  mutex_lock(m)
+  udelay(10)
+  mutex_unlock(m)
+end
+thread first cpu=1
+  udelay(1)
+  mutex_lock(m)
+  printk(KERN_INFO "first\n")
+  mutex_unlock(m)
+end
+thread second cpu=2
+  udelay(2)
+  mutex_lock(m)
+  printk(KERN_INFO "second\n")
+  mutex_unlock(m)
+end
+expect completed
+)";
+    struct last_waiter : kmsim::sim::chooser {
+        std::size_t choose(kmsim::sim::decision d, std::size_t n) override
+        {
+            return d == kmsim::sim::decision::lock_waiter ? n - 1 : 0;
+        }
+        std::int64_t choose_delay(kmsim::sim::decision, std::int64_t, std::int64_t seeded) override { return seeded; }
+    } chooser;
+    run_options plain;
+    run_options chosen;
+    chosen.chooser = &chooser;
+    const std::string a = run_text(text, plain), b = run_text(text, chosen);
+    CHECK(a.find("first") < a.find("second"));
+    CHECK(b.find("second") < b.find("first"));
+    CHECK(run_text(text, plain) == a);  // the default is kmsim's own, every time
+}
