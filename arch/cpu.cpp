@@ -11,7 +11,7 @@
 
 namespace kmsim::arch {
 
-cpu::cpu(machine& m, int id) : machine_(m), id_(id)
+cpu::cpu(machine& m, int id) : machine_(m), id_(id), sched_switch_(&m.trace().sched_switch)
 {
     irq_blocker_.owner = this;
     irq_blocker_.under_irq = true;
@@ -122,11 +122,10 @@ void cpu::interrupt_top()
     }
 }
 
-void cpu::trace_switch(const context* next)
+void cpu::emit_switch(const context* next)
 {
-    if (next == traced_curr_)
-        return;
-    machine_.trace().sched_switch(id_, traced_curr_, next);
+    // Probes attach before a run; without any, nothing is tracked.
+    (*sched_switch_)(id_, traced_curr_, next);
     traced_curr_ = next;
 }
 

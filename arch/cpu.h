@@ -21,6 +21,7 @@
 #pragma once
 
 #include "arch/context.h"
+#include "arch/tracepoint.h"
 #include "sim/event_queue.h"
 #include "sim/time.h"
 
@@ -121,7 +122,14 @@ private:
     cpu_blocker irq_blocker_;
     cpu_blocker rq_blocker_;
     std::uint64_t irqs_handled_ = 0;
-    void trace_switch(const context* next);
+    // sched_switch, if anyone listens (a test of an empty vector when not).
+    void trace_switch(const context* next)
+    {
+        if (sched_switch_->enabled() && next != traced_curr_)
+            emit_switch(next);
+    }
+    void emit_switch(const context* next);
+    const tracepoint<int, const context*, const context*>* sched_switch_;
     std::uint64_t irqs_coalesced_ = 0;
     std::uint64_t context_switches_ = 0;
 

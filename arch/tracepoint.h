@@ -10,7 +10,8 @@
 // arguments are plain values and references to what already exists, so an
 // emitting site builds nothing: a probe formats what it needs.
 // Invariant: probes run synchronously, in the order attached, in the context
-// that emitted the event; a probe must not call back into the kernel.
+// that emitted the event; a probe must not call back into the kernel. Probes
+// are attached before a run starts.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,8 @@ public:
     void attach(probe p) { probes_.push_back(std::move(p)); }
     void operator()(Args... args) const
     {
+        if (probes_.empty()) [[likely]]
+            return;
         for (const probe& p : probes_)
             p(args...);
     }
