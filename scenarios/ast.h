@@ -6,6 +6,8 @@
 // never looks anything up by string.
 #pragma once
 
+#include "mm/slab.h"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -159,7 +161,8 @@ struct scenario {
     std::optional<std::uint64_t> seed;
     std::optional<machine_decl> machine;
     std::vector<zone_decl> zones;
-    std::string boot;
+    std::string boot;                  // the kernel command line, as written
+    mm::slab_boot_params boot_params;  // what it sets, parsed once
     std::vector<sysctl_decl> sysctls;
     std::vector<lock_decl> locks;
     std::vector<completion_decl> completions;

@@ -426,8 +426,8 @@ private:
                 sc_.boot += ' ';
             source_pos p = cur().pos;
             sc_.boot += string_lit("the kernel command line");
-            mm::slab_boot_params check;
-            if (auto e = mm::parse_slab_boot_params(sc_.boot, check))
+            sc_.boot_params = {};
+            if (auto e = mm::parse_slab_boot_params(sc_.boot, sc_.boot_params))
                 error(p, *e);
             end_of_line("the kernel command line");
         } else if (w == "sysctl") {

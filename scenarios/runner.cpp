@@ -119,7 +119,7 @@ mm::memory_config memory_config_of(const scenario& sc)
             for (std::size_t i = 0; i < 3; ++i)
                 c.node.lowmem_reserve_ratio[i] = static_cast<std::uint32_t>(s.numbers[i]);
     }
-    mm::parse_slab_boot_params(sc.boot, c.slab);
+    c.slab = sc.boot_params;
     return c;
 }
 
