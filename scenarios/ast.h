@@ -146,8 +146,11 @@ struct expect_decl {
     std::string source;   // the line as written, "expect ..."
 };
 
+struct sysctl_entry;  // scenarios/sysctl.h
+
 struct sysctl_decl {
     std::string key;
+    const sysctl_entry* entry = nullptr;  // its row in the table
     std::string value;                   // as written, for messages
     std::vector<std::uint64_t> numbers;  // checked against the kernel's range: one value, or
                                          // three for vm.lowmem_reserve_ratio

@@ -7,6 +7,7 @@
 #include "mm/slab.h"
 #include "scenarios/kernel_api.h"
 #include "scenarios/limits.h"
+#include "scenarios/sysctl.h"
 #include "sim/suggest.h"
 #include "sim/time.h"
 
@@ -554,10 +555,11 @@ private:
                 error_here("expected a name after '.'");
             s.key += "." + take().text;
         }
-        static const std::vector<std::string> keys = {"vm.min_free_kbytes", "vm.watermark_scale_factor",
-                                                      "vm.lowmem_reserve_ratio", "vm.panic_on_oom",
-                                                      "kernel.hung_task_timeout_secs"};
-        if (std::find(keys.begin(), keys.end(), s.key) == keys.end()) {
+        s.entry = find_sysctl(s.key);
+        if (!s.entry) {
+            std::vector<std::string> keys;
+            for (const auto& e : sysctls())
+                keys.emplace_back(e.name);
             std::string near = nearest(s.key, keys);
             error(s.pos, fmt::format("unknown sysctl '{}'{}", s.key, near.empty() ? "" : "; did you mean " + near + "?"));
         }
@@ -567,31 +569,17 @@ private:
             s.value = take().text;
         else
             s.value = std::to_string(integer(s.key.c_str()));
-        s.numbers = sysctl_numbers(s.key, s.value, vp);
+        s.numbers = sysctl_numbers(*s.entry, s.value, vp);
         sc_.sysctls.push_back(s);
         end_of_line("the sysctl");
     }
 
     // The kernel's range for each sysctl (its proc handler's extra1/extra2):
     // a value outside is -EINVAL there, an error here.
-    std::vector<std::uint64_t> sysctl_numbers(const std::string& key, const std::string& value, source_pos p) const
+    std::vector<std::uint64_t> sysctl_numbers(const sysctl_entry& e, const std::string& value, source_pos p) const
     {
-        struct range {
-            const char* key;
-            std::uint64_t min, max;
-            std::size_t count;
-        };
-        static const range ranges[] = {
-            {"vm.min_free_kbytes", 0, INT32_MAX, 1},         // proc_dointvec_minmax, >= 0
-            {"vm.watermark_scale_factor", 1, 3000, 1},       // SYSCTL_ONE .. SYSCTL_THREE_THOUSAND
-            {"vm.lowmem_reserve_ratio", 0, INT32_MAX, 3},    // one int per zone: DMA DMA32 Normal
-            {"vm.panic_on_oom", 0, 2, 1},                    // SYSCTL_ZERO .. SYSCTL_TWO
-            {"kernel.hung_task_timeout_secs", 0, INT64_MAX / 1000, 1},  // LONG_MAX / HZ
-        };
-        const range* r = nullptr;
-        for (const auto& x : ranges)
-            if (key == x.key)
-                r = &x;
+        const sysctl_entry* r = &e;
+        const std::string key(e.name);
         std::vector<std::uint64_t> out;
         std::size_t i = 0;
         auto bad = [&](const std::string& why) {

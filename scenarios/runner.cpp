@@ -3,6 +3,7 @@
 
 #include "mm/proc.h"
 #include "scenarios/kernel_api.h"
+#include "scenarios/sysctl.h"
 #include "scenarios/parser.h"
 #include "scenarios/world.h"
 #include "sim/error.h"
@@ -110,15 +111,9 @@ mm::memory_config memory_config_of(const scenario& sc)
     } else {
         c.node.memory = sc.machine && sc.machine->memory ? sc.machine->memory : (256ULL << 20);
     }
-    for (const auto& s : sc.sysctls) {
-        if (s.key == "vm.min_free_kbytes")
-            c.node.min_free_kbytes = s.numbers[0];
-        else if (s.key == "vm.watermark_scale_factor")
-            c.node.watermark_scale_factor = static_cast<std::uint32_t>(s.numbers[0]);
-        else if (s.key == "vm.lowmem_reserve_ratio")
-            for (std::size_t i = 0; i < 3; ++i)
-                c.node.lowmem_reserve_ratio[i] = static_cast<std::uint32_t>(s.numbers[i]);
-    }
+    for (const auto& s : sc.sysctls)
+        if (s.entry->at_boot)
+            s.entry->at_boot(c, s.numbers);
     c.slab = sc.boot_params;
     return c;
 }
@@ -374,12 +369,9 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
             w.mem.reclaim().add_anon(sc.anon / mm::PAGE_SIZE,
                                      sc.anon_swap >= 0 ? w.objects.blockdevs[static_cast<std::size_t>(sc.anon_swap)].get() : nullptr);
         });
-    for (const auto& s : sc.sysctls) {
-        if (s.key == "vm.panic_on_oom")
-            w.mem.reclaim().panic_on_oom = s.numbers[0] != 0;
-        else if (s.key == "kernel.hung_task_timeout_secs")
-            w.m.set_hung_task_timeout(s.numbers[0]);
-    }
+    for (const auto& s : sc.sysctls)
+        if (s.entry->at_start)
+            s.entry->at_start(w.m, w.mem, s.numbers);
     if (verbose) {
         // The -v log's kswapd lines, from vmscan's tracepoints.
         auto kswapd_line = [&](const std::string& text) {
