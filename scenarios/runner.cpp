@@ -3,6 +3,7 @@
 
 #include "mm/proc.h"
 #include "scenarios/kernel_api.h"
+#include "scenarios/summary_json.h"
 #include "scenarios/sysctl.h"
 #include "scenarios/parser.h"
 #include "scenarios/world.h"
@@ -73,25 +74,6 @@ constexpr std::size_t max_summary_reports = 30;
 const char* RED = "\033[1;31m";
 const char* GREEN = "\033[1;32m";
 const char* RESET = "\033[0m";
-
-std::string json_escape(const std::string& s)
-{
-    std::string o;
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"': o += "\\\""; break;
-        case '\\': o += "\\\\"; break;
-        case '\n': o += "\\n"; break;
-        case '\t': o += "\\t"; break;
-        default:
-            if (c < 0x20)
-                o += fmt::format("\\u{:04x}", c);
-            else
-                o += static_cast<char>(c);
-        }
-    }
-    return o;
-}
 
 [[noreturn]] void fail_at(const scenario& sc, source_pos p, const std::string& msg)
 {
@@ -559,91 +541,88 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
 
     // ---- JSON
     if (!opts.json_path.empty()) {
-        std::string j = "{\n";
-        j += fmt::format("  \"kmsim\": \"{}\", \"scenario\": \"{}\", \"file\": \"{}\", \"seed\": {},\n", opts.version,
-                         json_escape(sc.title), json_escape(sc.file), seed);
-        j += fmt::format("  \"outcome\": \"{}\", \"sim_time_ns\": {}, \"events\": {}, \"steps\": {}, \"stopped_by\": {},\n",
-                         rep.outcome, sim::to_ns(res.end), res.events, res.steps,
-                         res.stopped_by == sim::stop_cause::budget       ? "\"budget\""
-                         : res.stopped_by == sim::stop_cause::time_limit ? "\"time_limit\""
-                                                                         : "null");
-        j += "  \"expectations\": [";
-        for (std::size_t i = 0; i < rep.expectations.size(); ++i)
-            j += fmt::format("{}\n    {{\"line\": {}, \"text\": \"{}\", \"held\": {}}}", i ? "," : "",
-                             rep.expectations[i].line, json_escape(rep.expectations[i].text),
-                             rep.expectations[i].held ? "true" : "false");
-        j += rep.expectations.empty() ? "],\n" : "\n  ],\n";
-        j += "  \"reports\": [";
-        for (std::size_t i = 0; i < reports.size(); ++i) {
-            const auto& r = reports[i];
-            j += fmt::format("{}\n    {{\"kind\": \"{}\", \"title\": \"{}\", \"context\": \"{}\", \"cpu\": {}, "
-                             "\"time_ns\": {}, \"text\": \"{}\"}}",
-                             i ? "," : "", arch::to_string(r.kind), json_escape(r.title), json_escape(r.context), r.cpu,
-                             sim::to_ns(r.when), json_escape(r.text));
-        }
-        j += reports.empty() ? "],\n" : "\n  ],\n";
-        j += "  \"reports_suppressed\": {";
-        bool first_kind = true;
+        json doc;
+        doc["kmsim"] = opts.version;
+        doc["scenario"] = sc.title;
+        doc["file"] = sc.file;
+        doc["seed"] = seed;
+        doc["outcome"] = rep.outcome;
+        doc["sim_time_ns"] = sim::to_ns(res.end);
+        doc["events"] = res.events;
+        doc["steps"] = res.steps;
+        doc["stopped_by"] = res.stopped_by == sim::stop_cause::budget       ? json("budget")
+                            : res.stopped_by == sim::stop_cause::time_limit ? json("time_limit")
+                                                                            : json(nullptr);
+        json& expectations = doc["expectations"] = json::array();
+        for (const auto& e : rep.expectations)
+            expectations.push_back({{"line", e.line}, {"text", e.text}, {"held", e.held}});
+        json& report_list = doc["reports"] = json::array();
+        for (const auto& r : reports)
+            report_list.push_back({{"kind", arch::to_string(r.kind)},
+                                   {"title", r.title},
+                                   {"context", r.context},
+                                   {"cpu", r.cpu},
+                                   {"time_ns", sim::to_ns(r.when)},
+                                   {"text", r.text}});
+        json& suppressed_kinds = doc["reports_suppressed"] = json::object();
         for (std::size_t k = 0; k < arch::nr_report_kinds; ++k)
-            if (const std::uint64_t n = w.m.log().suppressed(static_cast<arch::report_kind>(k))) {
-                j += fmt::format("{}\"{}\": {}", first_kind ? "" : ", ", arch::to_string(static_cast<arch::report_kind>(k)), n);
-                first_kind = false;
-            }
-        j += "},\n";
+            if (const std::uint64_t n = w.m.log().suppressed(static_cast<arch::report_kind>(k)))
+                suppressed_kinds[arch::to_string(static_cast<arch::report_kind>(k))] = n;
         if (res.deadlock) {
-            j += fmt::format("  \"deadlock\": {{\"kind\": \"{}\", \"cycle\": [", sim::to_string(res.deadlock->kind));
-            const auto& edges = res.deadlock->cycle.empty() ? res.deadlock->stuck : res.deadlock->cycle;
-            for (std::size_t i = 0; i < edges.size(); ++i)
-                j += fmt::format("{}{{\"context\": \"{}\", \"waits_for\": \"{}\", \"held_by\": \"{}\"}}", i ? ", " : "",
-                                 json_escape(edges[i].context), json_escape(edges[i].waits_for),
-                                 json_escape(edges[i].held_by));
-            j += "]},\n";
+            json cycle = json::array();
+            for (const auto& e : res.deadlock->cycle.empty() ? res.deadlock->stuck : res.deadlock->cycle)
+                cycle.push_back({{"context", e.context}, {"waits_for", e.waits_for}, {"held_by", e.held_by}});
+            doc["deadlock"] = {{"kind", sim::to_string(res.deadlock->kind)}, {"cycle", std::move(cycle)}};
         } else {
-            j += "  \"deadlock\": null,\n";
+            doc["deadlock"] = nullptr;
         }
-        j += fmt::format("  \"allocations\": {{\"calls\": {}, \"failed\": {}, \"by_gfp\": {{", w.alloc_calls, w.alloc_failed);
-        bool first = true;
-        for (const auto& [mask, st] : w.by_gfp) {
-            j += fmt::format("{}\"{}\": {{\"calls\": {}, \"failed\": {}, \"stall_ns_max\": {}}}", first ? "" : ", ",
-                             json_escape(mask), st.calls, st.failed, st.stall_ns_max);
-            first = false;
-        }
-        j += "}},\n  \"zones\": [";
+        json by_gfp = json::object();
+        for (const auto& [mask, st] : w.by_gfp)
+            by_gfp[mask] = {{"calls", st.calls}, {"failed", st.failed}, {"stall_ns_max", st.stall_ns_max}};
+        doc["allocations"] = {{"calls", w.alloc_calls}, {"failed", w.alloc_failed}, {"by_gfp", std::move(by_gfp)}};
+        json& zones = doc["zones"] = json::array();
         for (int t = 0; t < mm::MAX_NR_ZONES; ++t) {
             const mm::zone& z = w.mem.nd().zone_at(t);
-            j += fmt::format("{}\n    {{\"name\": \"{}\", \"spanned\": {}, \"present\": {}, \"managed\": {}, "
-                             "\"free\": {}, \"min\": {}, \"low\": {}, \"high\": {}, \"protection\": [{}, {}, {}]}}",
-                             t ? "," : "", z.name, z.spanned_pages, z.present_pages, z.managed_pages, z.nr_free_pages,
-                             z.min_wmark(), z.low_wmark(), z.high_wmark(), z.lowmem_reserve[0], z.lowmem_reserve[1],
-                             z.lowmem_reserve[2]);
+            zones.push_back({{"name", z.name},
+                             {"spanned", z.spanned_pages},
+                             {"present", z.present_pages},
+                             {"managed", z.managed_pages},
+                             {"free", z.nr_free_pages},
+                             {"min", z.min_wmark()},
+                             {"low", z.low_wmark()},
+                             {"high", z.high_wmark()},
+                             {"protection", {z.lowmem_reserve[0], z.lowmem_reserve[1], z.lowmem_reserve[2]}}});
         }
-        j += fmt::format("\n  ],\n  \"min_free_kbytes\": {},\n  \"vmstat\": {{\"nr_free_pages\": {}",
-                         w.mem.nd().min_free_kbytes(), w.mem.nd().nr_free_pages());
+        doc["min_free_kbytes"] = w.mem.nd().min_free_kbytes();
+        json& vmstat = doc["vmstat"] = json::object();
+        vmstat["nr_free_pages"] = w.mem.nd().nr_free_pages();
         for (int i = 0; i < mm::NR_VM_ITEMS; ++i)
-            j += fmt::format(", \"{}\": {}", mm::vm_item_name(static_cast<mm::vm_item>(i)),
-                             w.mem.vm()[static_cast<mm::vm_item>(i)]);
-        j += "},\n  \"slabinfo\": [";
-        first = true;
-        for (const mm::kmem_cache* s : w.mem.slabs().caches()) {
-            j += fmt::format("{}\n    {{\"name\": \"{}\", \"active_objs\": {}, \"num_objs\": {}, \"objsize\": {}, "
-                             "\"objperslab\": {}, \"pagesperslab\": {}}}",
-                             first ? "" : ",", json_escape(s->name), s->active_objs(), s->total_objects, s->size,
-                             s->objects, 1u << s->order);
-            first = false;
-        }
-        j += "\n  ],\n  \"leaks\": [";
+            vmstat[mm::vm_item_name(static_cast<mm::vm_item>(i))] = w.mem.vm()[static_cast<mm::vm_item>(i)];
+        json& slabinfo = doc["slabinfo"] = json::array();
+        for (const mm::kmem_cache* s : w.mem.slabs().caches())
+            slabinfo.push_back({{"name", s->name},
+                                {"active_objs", s->active_objs()},
+                                {"num_objs", s->total_objects},
+                                {"objsize", s->size},
+                                {"objperslab", s->objects},
+                                {"pagesperslab", 1u << s->order}});
+        std::string j = summary_opening(doc) + ",\n  \"leaks\": [";
         // The leaks stream out one by one: a scenario that filled memory
         // with small objects has millions of them.
-        std::ostream& json = opts.json_path == "-" ? (opts.json_stream ? *opts.json_stream : out) : json_file;
-        json << j;
-        first = true;
+        std::ostream& out_json = opts.json_path == "-" ? (opts.json_stream ? *opts.json_stream : out) : json_file;
+        out_json << j;
+        bool first = true;
+        std::string leak;
         w.mem.kmemleak().for_each_leak([&](std::uint64_t, const mm::object_track& a) {
             const auto site = w.mem.stacks().call_site(a.stack);
-            json << fmt::format("{}{{\"context\": \"{}\", \"line\": {}, \"call\": \"{}\", \"size\": {}}}",
-                                first ? "" : ", ", json_escape(site.context), site.line, json_escape(site.call), a.size);
+            leak.clear();
+            if (!first)
+                leak += ", ";
             first = false;
+            append_inline(leak, json{{"context", site.context}, {"line", site.line}, {"call", site.call}, {"size", a.size}});
+            out_json << leak;
         });
-        json << "]\n}\n";
+        out_json << "]\n}\n";
         if (opts.json_path != "-") {
             json_file.flush();
             if (!json_file)

@@ -340,3 +340,13 @@ TEST_CASE("worlds run one after another in one process carry nothing over", "[sc
         }
     }
 }
+
+TEST_CASE("the JSON summary is valid UTF-8 even when the scenario is not", "[scenarios][json]")
+{
+    run_options o;
+    o.json_path = "-";
+    o.level = verbosity::quiet;
+    const std::string out = run_text("scenario \"bad \xff byte\"\nmachine cpus=1 memory=64M\nthread t\n  x = 1\nend\n", o);
+    CHECK(out.find("\"scenario\": \"bad \xef\xbf\xbd byte\"") != std::string::npos);  // U+FFFD
+    CHECK(out.find('\xff') == std::string::npos);
+}
