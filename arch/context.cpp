@@ -5,6 +5,8 @@
 #include "arch/machine.h"
 #include "sim/error.h"
 
+#include <fmt/format.h>
+
 namespace kmsim::arch {
 
 const char* to_string(run_state s)
@@ -69,6 +71,37 @@ std::string format_frames(const std::vector<frame>& frames)
     return out;
 }
 
+bool legal_transition(run_state from, run_state to)
+{
+    using r = run_state;
+    switch (from) {
+    case r::created: return to == r::runnable || to == r::resumable;
+    case r::runnable: return to == r::resumable;
+    case r::resumable: return to == r::running || to == r::busy || to == r::runnable;
+    case r::running:
+        return to == r::resumable || to == r::sleeping || to == r::spinning || to == r::runnable || to == r::done;
+    case r::busy: return to == r::resumable || to == r::runnable;
+    case r::spinning: return to == r::resumable;
+    case r::sleeping: return to == r::runnable || to == r::resumable;
+    case r::done: return false;
+    }
+    return false;
+}
+
+void context::enter(run_state to)
+{
+    KMSIM_ASSERT(legal_transition(rstate_, to),
+                 fmt::format("{}: no transition from {} to {}", name(), to_string(rstate_), to_string(to)));
+    rstate_ = to;
+    switch (to) {
+    case run_state::running: set_state(sim::actor_state::running); break;
+    case run_state::sleeping:
+    case run_state::spinning: set_state(sim::actor_state::waiting); break;
+    case run_state::done: set_state(sim::actor_state::done); break;
+    default: set_state(sim::actor_state::ready); break;  // runnable, resumable, busy: it has or wants a CPU
+    }
+}
+
 const frame* context::location() const
 {
     for (auto it = frames_.rbegin(); it != frames_.rend(); ++it)
@@ -101,7 +134,7 @@ void context::wait(const sim::blocker& reason)
     KMSIM_ASSERT(machine_.current_context() == this, "a context can only make itself wait");
     machine_.schedule_debug(*this);
     waiting_on_ = &reason;
-    rstate_ = run_state::sleeping;
+    enter(run_state::sleeping);
     wait_start_ = machine_.now();
     hung_reported_ = false;
     machine_.note_task_blocked(*this);
@@ -116,7 +149,7 @@ void context::wake()
     waiting_on_ = nullptr;
     if (is_irq()) {
         // A sleeping IRQ handler never left its CPU.
-        rstate_ = run_state::resumable;
+        enter(run_state::resumable);
         cpu_->resume_on_cpu(*this);
     } else {
         machine_.make_runnable(*this);
@@ -127,7 +160,7 @@ void context::spin(const sim::blocker& lock)
 {
     KMSIM_ASSERT(machine_.current_context() == this, "a context can only spin itself");
     waiting_on_ = &lock;
-    rstate_ = run_state::spinning;
+    enter(run_state::spinning);
     wait_start_ = machine_.now();
     eng().note_waiting(*this);
     eng().suspend_current();
@@ -137,7 +170,7 @@ void context::end_spin()
 {
     KMSIM_ASSERT(rstate_ == run_state::spinning, "end_spin() on a context that is not spinning");
     waiting_on_ = nullptr;
-    rstate_ = run_state::resumable;
+    enter(run_state::resumable);
     cpu_->resume_on_cpu(*this);
 }
 

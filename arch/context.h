@@ -39,6 +39,15 @@ enum class context_kind { task, hardirq };
 
 enum class run_state { created, runnable, resumable, running, busy, spinning, sleeping, done };
 const char* to_string(run_state s);
+// Whether a context may go from FROM to TO:
+//   created   -> runnable (a new task is queued), resumable (an IRQ handler starts on its CPU)
+//   runnable  -> resumable (switched in)
+//   resumable -> running (the CPU switches to it), busy (its CPU time is due), runnable (preempted)
+//   running   -> resumable (it burns CPU time), sleeping, spinning, runnable (yields), done
+//   busy      -> resumable (the time is up, or an interrupt cuts in), runnable (the tick preempts it)
+//   spinning  -> resumable (it got the lock)
+//   sleeping  -> runnable (woken task), resumable (woken IRQ handler, still on its CPU)
+bool legal_transition(run_state from, run_state to);
 
 // A frame of the simulated call stack: a scenario location or a kernel
 // function. Frames are pushed at every kernel call and saved with every
@@ -131,6 +140,10 @@ private:
     int pinned_cpu_ = -1;
     cpu* cpu_ = nullptr;
     run_state rstate_ = run_state::created;
+    // The one way a context's state changes: asserts the transition is one
+    // kmsim makes (see legal_transition), and keeps the engine's view of the
+    // actor (running, ready, waiting, done) in step.
+    void enter(run_state to);
     sim::duration remaining_{};              // CPU time still owed before it continues
     const sim::blocker* waiting_on_ = nullptr;  // set while spinning or sleeping
     std::uint32_t saved_preempt_count_ = 0;  // saved across a context switch

@@ -70,7 +70,7 @@ void cpu::set_irqs_disabled(bool off)
 void cpu::enqueue(context& c)
 {
     c.cpu_ = this;
-    c.rstate_ = run_state::runnable;
+    c.enter(run_state::runnable);
     rq_.push_back(&c);
     if (is_idle())
         kick();
@@ -118,7 +118,7 @@ void cpu::interrupt_top()
     if (t && t->rstate_ == run_state::busy) {
         machine_.eng().cancel(busy_event_);
         t->remaining_ = busy_end_ - machine_.now();
-        t->rstate_ = run_state::resumable;
+        t->enter(run_state::resumable);
     }
 }
 
@@ -138,7 +138,7 @@ void cpu::start_irq(irq_line& line)
     add_preempt_count(HARDIRQ_OFFSET);
     h.preempt_disabled_at_ = frame{"irq_enter_rcu", "", 0};
     irqs_disabled_ = true;
-    h.rstate_ = run_state::resumable;
+    h.enter(run_state::resumable);
     line.in_progress_ = true;
     ++irqs_handled_;
     ++line.handled_;
@@ -150,7 +150,7 @@ void cpu::switch_in(context& next)
     trace_switch(&next);
     curr_ = &next;
     next.cpu_ = this;
-    next.rstate_ = run_state::resumable;
+    next.enter(run_state::resumable);
     preempt_count_ = next.saved_preempt_count_;
     irqs_disabled_ = next.saved_irqs_disabled_;
     slice_start_ = machine_.now();
@@ -169,7 +169,7 @@ void cpu::switch_out(context& prev)
 void cpu::finish_top(context* t)
 {
     if (t->is_done()) {
-        t->rstate_ = run_state::done;
+        t->enter(run_state::done);
         if (t->is_irq()) {
             // irq_exit(): drop the handler, give the CPU back to what it interrupted.
             KMSIM_ASSERT(!irq_stack_.empty() && irq_stack_.back() == t, "IRQ handler exiting out of order");
@@ -210,7 +210,7 @@ void cpu::arm_busy(context& t)
 {
     busy_end_ = sim::saturating_add(machine_.now(), t.remaining_);
     t.remaining_ = sim::duration::zero();
-    t.rstate_ = run_state::busy;
+    t.enter(run_state::busy);
     busy_event_ = machine_.eng().schedule_at(busy_end_, [this] { on_busy_end(); });
     if (&t == curr_)
         arm_tick();
@@ -220,7 +220,7 @@ void cpu::on_busy_end()
 {
     context* t = top();
     KMSIM_ASSERT(t && t->rstate_ == run_state::busy, "busy period ended for a context that is not busy");
-    t->rstate_ = run_state::resumable;
+    t->enter(run_state::resumable);
     run();
 }
 
@@ -251,7 +251,7 @@ void cpu::on_tick()
     interrupt_top();
     context* prev = curr_;
     switch_out(*prev);
-    prev->rstate_ = run_state::runnable;
+    prev->enter(run_state::runnable);
     rq_.push_back(prev);
     run();
 }
@@ -297,7 +297,7 @@ void cpu::run()
             arm_busy(*t);
             return;
         }
-        t->rstate_ = run_state::running;
+        t->enter(run_state::running);
         machine_.running_ = t;
         try {
             eng.switch_to(*t);

@@ -266,13 +266,13 @@ void machine::consume(sim::duration d)
         return;
     context& c = current();
     c.remaining_ = d > sim::forever() - c.remaining_ ? sim::forever() : c.remaining_ + d;
-    c.rstate_ = run_state::resumable;
+    c.enter(run_state::resumable);
     engine_.suspend_current();
 }
 
 void machine::yield_cpu(context& c, run_state how)
 {
-    c.rstate_ = how;
+    c.enter(how);
     engine_.suspend_current();
 }
 

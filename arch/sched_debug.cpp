@@ -219,7 +219,7 @@ void machine::panic(std::string_view message)
         // A panicked CPU never returns to the code that called panic().
         context& c = *running_;
         c.waiting_on_ = &halted_;
-        c.rstate_ = run_state::sleeping;
+        c.enter(run_state::sleeping);
         engine_.suspend_current();
         KMSIM_ASSERT(false, "a context resumed after panic()");
     }
