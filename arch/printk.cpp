@@ -40,10 +40,12 @@ std::string vsprintf_record(std::string_view format, printk_args args, pointer_e
         // read and dropped).
         std::string spec = "%";
         std::size_t j = i + 1;
+        // (strchr() would take a NUL for a flag too: kmsim always has, and
+        // keeps the NUL out of the spec.)
         while (j < format.size() && std::strchr("-0#+ ", format[j])) {
-            if (std::strchr("-0#", format[j]) && spec.find(format[j]) == std::string::npos)
-                spec += format[j];
-            ++j;
+            const char f = format[j++];
+            if ((f == '-' || f == '0' || f == '#') && spec.find(f) == std::string::npos)
+                spec += f;
         }
         std::string width;
         while (j < format.size() && std::isdigit(static_cast<unsigned char>(format[j])))
