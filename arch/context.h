@@ -133,6 +133,7 @@ public:
 private:
     friend class cpu;
     friend class machine;
+    friend class khungtaskd;
 
     machine& machine_;
     context_kind kind_;

@@ -16,6 +16,7 @@
 #include "arch/cpu.h"
 #include "arch/irq.h"
 #include "arch/kernel_log.h"
+#include "arch/khungtaskd.h"
 #include "arch/lockdep.h"
 #include "arch/tracepoint.h"
 #include "sim/engine.h"
@@ -156,7 +157,7 @@ public:
     std::string taint_string() const;
     void add_taint(taint t) { taint_mask_ |= 1u << static_cast<unsigned>(t); }
     // kernel.hung_task_timeout_secs (0 disables the detector).
-    void set_hung_task_timeout(std::uint64_t secs) { hung_task_timeout_secs_ = secs; }
+    void set_hung_task_timeout(std::uint64_t secs) { hung_tasks_.set_timeout(secs); }
     // Record a report raised by the running context (or by the machine).
     void add_report(report_kind kind, std::string title, std::string text, log_level level = log_level::err);
 
@@ -187,19 +188,8 @@ private:
     void explain_out_of_budget(const sim::run_limits& limits);
     // An interrupt line raised faster than its handler completes, once.
     void note_irq_storm(const irq_line& line);
-    // khungtaskd: armed when a task starts an uninterruptible wait, it reports
-    // tasks blocked longer than the timeout, once per wait.
-    bool hung_task_candidate(const context& c) const;
-    void note_task_blocked(const context& c)
-    {
-        if (!hung_check_armed_ && hung_task_timeout_secs_ != 0)
-            arm_hung_check(c);
-    }
-    void arm_hung_check(const context& c);
-    void schedule_khungtaskd(sim::time_point when);
-    void khungtaskd();
-    sim::duration hung_task_timeout() const { return sim::units(hung_task_timeout_secs_, 1000 * 1000 * 1000); }
-    void report_hung_task(context& c);
+    // A task began an uninterruptible wait (for the hung-task detector).
+    void note_task_blocked(const context& c) { hung_tasks_.note_task_blocked(c); }
     void emit_context_report(report_kind kind, const context& c, std::string title, std::string body);
     std::string held_locks_text(const context& c) const;
     cpu* place(context& c);
@@ -225,8 +215,7 @@ private:
     std::uint64_t might_sleep_prev_jiffy_ = 0;
     bool might_sleep_ever_ = false;
     sim::named_wait halted_{"panic()"};
-    std::uint64_t hung_task_timeout_secs_ = 120;
-    bool hung_check_armed_ = false;
+    khungtaskd hung_tasks_{*this};
 };
 
 // Context-switch-free helpers with kernel names, for code that reads like C.

@@ -3,8 +3,9 @@
 // Owns: might_sleep() (__might_resched: "BUG: sleeping function called from
 // invalid context"), schedule_debug() ("BUG: scheduling while atomic"), WARN(),
 // panic(), dump_stack() with <IRQ>/<TASK> sections, the taint string, the
-// hung-task and deadlock reports, the check of a handler that returns holding
-// locks, and kmsim's own notes on a run: an interrupt storm, a spent budget.
+// deadlock report, the check of a handler that returns holding locks, and
+// kmsim's own notes on a run: an interrupt storm, a spent budget. (The
+// hung-task detector is arch/khungtaskd.cpp.)
 // Formats follow kernel/sched/core.c, kernel/panic.c and lib/dump_stack.c;
 // rate limits are the kernel's (might_sleep: once per HZ).
 #include "arch/lock_base.h"
@@ -223,87 +224,6 @@ void machine::panic(std::string_view message)
         engine_.suspend_current();
         KMSIM_ASSERT(false, "a context resumed after panic()");
     }
-}
-
-bool machine::hung_task_candidate(const context& c) const
-{
-    // TASK_UNINTERRUPTIBLE sleepers: not IRQ handlers, not spinners (the
-    // soft-lockup detector's business) and not idle kthreads, which sleep
-    // interruptibly or as TASK_IDLE.
-    const sim::blocker* b = c.waiting_for();
-    return !c.is_irq() && c.state_on_cpu() == run_state::sleeping && b && !b->idle() && !c.hung_reported_;
-}
-
-void machine::arm_hung_check(const context& c)
-{
-    if (hung_task_candidate(c))
-        schedule_khungtaskd(sim::saturating_add(c.wait_start(), hung_task_timeout()));
-}
-
-void machine::schedule_khungtaskd(sim::time_point when)
-{
-    hung_check_armed_ = true;
-    engine_.schedule_at(when, [this] { khungtaskd(); });
-}
-
-void machine::khungtaskd()
-{
-    // One check, then re-armed for the oldest wait not yet reported, so a
-    // check is pending as long as a task may still hang: the events cannot
-    // run out (and a deadlock be declared) before every hung task is
-    // reported. The kernel's khungtaskd wakes every timeout seconds and so
-    // reports a task between one and two timeouts into its wait; kmsim
-    // reports it as soon as it has waited one timeout, once per wait (the
-    // kernel repeats the report at every check, up to
-    // kernel.hung_task_warnings).
-    hung_check_armed_ = false;
-    sim::time_point next = sim::time_point::max();
-    for (const auto& c : threads_) {
-        if (!hung_task_candidate(*c))
-            continue;
-        if (now() - c->wait_start() >= hung_task_timeout())
-            report_hung_task(*c);
-        else
-            next = std::min(next, sim::saturating_add(c->wait_start(), hung_task_timeout()));
-    }
-    if (next != sim::time_point::max())
-        schedule_khungtaskd(next);
-}
-
-void machine::report_hung_task(context& c)
-{
-    c.hung_reported_ = true;
-    std::string title = fmt::format("INFO: task {}:{} blocked for more than {} seconds.", c.name(), c.pid(),
-                                    hung_task_timeout_secs_);
-    std::string text = title + "\n";
-    text += fmt::format("      {} {} #1\n", taint_string(), kernel_release);
-    text += "\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n";
-    text += fmt::format("task:{:<15} state:D stack:0     pid:{:<5} tgid:{:<5} ppid:2      flags:0x00004000\n",
-                        c.name(), c.pid(), c.pid());
-    if (const sim::blocker* b = c.waiting_for()) {
-        const auto holders = b->holders();
-        const auto* lock = dynamic_cast<const lock_base*>(b);
-        if (lock && lock->owner() && lock->owner()->departed())
-            text += fmt::format("kmsim: {} is held by irq handler {}, which returned at {}without releasing it.\n",
-                                lock->name(), lock->owner()->name(), sim::dmesg_timestamp(lock->owner()->departed_at_));
-        else if (lock && lock->owner())
-            text += fmt::format("INFO: task {}:{} is blocked on a {} likely owned by task {}:{}.\n", c.name(), c.pid(),
-                                lock->type_name(), lock->owner()->name(), lock->owner()->pid());
-        else
-            text += fmt::format("kmsim: {} waits for {}{}\n", c.name(), b->describe_wait(),
-                                holders.empty() ? "" : ", which only " + holders.front()->label() + " can end");
-    }
-    text += "Call Trace:\n <TASK>\n";
-    append_frames(text, c);
-    text += " kthread\n ret_from_fork\n </TASK>";
-    report r;
-    r.kind = report_kind::hung_task;
-    r.title = title;
-    r.context = c.name();
-    r.cpu = c.on_cpu() ? c.on_cpu()->id() : -1;
-    r.when = now();
-    r.text = text;
-    log_.add_report(std::move(r), log_level::err);
 }
 
 void machine::print_deadlock(const sim::deadlock_info& d)
