@@ -109,6 +109,12 @@ public:
     const std::vector<frame>& frames() const { return frames_; }
     // The innermost frame with a file, or nullptr.
     const frame* location() const;
+    // Inside a kernel call (whose frame is innermost): the frame of the code
+    // that made it; else the innermost frame. nullptr without frames.
+    const frame* caller_frame() const
+    {
+        return frames_.empty() ? nullptr : &frames_[frames_.size() >= 2 ? frames_.size() - 2 : 0];
+    }
 
     // Task flags (PF_MEMALLOC, PF_MEMALLOC_NOFS, ...: include/linux/sched.h).
     // The bits are mm's business; arch only keeps them per task.

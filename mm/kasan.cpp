@@ -22,9 +22,7 @@ std::string kasan::frame_text(site where) const
     const arch::context* c = machine_.current_context();
     if (!c || c->frames().empty())
         return "?";
-    const auto& f = c->frames();
-    const std::size_t i = where == site::caller && f.size() >= 2 ? f.size() - 2 : f.size() - 1;
-    return f[i].format();
+    return (where == site::caller ? *c->caller_frame() : c->frames().back()).format();
 }
 
 void kasan::report(const char* type, const std::string& access, const std::string& tail, site where)

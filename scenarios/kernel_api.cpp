@@ -30,9 +30,9 @@ unsigned order(std::uint64_t v) { return static_cast<unsigned>(v); }
 // The code that made the call: the frame below the call's own.
 const arch::frame& caller(kernel_env& e)
 {
-    const auto& f = e.m.current().frames();
-    KMSIM_ASSERT(f.size() >= 2, "a kernel call without a caller's frame");
-    return f[f.size() - 2];
+    const arch::frame* f = e.m.current().caller_frame();
+    KMSIM_ASSERT(f && e.m.current().frames().size() >= 2, "a kernel call without a caller's frame");
+    return *f;
 }
 
 void print_in_caller(kernel_env& e, arch::log_level level, const std::string& text)

@@ -103,8 +103,8 @@ mm::memory_config memory_config_of(const scenario& sc)
 // The body that made the call being run: the frame below the call's own.
 const arch::frame& caller_of(const arch::context& c)
 {
-    const auto& f = c.frames();
-    return f[f.size() >= 2 ? f.size() - 2 : 0];
+    KMSIM_ASSERT(c.caller_frame(), "a kernel call without frames");
+    return *c.caller_frame();
 }
 
 // The allocation statistics of the summary: calls and failures per
