@@ -68,7 +68,7 @@ void kernel_memory::memalloc_restore(std::uint32_t flag, std::uint64_t cookie)
         t->task_flags() &= ~(static_cast<std::uint32_t>(cookie) & flag);
 }
 
-std::string kernel_memory::proc_show(std::string_view name)
+std::string kernel_memory::proc_show(std::string_view name) const
 {
     if (name == "buddyinfo")
         return proc_buddyinfo(node_);

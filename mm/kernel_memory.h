@@ -67,17 +67,22 @@ public:
     void memalloc_restore(std::uint32_t flag, std::uint64_t cookie);
 
     // The text of /proc/NAME, NAME one of proc_views ("" for another name).
-    std::string proc_show(std::string_view name);
+    std::string proc_show(std::string_view name) const;
 
     node& nd() { return node_; }
+    const node& nd() const { return node_; }
     vm_counters& vm() { return vm_; }
+    const vm_counters& vm() const { return vm_; }
     page_allocator& pages() { return pages_; }
     slab_allocator& slabs() { return slabs_; }
+    const slab_allocator& slabs() const { return slabs_; }
     kmalloc_allocator& kmalloc() { return kmalloc_; }
     vmscan& reclaim() { return reclaim_; }
     mm::kasan& kasan() { return kasan_; }
     mm::kmemleak& kmemleak() { return kmemleak_; }
+    const mm::kmemleak& kmemleak() const { return kmemleak_; }
     stack_depot& stacks() { return depot_; }
+    const stack_depot& stacks() const { return depot_; }
 
     std::string check_invariants() const
     {

@@ -175,7 +175,7 @@ public:
 
     // kmem_cache_create(); throws config_error for a size or name the kernel rejects.
     kmem_cache* create(const std::string& name, std::uint32_t size, kmem_cache_options opts = {});
-    kmem_cache* find(const std::string& name);
+    kmem_cache* find(const std::string& name) const;
     // Creation order, most recent first (as /proc/slabinfo lists them).
     const std::vector<kmem_cache*>& caches() const { return order_; }
 

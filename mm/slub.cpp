@@ -247,7 +247,7 @@ kmem_cache* slab_allocator::create(const std::string& name, std::uint32_t size, 
     return raw;
 }
 
-kmem_cache* slab_allocator::find(const std::string& name)
+kmem_cache* slab_allocator::find(const std::string& name) const
 {
     for (auto& c : caches_)
         if (c->name == name)

@@ -1,12 +1,14 @@
-// scenarios/runner.h - `kmsim run`: build the world a scenario declares, run it, judge it.
+// scenarios/runner.h - `kmsim run`: build a scenario's world, run it, judge it, render it.
 //
-// Owns: turning a parsed scenario into a machine and memory (machine, zones,
-// boot, sysctls, objects, threads, IRQ sources), running it to an outcome,
-// checking every expectation, and printing the kernel log, the summary, the
-// /proc views and the JSON summary (docs/scenario-language.md).
+// Owns: the composition of the four steps for one run - build_world()
+// (scenarios/world.h), run_world() (scenarios/run.h), judge()
+// (scenarios/judge.h) and the renderers: the kernel log and the -v call
+// lines as the run goes, then the summary, the /proc views and the JSON
+// summary (scenarios/summary.h).
 #pragma once
 
 #include "scenarios/ast.h"
+#include "scenarios/judge.h"
 #include "sim/engine.h"
 
 #include <cstdint>
@@ -32,13 +34,6 @@ struct run_options {
     std::string version = "0.0.0";
     sim::diagnostics diag;  // kmsim's own debug lines (KMSIM_LOG), not the run's output
     sim::chooser* chooser = nullptr;  // the scheduling decisions (nullptr: kmsim's own); must outlive the run
-};
-
-struct expectation_result {
-    int line = 0;
-    std::string text;
-    bool held = false;
-    std::string why;  // for a failed one
 };
 
 struct run_report {

@@ -1,10 +1,12 @@
-// scenarios/world.h - one simulation of a scenario: the machine, memory and objects it declares.
+// scenarios/world.h - one simulation of a scenario: the machine, memory and objects it declares, and how it is built.
 //
 // Owns: the engine, the machine, the kernel memory, the scenario's locks,
-// completions and caches, and what the run records for its summary -
-// allocations per GFP mask, allocation failures per context. Built from a
-// parsed scenario by the runner. (Live allocations, for KASAN and leaks, are
-// kmemleak's, in mm.)
+// completions, caches, block devices and shrinkers, and what the run records
+// for its summary - allocations per GFP mask, allocation failures per
+// context. build_world() makes one from a parsed scenario, ready to run:
+// nothing in it is shared with any other world, so a process may build and
+// run as many as it likes, one after another or side by side. (Live
+// allocations, for KASAN and leaks, are kmemleak's, in mm.)
 #pragma once
 
 #include "arch/completion.h"
@@ -16,9 +18,12 @@
 #include "scenarios/ast.h"
 #include "scenarios/kernel_api.h"
 #include "sim/engine.h"
+#include "sim/error.h"
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -35,6 +40,15 @@ struct gfp_stats {
     std::int64_t stall_ns_max = 0;
 };
 
+// The allocation statistics of a run: calls and failures per effective GFP
+// mask (after the task's memalloc scopes), the longest stall, failures per
+// context.
+struct alloc_stats {
+    std::map<std::string, gfp_stats> by_gfp;  // key: %pGg of the effective mask
+    std::uint64_t calls = 0, failed = 0;
+    std::map<std::string, std::uint64_t> failures_by_context;
+};
+
 struct world {
     const scenario& sc;
     sim::engine eng;
@@ -42,18 +56,40 @@ struct world {
     mm::kernel_memory mem;
     kernel_objects objects;  // the scenario's locks, completions, caches, block devices
     kernel_api api;          // the kernel calls, over the above
+    std::vector<std::unique_ptr<mm::shrinker>> shrinkers;  // the scenario's, registered with reclaim
 
-    std::map<std::string, gfp_stats> by_gfp;               // key: %pGg of the effective mask
-    std::uint64_t alloc_calls = 0, alloc_failed = 0;
-    std::map<std::string, std::uint64_t> failures_by_context;
-    std::string assert_message;                             // set when an assertion failed
-    std::vector<mm::shrink_control> shrink_stack;           // sc of the shrinkers running now
+    alloc_stats allocs;
+    std::string assert_message;                    // set when an assertion failed
+    std::vector<mm::shrink_control> shrink_stack;  // sc of the shrinkers running now
 
     world(const scenario& s, sim::engine_config ecfg, arch::machine_config mcfg, mm::memory_config memcfg)
         : sc(s), eng(std::move(ecfg)), m(eng, mcfg), mem(m, std::move(memcfg)), api(kernel_env{m, mem, objects})
     {
     }
 };
+
+struct build_options {
+    std::uint64_t seed = 1;
+    std::string version;    // for the log's first line
+    sim::diagnostics diag;  // kmsim's own debug lines
+    sim::chooser* chooser = nullptr;  // nullptr: kmsim's own choices
+    // Called once the machine and memory exist and before anything boots:
+    // where the renderers attach to the kernel log and the tracepoints.
+    std::function<void(world&)> attach;
+};
+
+// Builds the world SC declares - machine, memory, objects, block devices,
+// reclaimable memory, sysctls, kswapd, threads and IRQ sources - ready for
+// its engine to run. Throws scenario_error at the line of a declaration the
+// machine cannot hold.
+std::unique_ptr<world> build_world(const scenario& sc, const build_options& opts);
+
+// The frame of the body that made the kernel call now running in C.
+inline const arch::frame& caller_of(const arch::context& c)
+{
+    KMSIM_ASSERT(c.caller_frame(), "a kernel call without frames");
+    return *c.caller_frame();
+}
 
 // Runs BODY in the current context; returns the value of `return`, if any.
 // FIRST_SLOT, when given, is the value of variable slot 0 (a request's `rq`).

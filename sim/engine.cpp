@@ -21,7 +21,7 @@ const char* to_string(outcome o)
 }
 
 engine::engine(engine_config cfg)
-    : random_(cfg.seed), stacks_(cfg.stack_size), diag_(std::move(cfg.diag))
+    : seed_(cfg.seed), random_(cfg.seed), stacks_(cfg.stack_size), diag_(std::move(cfg.diag))
 {
 }
 

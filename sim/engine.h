@@ -81,6 +81,7 @@ public:
     engine& operator=(const engine&) = delete;
 
     time_point now() const { return now_; }
+    std::uint64_t seed() const { return seed_; }  // engine_config::seed
     random_source& random() { return random_; }
     stack_pool& stacks() { return stacks_; }
     const diagnostics& diag() const { return diag_; }
@@ -160,6 +161,7 @@ private:
 
     time_point now_{};
     event_queue queue_;
+    std::uint64_t seed_;
     random_source random_;
     stack_pool stacks_;
     diagnostics diag_;

@@ -1,0 +1,273 @@
+// scenarios/world.cpp - building the world a scenario declares.
+#include "scenarios/world.h"
+
+#include "scenarios/parser.h"
+#include "scenarios/sysctl.h"
+#include "sim/error.h"
+
+#include <fmt/format.h>
+#include <set>
+
+namespace kmsim::scenarios {
+
+namespace {
+
+// A scenario `shrinker` block: its objects live in a kmem_cache of its name;
+// reclaim runs its body as scan_objects, in the reclaiming task.
+class scenario_shrinker final : public mm::shrinker {
+public:
+    scenario_shrinker(world& w, const shrinker_decl& d)
+        : mm::shrinker(d.name), w_(w), d_(d), owner_("shrinker " + d.name)
+    {
+    }
+    void populate()
+    {
+        cache_ = w_.mem.slabs().create(d_.name, static_cast<std::uint32_t>(d_.size), {});
+        // At boot (GFP_BOOT_MASK: no reclaim), quietly: running out is the
+        // scenario's error, reported at its line.
+        for (std::uint64_t i = 0; i < d_.objects; ++i) {
+            std::uint64_t o = w_.mem.slabs().alloc(cache_, mm::GFP_KERNEL | mm::gfp::NOWARN);
+            if (!o)
+                throw sim::config_error(fmt::format("shrinker {}: {} objects of {} bytes do not fit in memory at boot "
+                                                    "({} did)",
+                                                    d_.name, d_.objects, d_.size, i));
+            w_.mem.kmemleak().not_leak(o);  // the shrinker's lists hold them
+            objects_.push_back(o);
+        }
+    }
+    std::uint64_t count_objects(const mm::shrink_control&) override { return objects_.size(); }
+    std::uint64_t scan_objects(const mm::shrink_control& sc) override
+    {
+        w_.shrink_stack.push_back(sc);
+        const std::uint64_t r = run_body(w_, d_.code, owner_, d_.pos.line);
+        w_.shrink_stack.pop_back();
+        if (r == mm::SHRINK_STOP)
+            return r;
+        const std::uint64_t n = std::min<std::uint64_t>(r, objects_.size());
+        for (std::uint64_t i = 0; i < n; ++i) {
+            w_.mem.slabs().free(cache_, objects_.back());
+            objects_.pop_back();
+        }
+        return n;
+    }
+
+private:
+    world& w_;
+    const shrinker_decl& d_;
+    const std::string owner_;  // the body's name in stacks, which outlive a scan
+    mm::kmem_cache* cache_ = nullptr;
+    std::vector<std::uint64_t> objects_;
+};
+
+[[noreturn]] void fail_at(const scenario& sc, source_pos p, const std::string& msg)
+{
+    diagnostic d{sc.file, p.line, p.col, msg,
+                 p.line >= 1 && p.line <= static_cast<int>(sc.lines.size()) ? sc.lines[static_cast<std::size_t>(p.line - 1)] : ""};
+    throw scenario_error(d);
+}
+
+// Runs FILL, a step of boot that may not fit: its error belongs to line P.
+template <typename F>
+void at_line(const scenario& sc, source_pos p, F&& fill)
+{
+    try {
+        fill();
+    } catch (const sim::config_error& e) {
+        fail_at(sc, p, e.what());
+    }
+}
+
+mm::memory_config memory_config_of(const scenario& sc)
+{
+    mm::memory_config c;
+    if (!sc.zones.empty()) {
+        if (sc.machine && sc.machine->memory)
+            fail_at(sc, sc.zones.front().pos, "give either machine memory= or zone lines, not both");
+        for (const auto& z : sc.zones)
+            c.node.zones.push_back({z.type, z.size, z.reserved});
+    } else {
+        c.node.memory = sc.machine && sc.machine->memory ? sc.machine->memory : (256ULL << 20);
+    }
+    for (const auto& s : sc.sysctls)
+        if (s.entry->at_boot)
+            s.entry->at_boot(c, s.numbers);
+    c.slab = sc.boot_params;
+    return c;
+}
+
+void record_call(world& w, const call_record& c)
+{
+    if (!c.args.alloc)
+        return;
+    static const std::string no_flags = "0x0", other = "(other masks)";
+    alloc_stats& a = w.allocs;
+    const arch::context* t = w.m.current_task();
+    const mm::gfp_t effective = mm::current_gfp_context(c.args.alloc->gfp, t ? t->task_flags() : 0);
+    const std::string& name = w.api.gfp_name(effective);
+    const std::string& key = name.empty() ? no_flags : name;
+    auto row = a.by_gfp.find(key);
+    if (row == a.by_gfp.end())
+        row = a.by_gfp.try_emplace(a.by_gfp.size() < max_gfp_rows ? key : other).first;
+    gfp_stats& st = row->second;
+    ++st.calls;
+    ++a.calls;
+    st.stall_ns_max = std::max(st.stall_ns_max, sim::to_ns(w.m.now() - c.start));
+    if (!c.args.alloc->ok) {
+        ++st.failed;
+        ++a.failed;
+        ++a.failures_by_context[std::string(caller_of(w.m.current()).function)];
+    }
+}
+
+// Which threads may complete each completion (for deadlock reports).
+void find_completers(const block& blk, std::set<std::uint64_t>& out)
+{
+    std::function<void(const expr&)> in_expr = [&](const expr& e) {
+        if (e.k == expr::kind::call && e.call->completes)
+            out.insert(e.args[0]->value);
+        for (const auto& a : e.args)
+            in_expr(*a);
+    };
+    for (const auto& s : blk) {
+        for (const auto& e : s->exprs)
+            in_expr(*e);
+        for (const auto& b : s->bodies)
+            find_completers(b, out);
+    }
+}
+
+void create_objects(world& w)
+{
+    const scenario& sc = w.sc;
+    for (const auto& l : sc.locks) {
+        if (l.is_mutex) {
+            w.objects.mutexes.push_back(std::make_unique<arch::mutex>(w.m, l.name));
+            w.objects.spinlocks.push_back(nullptr);
+        } else {
+            w.objects.spinlocks.push_back(std::make_unique<arch::spinlock>(w.m, l.name));
+            w.objects.mutexes.push_back(nullptr);
+        }
+    }
+    for (const auto& c : sc.completions)
+        w.objects.completions.push_back(std::make_unique<arch::completion>(w.m, c.name));
+    for (const auto& c : sc.caches)
+        at_line(sc, c.pos, [&] {
+            w.objects.caches.push_back(w.mem.slabs().create(c.name, static_cast<std::uint32_t>(c.size),
+                                                            {static_cast<std::uint32_t>(c.align), c.flags}));
+        });
+}
+
+void create_blockdevs(world& w)
+{
+    for (const auto& d : w.sc.blockdevs) {
+        drivers::blockdev_config cfg;
+        cfg.name = d.name;
+        cfg.latency = sim::nsecs(d.latency_ns);
+        cfg.irq_line = d.irq;
+        cfg.cpu = d.cpu;
+        cfg.depth = static_cast<unsigned>(d.depth);
+        cfg.worker_pid = 70 + static_cast<int>(w.objects.blockdevs.size());  // boot-time kthreads: low pids
+        at_line(w.sc, d.pos, [&] { w.objects.blockdevs.push_back(std::make_unique<drivers::blockdev>(w.m, cfg)); });
+        if (d.request)
+            w.objects.blockdevs.back()->request_handler = [&w, &d, owner = "request " + d.name](std::uint64_t rq,
+                                                                                                std::uint64_t) {
+                run_body(w, *d.request, owner, d.pos.line, rq);  // OWNER lives as long as the handler
+            };
+        w.objects.blockdevs.back()->start();
+    }
+}
+
+// Reclaimable memory at boot: what does not fit is an error at the line that
+// asked for it, found before anything runs.
+void fill_reclaimable(world& w)
+{
+    const scenario& sc = w.sc;
+    for (const auto& d : sc.shrinkers) {
+        auto s = std::make_unique<scenario_shrinker>(w, d);
+        at_line(sc, d.pos, [&] { s->populate(); });
+        w.mem.reclaim().register_shrinker(*s);
+        w.shrinkers.push_back(std::move(s));
+    }
+    if (sc.pagecache_clean)
+        at_line(sc, sc.pagecache_clean_pos,
+                [&] { w.mem.reclaim().add_clean_page_cache(sc.pagecache_clean / mm::PAGE_SIZE); });
+    for (const auto& d : sc.pagecache_dirty)
+        at_line(sc, d.pos, [&] {
+            w.mem.reclaim().add_dirty_page_cache(d.bytes / mm::PAGE_SIZE,
+                                                 *w.objects.blockdevs[static_cast<std::size_t>(d.device)]);
+        });
+    if (sc.anon)
+        at_line(sc, sc.anon_pos, [&] {
+            w.mem.reclaim().add_anon(sc.anon / mm::PAGE_SIZE,
+                                     sc.anon_swap >= 0 ? w.objects.blockdevs[static_cast<std::size_t>(sc.anon_swap)].get()
+                                                       : nullptr);
+        });
+}
+
+void create_contexts(world& w)
+{
+    const scenario& sc = w.sc;
+    for (const auto& t : sc.threads) {
+        arch::context& c = w.m.create_thread(
+            t.name, [&w, &t] { run_body(w, t.code, t.name, t.pos.line); },
+            arch::thread_options{t.cpu, sim::at_ns(t.at_ns)});
+        std::set<std::uint64_t> completes;
+        find_completers(t.code.stmts, completes);
+        for (std::uint64_t i : completes)
+            w.objects.completions[i]->expect_completer(c);
+    }
+    for (const auto& q : sc.irqs) {
+        arch::irq_line& line =
+            w.m.request_irq(q.line, q.name, q.cpu, [&w, &q] { run_body(w, q.code, q.name, q.pos.line); });
+        if (q.at_ns)
+            line.raise_at(sim::at_ns(*q.at_ns));
+        else
+            line.raise_every(sim::at_ns(0) + sim::nsecs(*q.every_ns), sim::nsecs(*q.every_ns), q.count,
+                             sim::nsecs(q.jitter_ns));
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<world> build_world(const scenario& sc, const build_options& opts)
+{
+    arch::machine_config mcfg;
+    mcfg.cpus = sc.machine ? sc.machine->cpus : 1;
+    mcfg.hz = sc.machine ? sc.machine->hz : 1000;
+    std::unique_ptr<world> wp;
+    at_line(sc, sc.machine ? sc.machine->pos : sc.zones.empty() ? source_pos{1, 1} : sc.zones.front().pos, [&] {
+        sim::engine_config ecfg{opts.seed};
+        ecfg.diag = opts.diag;
+        opts.diag.debug("world {}: cpus={} hz={} seed={}", sc.file, mcfg.cpus, mcfg.hz, opts.seed);
+        wp = std::make_unique<world>(sc, std::move(ecfg), mcfg, memory_config_of(sc));
+    });
+    world& w = *wp;
+    w.eng.set_chooser(opts.chooser);
+    for (int t = 0; t < mm::MAX_NR_ZONES; ++t)
+        if (const mm::zone& z = w.mem.nd().zone_at(t); z.populated())
+            opts.diag.debug("zone {}: pfn {:#x}-{:#x}, {} pages managed, watermarks min {} low {} high {}", z.name,
+                            z.zone_start_pfn, z.end_pfn(), z.managed_pages, z.min_wmark(), z.low_wmark(),
+                            z.high_wmark());
+    if (opts.attach)
+        opts.attach(w);
+    w.api.call_done.attach([&w](const call_record& c) { record_call(w, c); });
+
+    create_objects(w);
+    create_blockdevs(w);
+    fill_reclaimable(w);
+    for (const auto& s : sc.sysctls)
+        if (s.entry->at_start)
+            s.entry->at_start(w.m, w.mem, s.numbers);
+    w.mem.reclaim().start_kswapd();
+    w.mem.reclaim().start_flusher();
+    opts.diag.debug("objects: {} locks, {} completions, {} caches, {} block devices, {} shrinkers", sc.locks.size(),
+                    sc.completions.size(), sc.caches.size(), sc.blockdevs.size(), sc.shrinkers.size());
+
+    w.m.log().printk(w.m.now(), arch::log_level::info,
+                     fmt::format("kmsim {}: {} ({}), seed {}", opts.version, sc.title, sc.file, opts.seed));
+    create_contexts(w);
+    opts.diag.debug("contexts: {} threads, {} IRQ sources", sc.threads.size(), sc.irqs.size());
+    return wp;
+}
+
+}  // namespace kmsim::scenarios
