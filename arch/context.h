@@ -96,6 +96,7 @@ public:
     // A hard-IRQ handler that returned with locks held: its record is kept,
     // since the locks still name it as their owner, until it holds none.
     bool departed() const { return departed_; }
+    sim::time_point departed_at() const { return departed_at_; }  // when a departed handler returned
     int pid() const { return pid_; }
     machine& mach() const { return machine_; }
     cpu* on_cpu() const { return cpu_; }

@@ -1,8 +1,10 @@
-// arch/machine.cpp - building the machine, placing tasks, and the execution-side kernel calls.
+// arch/machine.cpp - building the machine, and the execution-side kernel calls.
 #include "arch/machine.h"
 
+#include "arch/deadlock_report.h"
 #include "arch/lock_base.h"
 #include "arch/preempt.h"
+#include "arch/select_task_rq.h"
 #include "sim/error.h"
 
 #include <algorithm>
@@ -39,7 +41,7 @@ machine::machine(sim::engine& e, machine_config cfg) : engine_(e), config_(cfg)
     cpus_.reserve(static_cast<std::size_t>(cfg.cpus));
     for (int i = 0; i < cfg.cpus; ++i)
         cpus_.push_back(std::make_unique<cpu>(*this, i));
-    engine_.on_deadlock.push_back([this](const sim::deadlock_info& d) { print_deadlock(d); });
+    engine_.on_deadlock.push_back([this](const sim::deadlock_info& d) { log_.add_report(deadlock_report(d, now())); });
     engine_.on_out_of_budget.push_back([this](const sim::run_limits& l) { explain_out_of_budget(l); });
 }
 
@@ -160,45 +162,11 @@ void machine::task_exit(context& c)
     lockdep_.forget(c);
 }
 
-cpu* machine::place(context& c)
-{
-    if (c.pinned_cpu_ >= 0)
-        return cpus_[static_cast<std::size_t>(c.pinned_cpu_)].get();
-    cpu* heuristic = place_by_heuristic(c);
-    if (!engine_.exploring())
-        return heuristic;
-    // Alternative 0 is the heuristic's CPU, then every other one by id.
-    std::size_t k = engine_.choose(sim::decision::wake_cpu, cpus_.size());
-    if (k == 0)
-        return heuristic;
-    for (auto& p : cpus_)
-        if (p.get() != heuristic && --k == 0)
-            return p.get();
-    return heuristic;
-}
-
-cpu* machine::place_by_heuristic(context& c)
-{
-    auto idle = [](const cpu* p) { return p->is_idle() && p->runqueue().empty(); };
-    if (c.cpu_ && idle(c.cpu_))
-        return c.cpu_;
-    for (auto& p : cpus_)
-        if (idle(p.get()))
-            return p.get();
-    if (c.cpu_)
-        return c.cpu_;
-    cpu* best = cpus_.front().get();
-    for (auto& p : cpus_)
-        if (p->runqueue().size() < best->runqueue().size())
-            best = p.get();
-    return best;
-}
-
 void machine::make_runnable(context& c)
 {
-    cpu* p = place(c);
-    trace_.sched_wakeup(c, p->id());
-    p->enqueue(c);
+    cpu& p = select_task_rq(c, cpus_, engine_);
+    trace_.sched_wakeup(c, p.id());
+    p.enqueue(c);
 }
 
 context& machine::current()

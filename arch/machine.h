@@ -7,6 +7,11 @@
 // memory: delays and sleeps, IRQ and preemption control, the context checks
 // (might_sleep, scheduling while atomic) and their reports.
 // Does not own: the engine (it is handed one), memory (mm/ builds on this).
+// Its pieces live in files named for them: the CPU dispatch loop
+// (arch/cpu.h), where a woken task goes (arch/select_task_rq.h), the context
+// checks and WARN/panic (arch/sched_debug.cpp), the hung-task detector
+// (arch/khungtaskd.h), the deadlock report (arch/deadlock_report.h), oopses
+// (arch/traps.h), lockdep (arch/lockdep.h).
 //
 // Calls marked "fiber side" must be made by the running context; they act on
 // `current`, as the kernel's do.
@@ -161,7 +166,8 @@ public:
     // Record a report raised by the running context (or by the machine).
     void add_report(report_kind kind, std::string title, std::string text, log_level level = log_level::err);
 
-    // Placement and wakeup (engine or fiber side).
+    // Wakeup (engine or fiber side): C goes on the run queue of the CPU
+    // select_task_rq() picks (arch/select_task_rq.h).
     void make_runnable(context& c);
     // Internal: scheduling-while-atomic check, made when a context is about to wait.
     void schedule_debug(context& c);
@@ -183,7 +189,6 @@ private:
     void task_exit(context& c);
     void yield_cpu(context& c, run_state how);
     void retire_irq_context(context* c);
-    void print_deadlock(const sim::deadlock_info& d);
     // The run's budget ran out: say who spent it (kmsim's own note, in the log).
     void explain_out_of_budget(const sim::run_limits& limits);
     // An interrupt line raised faster than its handler completes, once.
@@ -192,8 +197,6 @@ private:
     void note_task_blocked(const context& c) { hung_tasks_.note_task_blocked(c); }
     void emit_context_report(report_kind kind, const context& c, std::string title, std::string body);
     std::string held_locks_text(const context& c) const;
-    cpu* place(context& c);
-    cpu* place_by_heuristic(context& c);  // idle last CPU, any idle CPU, last CPU, the shortest queue
 
     sim::engine& engine_;
     machine_config config_;

@@ -73,6 +73,30 @@ TEST_CASE("threads on different CPUs run in parallel", "[arch][machine][sched]")
     CHECK(end_b == 5000);
 }
 
+TEST_CASE("select_task_rq: the last CPU if idle, else the first idle one, else the last", "[arch][machine][sched]")
+{
+    // CPU1 is busy throughout (a). s is not pinned; y takes CPU0 from 4 ms,
+    // x takes CPU2 from 10 ms.
+    machine_fixture f(3);
+    std::vector<int> ran_on;
+    auto busy = [&f](std::uint64_t ms) { return [&f, ms] { f.m.mdelay(ms); }; };
+    f.m.create_thread("a", busy(30), {1});
+    f.m.create_thread("s", [&] {
+        ran_on.push_back(f.m.smp_processor_id());  // 0 ms: every CPU but CPU1 idle: the first, CPU0
+        f.m.mdelay(1);
+        f.m.msleep(1);
+        ran_on.push_back(f.m.smp_processor_id());  // 3 ms: its last CPU, CPU0, is idle
+        f.m.msleep(5);
+        ran_on.push_back(f.m.smp_processor_id());  // 9 ms: CPU0 busy (y): the idle CPU2
+        f.m.msleep(5);
+        ran_on.push_back(f.m.smp_processor_id());  // 15 ms: none idle: its last CPU, CPU2
+    });
+    f.m.create_thread("y", busy(20), {0, sim::time_point(sim::msecs(4))});
+    f.m.create_thread("x", busy(20), {2, sim::time_point(sim::msecs(10))});
+    f.run();
+    CHECK(ran_on == std::vector<int>{0, 0, 2, 2});
+}
+
 TEST_CASE("two busy threads on one CPU share it in round-robin time slices", "[arch][machine][sched]")
 {
     // CPU0: |a 0-3ms|b 3-6ms|a 6-9ms|b 9-12ms|a 12-14|b 14-16   (slice 3 ms, 8 ms of work each)
