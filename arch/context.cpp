@@ -36,14 +36,6 @@ std::string frame::format() const
     return s;
 }
 
-bool frame::operator==(const frame& o) const
-{
-    // Names are compared where they are (a name is one string of the
-    // scenario or the table), arguments by value.
-    return line == o.line && render == o.render && detail == o.detail && nargs == o.nargs && args == o.args &&
-           function.data() == o.function.data() && function.size() == o.function.size() &&
-           file.data() == o.file.data() && file.size() == o.file.size();
-}
 
 std::uint64_t frame::hash() const
 {
@@ -71,35 +63,10 @@ std::string format_frames(const std::vector<frame>& frames)
     return out;
 }
 
-bool legal_transition(run_state from, run_state to)
+void context::illegal_transition(run_state to) const
 {
-    using r = run_state;
-    switch (from) {
-    case r::created: return to == r::runnable || to == r::resumable;
-    case r::runnable: return to == r::resumable;
-    case r::resumable: return to == r::running || to == r::busy || to == r::runnable;
-    case r::running:
-        return to == r::resumable || to == r::sleeping || to == r::spinning || to == r::runnable || to == r::done;
-    case r::busy: return to == r::resumable || to == r::runnable;
-    case r::spinning: return to == r::resumable;
-    case r::sleeping: return to == r::runnable || to == r::resumable;
-    case r::done: return false;
-    }
-    return false;
-}
-
-void context::enter(run_state to)
-{
-    KMSIM_ASSERT(legal_transition(rstate_, to),
-                 fmt::format("{}: no transition from {} to {}", name(), to_string(rstate_), to_string(to)));
-    rstate_ = to;
-    switch (to) {
-    case run_state::running: set_state(sim::actor_state::running); break;
-    case run_state::sleeping:
-    case run_state::spinning: set_state(sim::actor_state::waiting); break;
-    case run_state::done: set_state(sim::actor_state::done); break;
-    default: set_state(sim::actor_state::ready); break;  // runnable, resumable, busy: it has or wants a CPU
-    }
+    sim::on_internal_error("legal_transition(rstate_, to)", __FILE__, __LINE__,
+                           fmt::format("{}: no transition from {} to {}", name(), to_string(rstate_), to_string(to)));
 }
 
 const frame* context::location() const

@@ -47,7 +47,22 @@ const char* to_string(run_state s);
 //   busy      -> resumable (the time is up, or an interrupt cuts in), runnable (the tick preempts it)
 //   spinning  -> resumable (it got the lock)
 //   sleeping  -> runnable (woken task), resumable (woken IRQ handler, still on its CPU)
-bool legal_transition(run_state from, run_state to);
+constexpr bool legal_transition(run_state from, run_state to)
+{
+    constexpr auto bit = [](run_state s) { return 1u << static_cast<unsigned>(s); };
+    using r = run_state;
+    constexpr unsigned to_from[] = {
+        /* created   */ bit(r::runnable) | bit(r::resumable),
+        /* runnable  */ bit(r::resumable),
+        /* resumable */ bit(r::running) | bit(r::busy) | bit(r::runnable),
+        /* running   */ bit(r::resumable) | bit(r::sleeping) | bit(r::spinning) | bit(r::runnable) | bit(r::done),
+        /* busy      */ bit(r::resumable) | bit(r::runnable),
+        /* spinning  */ bit(r::resumable),
+        /* sleeping  */ bit(r::runnable) | bit(r::resumable),
+        /* done      */ 0,
+    };
+    return to_from[static_cast<unsigned>(from)] & bit(to);
+}
 
 // A frame of the simulated call stack: a scenario location or a kernel
 // function. Frames are pushed at every kernel call and saved with every
@@ -77,8 +92,23 @@ struct frame {
     std::string format() const;  // "kmalloc(64, GFP_KERNEL) at irq-vs-process.kms:17"
     // The same frame: the same names (the same strings, not only the same
     // text), place and arguments. What the stack depot keeps once.
-    bool operator==(const frame& o) const;
+    bool operator==(const frame& o) const
+    {
+        // Names are compared where they are (a name is one string of the
+        // scenario or the table), arguments by value.
+        return line == o.line && render == o.render && detail == o.detail && nargs == o.nargs && args == o.args &&
+               function.data() == o.function.data() && function.size() == o.function.size() &&
+               file.data() == o.file.data() && file.size() == o.file.size();
+    }
     std::uint64_t hash() const;  // of what operator== compares
+};
+
+struct lockdep_map;
+// A lock lockdep knows a context holds, and where it was taken: the kernel's
+// struct held_lock, which lives in the task_struct.
+struct held_lock {
+    const lockdep_map* map = nullptr;
+    frame at;
 };
 
 // The lines of a call trace for FRAMES (outermost first, as a context keeps
@@ -125,6 +155,9 @@ public:
     // Locks held, in the order they were taken.
     std::vector<const lock_base*>& held_locks() { return held_; }
     const std::vector<const lock_base*>& held_locks() const { return held_; }
+    // The same locks as lockdep records them (arch/lockdep.h), innermost last.
+    std::vector<held_lock>& lockdep_held() { return lockdep_held_; }
+    const std::vector<held_lock>& lockdep_held() const { return lockdep_held_; }
 
     // sim::actor
     std::string label() const override { return name(); }
@@ -151,13 +184,27 @@ private:
     // The one way a context's state changes: asserts the transition is one
     // kmsim makes (see legal_transition), and keeps the engine's view of the
     // actor (running, ready, waiting, done) in step.
-    void enter(run_state to);
+    void enter(run_state to)
+    {
+        if (!legal_transition(rstate_, to)) [[unlikely]]
+            illegal_transition(to);
+        rstate_ = to;
+        switch (to) {
+        case run_state::running: set_state(sim::actor_state::running); break;
+        case run_state::sleeping:
+        case run_state::spinning: set_state(sim::actor_state::waiting); break;
+        case run_state::done: set_state(sim::actor_state::done); break;
+        default: set_state(sim::actor_state::ready); break;  // runnable, resumable, busy: it has or wants a CPU
+        }
+    }
+    [[noreturn]] void illegal_transition(run_state to) const;
     sim::duration remaining_{};              // CPU time still owed before it continues
     const sim::blocker* waiting_on_ = nullptr;  // set while spinning or sleeping
     std::uint32_t saved_preempt_count_ = 0;  // saved across a context switch
     bool saved_irqs_disabled_ = false;
     frame preempt_disabled_at_;              // where preempt_count left 0 (DEBUG_PREEMPT)
     std::vector<frame> frames_;
+    std::vector<held_lock> lockdep_held_;
     std::vector<const lock_base*> held_;
     std::uint32_t task_flags_ = 0;
     sim::time_point wait_start_{};

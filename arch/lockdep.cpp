@@ -68,14 +68,14 @@ bool lockdep::reaches(const lockdep_map* from, const lockdep_map* to, std::vecto
 
 std::string lockdep::held_text(const context& c) const
 {
-    auto it = held_.find(&c);
-    const std::size_t n = it == held_.end() ? 0 : it->second.size();
+    const auto& held = c.lockdep_held();
+    const std::size_t n = held.size();
     const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
     if (n == 0)
         return fmt::format("no locks held by {}.\n", who);
     std::string o = fmt::format("{} lock{} held by {}:\n", n, n > 1 ? "s" : "", who);
     for (std::size_t i = 0; i < n; ++i)
-        o += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*it->second[i].map), it->second[i].at.where());
+        o += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*held[i].map), held[i].at.format());
     return o;
 }
 
@@ -98,7 +98,7 @@ void lockdep::circular(const context& c, const held_entry& prev, const lockdep_m
     const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
     std::string b;
     b += fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(next), here(c).where());
-    b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*prev.map), prev.at.where());
+    b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*prev.map), prev.at.format());
     b += "which lock already depends on the new lock.\n\n";
     b += "the existing dependency chain (in reverse order) is:\n";
     // Entries #N..#1 are the recorded edges of PATH (last first), #0 the new one.
@@ -134,8 +134,33 @@ void lockdep::acquire(const lockdep_map& map, bool trylock)
     if (!enabled_ || !machine_.current_context())
         return;
     context& c = machine_.current();
-    auto& held = held_of(c);
-    const site at = here(c);
+    auto& held = c.lockdep_held();
+    lazy_site at(*this, c);
+    if (!check_acquire(c, held, map, trylock, at))
+        return;
+    held.push_back({&map, at.get().at});
+    if (held.size() >= MAX_LOCK_DEPTH)
+        too_deep(c);
+}
+
+void lockdep::acquire_release(const lockdep_map& map)
+{
+    if (!enabled_ || !machine_.current_context())
+        return;
+    context& c = machine_.current();
+    const auto& held = c.lockdep_held();
+    // Nothing held (no dependency to add, no recursion) and nothing new to
+    // mark: the common case of might_alloc() in a task, checked inline.
+    if (held.empty() && map.usage.marked(c.is_irq(), !c.on_cpu()->irqs_disabled()))
+        return;
+    lazy_site at(*this, c);
+    check_acquire(c, held, map, false, at);
+}
+
+bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, const lockdep_map& map, bool trylock,
+                            lazy_site& at)
+{
+    auto where = [&]() -> const site& { return at.get(); };
 
     // IRQ-safety: a lock taken in hard-IRQ context must never be taken
     // elsewhere with hard IRQs on, or that CPU can interrupt its own holder.
@@ -146,7 +171,7 @@ void lockdep::acquire(const lockdep_map& map, bool trylock)
         std::string b = fmt::format("inconsistent {{{}}} -> {{{}}} usage.\n", from, to);
         b += fmt::format("{}/{} [HC{}[{}]:SC0[0]:HE{}:SE1] takes:\n", machine_.current_comm(), machine_.current_pid(),
                          in_irq ? 1 : 0, in_irq ? 1 : 0, irqs_on ? 1 : 0);
-        b += fmt::format("{}, at: {}\n", held_desc(map), at.where());
+        b += fmt::format("{}, at: {}\n", held_desc(map), where().where());
         b += fmt::format("{{{}}} state was registered at:\n  {}\n", from, first.where());
         b += "\nother info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
         b += "       CPU0\n       ----\n";
@@ -154,70 +179,59 @@ void lockdep::acquire(const lockdep_map& map, bool trylock)
         b += "\n *** DEADLOCK ***\n\n" + held_text(c);
         report("================================", "WARNING: inconsistent lock state", b);
     };
-    if (in_irq) {
+    if (u.marked(in_irq, irqs_on)) {
+        // Known usage: nothing to mark, nothing inconsistent.
+    } else if (in_irq) {
         if (!u.in_hardirq) {
             u.in_hardirq = true;
-            u.in_hardirq_at = at;
+            u.in_hardirq_at = where();
         }
         if (u.hardirq_on) {
             inconsistent("HARDIRQ-ON-W", "IN-HARDIRQ-W", u.hardirq_on_at);
-            return;
+            return false;
         }
     } else {
         u.process = true;
         if (irqs_on && !u.hardirq_on) {
             u.hardirq_on = true;
-            u.hardirq_on_at = at;
+            u.hardirq_on_at = where();
         }
         if (irqs_on && u.in_hardirq) {
             inconsistent("IN-HARDIRQ-W", "HARDIRQ-ON-W", u.in_hardirq_at);
-            return;
+            return false;
         }
     }
+    if (trylock)
+        return true;
 
     // Recursion: the same class taken twice by one context.
-    if (!trylock) {
-        for (const held_entry& h : held)
-            if (h.map == &map) {
-                const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
-                std::string b = fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(map), at.where());
-                b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*h.map), h.at.where());
-                b += "other info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
-                b += fmt::format("       CPU0\n       ----\n  lock({});\n  lock({});\n", map.name, map.name);
-                b += "\n *** DEADLOCK ***\n\n May be due to missing lock nesting notation\n\n" + held_text(c);
-                report("============================================", "WARNING: possible recursive locking detected",
-                       b);
-                return;
-            }
-    }
+    for (const held_entry& h : held)
+        if (h.map == &map) {
+            const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
+            std::string b =
+                fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(map), where().where());
+            b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*h.map), h.at.format());
+            b += "other info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
+            b += fmt::format("       CPU0\n       ----\n  lock({});\n  lock({});\n", map.name, map.name);
+            b += "\n *** DEADLOCK ***\n\n May be due to missing lock nesting notation\n\n" + held_text(c);
+            report("============================================", "WARNING: possible recursive locking detected", b);
+            return false;
+        }
 
     // New dependencies: every lock held -> this one. A path back from this
     // lock to a held one closes a cycle.
-    if (!trylock) {
-        for (const held_entry& h : held) {
-            if (edges_.count({h.map, &map}))
-                continue;
-            std::vector<const lockdep_map*> path;
-            if (reaches(&map, h.map, path)) {
-                circular(c, h, map, path);
-                return;
-            }
-            edges_[{h.map, &map}] = at;
-            after_[h.map].push_back(&map);
+    for (const held_entry& h : held) {
+        if (edges_.count({h.map, &map}))
+            continue;
+        std::vector<const lockdep_map*> path;
+        if (reaches(&map, h.map, path)) {
+            circular(c, h, map, path);
+            return false;
         }
+        edges_[{h.map, &map}] = where();
+        after_[h.map].push_back(&map);
     }
-    held.push_back({&map, at});
-    if (held.size() >= MAX_LOCK_DEPTH)
-        too_deep(c);
-}
-
-std::vector<lockdep::held_entry>& lockdep::held_of(const context& c)
-{
-    if (last_ != &c) {
-        last_held_ = &held_[&c];  // elements of an unordered_map stay where they are
-        last_ = &c;
-    }
-    return *last_held_;
+    return true;
 }
 
 void lockdep::too_deep(const context& c)
@@ -227,18 +241,17 @@ void lockdep::too_deep(const context& c)
     enabled_ = false;
     const std::string title = "BUG: MAX_LOCK_DEPTH too low!";
     std::string text = title + "\nturning off the locking correctness validator.\n";
-    text += fmt::format("depth: {}  max: {}!\n", held_.at(&c).size(), MAX_LOCK_DEPTH);
+    text += fmt::format("depth: {}  max: {}!\n", c.lockdep_held().size(), MAX_LOCK_DEPTH);
     text += held_text(c);
     text += "\nShowing all locks held in the system:\n";
     for (const auto& t : machine_.threads()) {  // in creation order: the report is deterministic
-        auto it = held_.find(t.get());
-        if (it == held_.end() || it->second.empty())
+        const auto& locks = t->lockdep_held();
+        if (locks.empty())
             continue;
-        const auto& locks = it->second;
         text += fmt::format("{} lock{} held by {}/{}:\n", locks.size(), locks.size() > 1 ? "s" : "", t->name(),
                             t->pid());
         for (std::size_t i = 0; i < locks.size(); ++i)
-            text += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*locks[i].map), locks[i].at.where());
+            text += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*locks[i].map), locks[i].at.format());
     }
     text += "\n=============================================\n\n";
     text += machine_.dump_stack(c);
@@ -249,8 +262,7 @@ void lockdep::check_no_locks_held(const context& c)
 {
     if (!enabled_)
         return;
-    auto it = held_.find(&c);
-    if (it == held_.end() || it->second.empty())
+    if (c.lockdep_held().empty())
         return;
     const std::string title = fmt::format("WARNING: {}/{} still has locks held!", c.name(), c.pid());
     report("====================================", title, held_text(c));
@@ -260,7 +272,7 @@ void lockdep::release(const lockdep_map& map)
 {
     if (!machine_.current_context())
         return;
-    auto& held = held_of(machine_.current());
+    auto& held = machine_.current().lockdep_held();
     for (auto h = held.rbegin(); h != held.rend(); ++h)
         if (h->map == &map) {
             held.erase(std::next(h).base());

@@ -18,9 +18,10 @@
 #include "arch/context.h"
 
 #include <map>
+#include <new>
+#include <type_traits>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace kmsim::arch {
@@ -43,6 +44,14 @@ struct lockdep_map {
     struct usage_state {
         bool in_hardirq = false, hardirq_on = false, process = false;
         lockdep_site in_hardirq_at, hardirq_on_at;
+        // Taking the class in this state marks nothing new and conflicts
+        // with nothing (mark_lock()'s early return when the bit is set).
+        bool marked(bool in_irq, bool irqs_on) const
+        {
+            if (in_irq)
+                return in_hardirq && !hardirq_on;
+            return process && (!irqs_on || (hardirq_on && !in_hardirq));
+        }
     };
     mutable usage_state usage;  // lockdep's: it marks the class as it is used
 };
@@ -57,6 +66,9 @@ public:
     // The running context is about to take (or has taken, for a trylock) MAP.
     void acquire(const lockdep_map& map, bool trylock);
     void release(const lockdep_map& map);
+    // lock_map_acquire() and lock_map_release() back to back, as might_alloc()
+    // annotates fs_reclaim: every check of an acquire, nothing kept held.
+    void acquire_release(const lockdep_map& map);
     bool enabled() const { return enabled_; }
     // debug_locks_off(): another check found the lock state inconsistent.
     void turn_off() { enabled_ = false; }
@@ -64,25 +76,45 @@ public:
     // do_exit()'s debug_check_no_locks_held() for the running task:
     // "WARNING: NAME/PID still has locks held!".
     void check_no_locks_held(const context& c);
-    // C has exited: forget what it held (its record may be freed).
-    void forget(const context& c)
-    {
-        held_.erase(&c);
-        if (last_ == &c)
-            last_ = nullptr;
-    }
+    // C has exited: forget what it held.
+    void forget(context& c) { c.lockdep_held().clear(); }
 
     // print_lock(): "ADDRESS (name){+.+.}-{3:3}".
     std::string held_desc(const lockdep_map& m) const;
 
 private:
     using site = lockdep_site;
-    struct held_entry {
-        const lockdep_map* map;
-        site at;
-    };
+    using held_entry = held_lock;
 
     site here(const context& c);
+    // Where a lock is being taken, made only when something keeps or prints
+    // it: most acquires learn nothing new. (A union, not std::optional, which
+    // g++ zeroes on every acquire.)
+    class lazy_site {
+    public:
+        lazy_site(lockdep& l, const context& c) : l_(l), c_(c) {}
+        const site& get()
+        {
+            if (!made_) {
+                new (&s_) site(l_.here(c_));
+                made_ = true;
+            }
+            return s_;
+        }
+
+    private:
+        lockdep& l_;
+        const context& c_;
+        bool made_ = false;
+        union {
+            site s_;
+        };
+    };
+    static_assert(std::is_trivially_destructible_v<site>);
+    // acquire()'s checks and new dependencies for C, holding HELD, taking
+    // MAP; false when a report was raised.
+    bool check_acquire(context& c, const std::vector<held_entry>& held, const lockdep_map& map, bool trylock,
+                       lazy_site& at);
     std::string lock_desc(const lockdep_map& m) const;  // "(name){+.+.}-{3:3}"
     bool reaches(const lockdep_map* from, const lockdep_map* to, std::vector<const lockdep_map*>& path) const;
     std::string held_text(const context& c) const;
@@ -94,12 +126,6 @@ private:
     machine& machine_;
     bool enabled_ = true;
     std::set<std::string, std::less<>> names_;  // of contexts without frames, which sites outlive
-    std::unordered_map<const context*, std::vector<held_entry>> held_;
-    // The held locks of the context that took or released a lock last: one
-    // context usually takes and releases several in a row.
-    const context* last_ = nullptr;
-    std::vector<held_entry>* last_held_ = nullptr;
-    std::vector<held_entry>& held_of(const context& c);
     // Each lock's instance address, as print_lock() shows it: scenario locks are
     // static (DEFINE_SPINLOCK), so they get kernel .data addresses, numbered in
     // order of first appearance in a report, which keeps reports deterministic.

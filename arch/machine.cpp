@@ -169,13 +169,6 @@ void machine::make_runnable(context& c)
     p.enqueue(c);
 }
 
-context& machine::current()
-{
-    KMSIM_ASSERT(running_ != nullptr, "a kernel call made outside any context (call it from a thread or IRQ body)");
-    return *running_;
-}
-
-cpu& machine::this_cpu() { return *current().cpu_; }
 
 std::string machine::current_comm() const
 {
@@ -185,24 +178,6 @@ std::string machine::current_comm() const
     if (!c->is_irq())
         return c->name();
     return c->cpu_->curr() ? c->cpu_->curr()->name() : c->cpu_->idle_name();
-}
-
-context* machine::current_task() const
-{
-    const context* c = running_;
-    if (!c)
-        return nullptr;
-    return c->is_irq() ? c->cpu_->curr() : running_;
-}
-
-int machine::current_pid() const
-{
-    const context* c = running_;
-    if (!c)
-        return 0;
-    if (!c->is_irq())
-        return c->pid();
-    return c->cpu_->curr() ? c->cpu_->curr()->pid() : 0;
 }
 
 // ---- time ----
@@ -347,16 +322,13 @@ void machine::preempt_enable()
 
 // At boot, before any context runs, the kernel is on CPU 0 in process
 // context: nothing is counted in preempt_count.
-std::uint32_t machine::preempt_count() { return running_ ? this_cpu().preempt_count() : 0; }
 bool machine::in_interrupt() { return arch::in_interrupt(preempt_count()); }
-bool machine::irqs_disabled() { return running_ && this_cpu().irqs_disabled(); }
-int machine::smp_processor_id() { return running_ ? this_cpu().id() : 0; }  // boot runs on CPU 0
 
-std::uint64_t machine::jiffies() const
+std::uint64_t machine::jiffies_at(sim::time_point t) const
 {
     // INITIAL_JIFFIES: jiffies start 5 minutes before wrapping a 32-bit count.
     const std::uint64_t initial = static_cast<std::uint32_t>(-300 * config_.hz);
-    return initial + static_cast<std::uint64_t>(sim::to_ns(now()) / sim::to_ns(tick_));
+    return initial + static_cast<std::uint64_t>(sim::to_ns(t) / sim::to_ns(tick_));
 }
 
 // ---- locks held ----

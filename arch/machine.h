@@ -25,6 +25,7 @@
 #include "arch/lockdep.h"
 #include "arch/tracepoint.h"
 #include "sim/engine.h"
+#include "sim/error.h"
 
 #include <map>
 #include <memory>
@@ -96,14 +97,27 @@ public:
 
     // --- the running context (fiber side) ---
     context* current_context() const { return running_; }
-    context& current();
-    cpu& this_cpu();
+    context& current()
+    {
+        KMSIM_ASSERT(running_ != nullptr, "a kernel call made outside any context (call it from a thread or IRQ body)");
+        return *running_;
+    }
+    cpu& this_cpu() { return *current().cpu_; }
     // The task the kernel calls `current`: in hard-IRQ context, the task that
     // was interrupted (or the idle task).
     std::string current_comm() const;
     // That task as a context, or nullptr when an IRQ interrupted the idle task.
-    context* current_task() const;
-    int current_pid() const;
+    context* current_task() const
+    {
+        if (!running_)
+            return nullptr;
+        return running_->is_irq() ? running_->cpu_->curr() : running_;
+    }
+    int current_pid() const
+    {
+        const context* t = current_task();
+        return t ? t->pid() : 0;
+    }
 
     // Time (fiber side). Delays burn CPU and can be interrupted; sleeps leave
     // the CPU. msleep() sleeps msecs_to_jiffies(ms) + 1 jiffies, to a jiffy
@@ -136,17 +150,25 @@ public:
     void rcu_read_unlock() { preempt_enable(); }
 
     // Queries (fiber side).
-    std::uint32_t preempt_count();
+    // At boot, before any context runs, the kernel is on CPU 0 in process
+    // context: nothing is counted in preempt_count.
+    std::uint32_t preempt_count() { return running_ ? this_cpu().preempt_count() : 0; }
     bool in_interrupt();
     bool in_atomic() { return preempt_count() != 0; }
-    bool irqs_disabled();
-    int smp_processor_id();
-    std::uint64_t jiffies() const;
+    bool irqs_disabled() { return running_ && this_cpu().irqs_disabled(); }
+    int smp_processor_id() { return running_ ? this_cpu().id() : 0; }
+    std::uint64_t jiffies() const { return jiffies_at(now()); }
+    std::uint64_t jiffies_at(sim::time_point t) const;  // the value jiffies had at T
 
     // Context checks (fiber side). KERNEL_FILE:KERNEL_LINE is where the
     // kernel's check lives; the report names the scenario location instead
     // when the context has one.
-    void might_sleep(const char* kernel_file = "kernel/sched/core.c", int kernel_line = 0);
+    void might_sleep(const char* kernel_file = "kernel/sched/core.c", int kernel_line = 0)
+    {
+        // Boot (system_state != SYSTEM_RUNNING) is not checked.
+        if (running_ && (running_->cpu_->preempt_count() != 0 || running_->cpu_->irqs_disabled()))
+            might_resched(kernel_file, kernel_line);
+    }
     // WARN(): "------------[ cut here ]------------", FIRST_LINE if any, the
     // "WARNING: CPU: N PID: P at FILE:LINE FUNCTION" line, the stack, the end
     // marker. Returns normally; taints W. A warning raised inside a kernel
@@ -182,6 +204,8 @@ private:
     friend class context;
 
     context& new_irq_context(irq_line& line);
+    // __might_resched() for a context that may not sleep: the rate-limited report.
+    void might_resched(const char* kernel_file, int kernel_line);
     // __handle_irq_event_percpu()'s checks once a handler returns (fiber
     // side, still in hard-IRQ context): IRQs re-enabled, locks still held.
     void irq_exit_checks(irq_line& line);

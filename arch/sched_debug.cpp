@@ -115,15 +115,11 @@ void machine::add_report(report_kind kind, std::string title, std::string text, 
     log_.add_report(std::move(r), level);
 }
 
-void machine::might_sleep(const char* kernel_file, int kernel_line)
+void machine::might_resched(const char* kernel_file, int kernel_line)
 {
-    if (!running_)
-        return;  // boot (system_state != SYSTEM_RUNNING): no check
     context& c = current();
     const cpu& p = *c.cpu_;
     const std::uint32_t pc = p.preempt_count();
-    if (pc == 0 && !p.irqs_disabled())
-        return;
     // __might_resched(): at most one report per second.
     const std::uint64_t j = jiffies();
     if (might_sleep_ever_ && j < might_sleep_prev_jiffy_ + static_cast<std::uint64_t>(config_.hz))

@@ -217,22 +217,17 @@ bool kasan::check_byte(std::uint64_t addr)
 
 // ---- frees
 
-bool kasan::slab_pre_free(std::uint64_t p)
+bool kasan::slab_pre_free(const slab& sl, std::uint64_t p, std::uint64_t obj, unsigned idx)
 {
     if (!enabled_)
         return false;
-    slab* sl = slabs_.slab_of(p);
-    if (!sl)
-        return false;
-    unsigned idx = 0;
-    const std::uint64_t obj = slabs_.object_of(*sl, p, &idx);
-    const char* type = obj != p ? "invalid-free" : !sl->allocated[idx] ? "double-free" : nullptr;
+    const char* type = obj != p ? "invalid-free" : !sl.allocated[idx] ? "double-free" : nullptr;
     if (!type)
         return false;
-    report_free(type, p, obj, sl->cache->object_size, sl->debug.empty() ? nullptr : &sl->debug[idx],
+    report_free(type, p, obj, sl.cache->object_size, sl.debug.empty() ? nullptr : &sl.debug[idx],
                 fmt::format("The buggy address belongs to the object at {:016x}\n which belongs to the cache {} of "
                             "size {}\n",
-                            obj, sl->cache->name, sl->cache->object_size));
+                            obj, sl.cache->name, sl.cache->object_size));
     return true;
 }
 

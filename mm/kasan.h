@@ -73,8 +73,9 @@ public:
     // kasan_check_byte(): false (reported) for a freed or out-of-bounds byte.
     bool check_byte(std::uint64_t addr);
     // kasan_slab_pre_free(): a pointer that is not an object's start, or an
-    // object already free, is reported; true means "do not free it".
-    bool slab_pre_free(std::uint64_t p);
+    // object already free, is reported; true means "do not free it". P is in
+    // slab SL, whose object IDX starts at OBJ.
+    bool slab_pre_free(const slab& sl, std::uint64_t p, std::uint64_t obj, unsigned idx);
     // kasan_kfree_large(): a pointer inside a large kmalloc but not its start.
     bool kfree_large_bad(std::uint64_t p);
     // Object IDX of SL is being freed: keep who freed it for "Freed by task"

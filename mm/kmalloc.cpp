@@ -28,10 +28,7 @@ unsigned kmalloc_index(std::uint64_t size)
                                                      7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2};
         return size_index[(size - 1) / 8];
     }
-    unsigned i = 0;
-    for (std::uint64_t v = size - 1; v; v >>= 1)
-        ++i;  // fls(size - 1)
-    return i;
+    return static_cast<unsigned>(64 - __builtin_clzll(size - 1));  // fls(size - 1)
 }
 
 kmalloc_cache_type kmalloc_type(gfp_t gfp)
@@ -134,8 +131,8 @@ bool kmalloc_allocator::kfree(std::uint64_t p)
     machine_.trace().kfree(p);
     if (ZERO_OR_NULL_PTR(p))
         return true;
-    if (slabs_.slab_of(p)) {
-        slabs_.free(nullptr, p);
+    if (slab* sl = slabs_.slab_of(p)) {
+        slabs_.free(nullptr, *sl, p);
         return true;
     }
     // free_large_kmalloc(), after kasan_kfree_large().

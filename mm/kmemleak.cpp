@@ -19,7 +19,7 @@ void kmemleak::record(object_track& t, std::uint64_t size, std::uint8_t extra_fl
     if (!t.is(object_track::live) || t.is(object_track::not_leak))
         ++leaks_;
     const arch::context* c = machine_.current_context();
-    t.jiffies = machine_.jiffies();
+    t.allocated_at = machine_.now();
     t.size = static_cast<std::uint32_t>(size);
     t.stack = c ? depot_.save(c->frames()) : depot_.save({});
     t.pid = machine_.current_pid();
@@ -146,7 +146,8 @@ void kmemleak::scan() const
             return;
         // print_unreferenced(): the object, its first bytes, its stack.
         std::string text = fmt::format("unreferenced object 0x{:016x} (size {}):\n", addr, o.size);
-        text += fmt::format("  comm \"{}\", pid {}, jiffies {}\n", depot_.call_site(o.stack).context, o.pid, o.jiffies);
+        text += fmt::format("  comm \"{}\", pid {}, jiffies {}\n", depot_.call_site(o.stack).context, o.pid,
+                            machine_.jiffies_at(o.allocated_at));
         const bool is_page = o.is(object_track::is_page);
         const std::uint8_t* b = is_page ? nullptr : map_.bytes_at(addr);
         if (!is_page) {

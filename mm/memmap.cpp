@@ -35,14 +35,6 @@ memmap::~memmap()
     ::munmap(bytes_, bytes_len_);
 }
 
-bool memmap::virt_to_pfn(std::uint64_t addr, pfn_t& pfn) const
-{
-    if (addr < PAGE_OFFSET)
-        return false;
-    pfn = (addr - PAGE_OFFSET) >> PAGE_SHIFT;
-    return pfn < end_pfn_;
-}
-
 bool memmap::page_addr_to_pfn(std::uint64_t addr, pfn_t& pfn) const
 {
     if (addr < VMEMMAP_START || (addr - VMEMMAP_START) % STRUCT_PAGE_SIZE != 0)

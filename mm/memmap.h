@@ -39,7 +39,13 @@ public:
     // Simulated kernel addresses (direct map and vmemmap), and back.
     static std::uint64_t pfn_to_virt(pfn_t pfn) { return PAGE_OFFSET + (pfn << PAGE_SHIFT); }
     static std::uint64_t pfn_to_page_addr(pfn_t pfn) { return VMEMMAP_START + pfn * STRUCT_PAGE_SIZE; }
-    bool virt_to_pfn(std::uint64_t addr, pfn_t& pfn) const;
+    bool virt_to_pfn(std::uint64_t addr, pfn_t& pfn) const
+    {
+        if (addr < PAGE_OFFSET)
+            return false;
+        pfn = (addr - PAGE_OFFSET) >> PAGE_SHIFT;
+        return pfn < end_pfn_;
+    }
     bool page_addr_to_pfn(std::uint64_t addr, pfn_t& pfn) const;
 
 private:

@@ -36,9 +36,9 @@ bool page_allocator::need_fs_reclaim(gfp_t gfp) const
 {
     // __need_reclaim() after current_gfp_context(): a mask that may block
     // and enter the filesystem, from a task not already in reclaim.
-    gfp = current_gfp_context(gfp, current_task_flags());
-    return (gfp & gfp::DIRECT_RECLAIM) && (gfp & gfp::FS) && !(gfp & gfp::NOLOCKDEP) &&
-           !(current_task_flags() & PF_MEMALLOC);
+    const std::uint32_t flags = current_task_flags();
+    gfp = current_gfp_context(gfp, flags);
+    return (gfp & gfp::DIRECT_RECLAIM) && (gfp & gfp::FS) && !(gfp & gfp::NOLOCKDEP) && !(flags & PF_MEMALLOC);
 }
 
 void page_allocator::fs_reclaim_acquire(gfp_t gfp)
@@ -57,8 +57,10 @@ void page_allocator::might_alloc(gfp_t gfp)
 {
     if (!machine_.current_context())
         return;
-    fs_reclaim_acquire(gfp);
-    fs_reclaim_release(gfp);
+    // fs_reclaim_acquire() then fs_reclaim_release(): the checks of taking
+    // fs_reclaim, which is not kept held.
+    if (need_fs_reclaim(gfp))
+        machine_.lockdep_checks().acquire_release(fs_reclaim_);
     if (gfpflags_allow_blocking(gfp))
         machine_.might_sleep("include/linux/sched/mm.h", 337);
 }

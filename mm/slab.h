@@ -22,6 +22,8 @@
 
 #include "mm/gfp.h"
 #include "mm/page.h"
+#include "mm/reciprocal_div.h"
+#include "sim/time.h"
 
 #include <cstdint>
 #include <map>
@@ -94,7 +96,7 @@ struct slab_track {
 // allocation half stays after a free, for KASAN's "Allocated by task".
 struct object_track {
     enum : std::uint8_t { live = 1, not_leak = 2, freed = 4, is_page = 8 };
-    std::uint64_t jiffies = 0;          // when allocated
+    sim::time_point allocated_at{};     // (reports print it as jiffies)
     std::uint32_t size = 0;             // requested (ksize() grows it)
     std::uint32_t stack = 0;            // allocating stack (a stack_depot handle)
     std::uint32_t free_stack = 0;       // freeing stack, when `freed`
@@ -111,6 +113,7 @@ struct kmem_cache {
     std::string name;
     std::uint32_t object_size = 0;  // what the user asked for
     std::uint32_t size = 0;         // stride: object plus metadata, aligned
+    reciprocal_value reciprocal_size;  // of size, for obj_to_index()
     std::uint32_t align = 0;
     std::uint32_t inuse = 0;        // offset of the metadata after the object
     std::uint32_t offset = 0;       // free pointer offset
@@ -184,6 +187,8 @@ public:
     // Frees OBJ into S (nullptr: the cache its slab belongs to, as kfree).
     // OBJ must be inside a slab.
     void free(kmem_cache* s, std::uint64_t obj);
+    // The same, for OBJ inside SL (what slab_of(OBJ) gave).
+    void free(kmem_cache* s, slab& sl, std::uint64_t obj);
     // kmem_cache_alloc(): as alloc(), traced.
     std::uint64_t kmem_cache_alloc(kmem_cache* s, gfp_t gfp);
     // kmem_cache_free(): as free(), for any OBJ - NULL is a no-op, and an

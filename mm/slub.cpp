@@ -185,6 +185,7 @@ void slab_allocator::calculate_sizes(kmem_cache& s) const
         size += s.red_left_pad;
     }
     s.size = align_up(size, s.align);
+    s.reciprocal_size = make_reciprocal_value(s.size);
     s.order = calculate_order(s.size);
     s.objects = order_objects(s.order, s.size);
     s.min_order = get_order(s.size);
@@ -270,8 +271,12 @@ std::uint64_t slab_allocator::object_addr(const slab& sl, unsigned index) const
 
 std::uint64_t slab_allocator::object_of(const slab& sl, std::uint64_t addr, unsigned* index) const
 {
-    const std::uint64_t base = memmap::pfn_to_virt(sl.pfn);
-    unsigned i = static_cast<unsigned>((addr - base) / sl.cache->size);
+    // __obj_to_index(): the offset divided by the stride, without a division.
+    // An address outside the slab (a caller's bad pointer) maps past its
+    // last object.
+    const std::uint64_t offset = addr - memmap::pfn_to_virt(sl.pfn);
+    unsigned i = offset >> 32 ? sl.objects
+                              : reciprocal_divide(static_cast<std::uint32_t>(offset), sl.cache->reciprocal_size);
     if (i >= sl.objects)
         i = sl.objects - 1;
     if (index)
@@ -678,8 +683,16 @@ void slab_allocator::free(kmem_cache* s, std::uint64_t obj)
 {
     slab* sl = slab_of(obj);
     KMSIM_ASSERT(sl, "slab_allocator::free of a non-slab address (callers check)");
+    free(s, *sl, obj);
+}
+
+void slab_allocator::free(kmem_cache* s, slab& slab_ref, std::uint64_t obj)
+{
+    slab* sl = &slab_ref;
+    unsigned idx = 0;
+    const std::uint64_t start = object_of(*sl, obj, &idx);
     // slab_free_hook(): KASAN's checks first (kmsim runs them before SLUB's).
-    if (debug_.kasan && debug_.kasan->slab_pre_free(obj))
+    if (debug_.kasan && debug_.kasan->slab_pre_free(*sl, obj, start, idx))
         return;
     kmem_cache* real = sl->cache;
     if (s && s != real) {
@@ -688,8 +701,6 @@ void slab_allocator::free(kmem_cache* s, std::uint64_t obj)
                       "mm/slub.c", 4632, "cache_from_obj");
     }
     s = real;
-    unsigned idx = 0;
-    const std::uint64_t start = object_of(*sl, obj, &idx);
     if (start != obj) {
         std::string reason = fmt::format("Invalid object pointer 0x{:016x}", obj);
         std::string title = "BUG " + s->name + " (" + machine_.taint_string() + "): " + reason;

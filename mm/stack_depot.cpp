@@ -5,7 +5,7 @@
 
 namespace kmsim::mm {
 
-stack_depot::handle stack_depot::save(const std::vector<arch::frame>& frames)
+stack_depot::handle stack_depot::save_new(const std::vector<arch::frame>& frames)
 {
     std::uint64_t hash = frames.size();
     for (const arch::frame& f : frames)
@@ -13,13 +13,13 @@ stack_depot::handle stack_depot::save(const std::vector<arch::frame>& frames)
     auto [first, last] = by_hash_.equal_range(hash);
     for (auto it = first; it != last; ++it)
         if (stacks_[it->second] == frames)
-            return it->second;
+            return last_ = it->second;
     if (stacks_.size() == max_stacks)
         return full;  // stack_depot_save() when the depot has reached its capacity
     const handle h = static_cast<handle>(stacks_.size());
     stacks_.push_back(frames);
     by_hash_.emplace(hash, h);
-    return h;
+    return last_ = h;
 }
 
 stack_depot::site stack_depot::call_site(handle h) const

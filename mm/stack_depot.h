@@ -25,8 +25,15 @@ public:
     static constexpr std::size_t max_stacks = 1u << 16;
     static constexpr handle full = UINT32_MAX;
 
-    // The handle of FRAMES (outermost first, as a context keeps them).
-    handle save(const std::vector<arch::frame>& frames);
+    // The handle of FRAMES (outermost first, as a context keeps them). The
+    // stack saved last comes again most often (a loop allocating and
+    // freeing, an allocation then its free): it is checked inline.
+    handle save(const std::vector<arch::frame>& frames)
+    {
+        if (last_ != full && stacks_[last_] == frames)
+            return last_;
+        return save_new(frames);
+    }
     // " kmalloc(64, GFP_KERNEL) at f.kms:3\n worker at f.kms:3\n", innermost first.
     std::string text(handle h) const;
 
@@ -41,8 +48,11 @@ public:
     site call_site(handle h) const;
 
 private:
+    handle save_new(const std::vector<arch::frame>& frames);
+
     std::vector<std::vector<arch::frame>> stacks_;
     std::unordered_multimap<std::uint64_t, handle> by_hash_;
+    handle last_ = full;  // the handle save() gave last
 };
 
 }  // namespace kmsim::mm
