@@ -192,7 +192,7 @@ run_result engine::run(run_limits limits)
         if (exploring())
             queue_.pop_chosen(when, fn, [this](std::size_t n) { return checked(decision::event_order, n); });
         else
-            queue_.pop(when, fn);
+            queue_.pop_next(when, fn);  // the event next_time() found
         now_ = when;
         ++events_;
         ++steps_;

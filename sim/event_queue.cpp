@@ -68,23 +68,12 @@ time_point event_queue::next_time()
     return at_ns(heap_.front().when);
 }
 
-void event_queue::take(const key& k, time_point& when, callback& fn)
-{
-    when = at_ns(k.when);
-    fn = std::move(slots_[k.slot].fn);
-    slots_[k.slot].fn = nullptr;
-    release(k.slot);
-}
-
 bool event_queue::pop(time_point& when, callback& fn)
 {
     drop_stale_top();
     if (heap_.empty())
         return false;
-    std::pop_heap(heap_.begin(), heap_.end(), later);
-    const key k = heap_.back();
-    heap_.pop_back();
-    take(k, when, fn);
+    pop_next(when, fn);
     return true;
 }
 

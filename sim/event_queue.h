@@ -49,6 +49,15 @@ public:
 
     // Removes the earliest live event; returns false when there is none.
     bool pop(time_point& when, callback& fn);
+    // The same, right after next_time() (nothing changed since): the top of
+    // the heap is then known to be live.
+    void pop_next(time_point& when, callback& fn)
+    {
+        std::pop_heap(heap_.begin(), heap_.end(), later);
+        const key k = heap_.back();
+        heap_.pop_back();
+        take(k, when, fn);
+    }
     // Removes one of the live events due at the earliest time: PICK(n) says
     // which of the n (in the order they were pushed); the others keep their
     // order. With one event due, PICK is not asked.
@@ -87,7 +96,13 @@ private:
     std::uint32_t take_slot(time_point when);
     void drop_stale_top();
     std::vector<key> take_due();  // the live keys at the earliest time, in push order
-    void take(const key& k, time_point& when, callback& fn);
+    void take(const key& k, time_point& when, callback& fn)
+    {
+        when = at_ns(k.when);
+        fn = std::move(slots_[k.slot].fn);
+        slots_[k.slot].fn = nullptr;
+        release(k.slot);
+    }
     void release(std::uint32_t slot);
 
     std::vector<key> heap_;
