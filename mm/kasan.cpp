@@ -217,13 +217,9 @@ bool kasan::check_byte(std::uint64_t addr)
 
 // ---- frees
 
-bool kasan::slab_pre_free(const slab& sl, std::uint64_t p, std::uint64_t obj, unsigned idx)
+bool kasan::report_bad_free(const slab& sl, std::uint64_t p, std::uint64_t obj, unsigned idx)
 {
-    if (!enabled_)
-        return false;
-    const char* type = obj != p ? "invalid-free" : !sl.allocated[idx] ? "double-free" : nullptr;
-    if (!type)
-        return false;
+    const char* type = obj != p ? "invalid-free" : "double-free";
     report_free(type, p, obj, sl.cache->object_size, sl.debug.empty() ? nullptr : &sl.debug[idx],
                 fmt::format("The buggy address belongs to the object at {:016x}\n which belongs to the cache {} of "
                             "size {}\n",

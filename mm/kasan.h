@@ -75,7 +75,12 @@ public:
     // kasan_slab_pre_free(): a pointer that is not an object's start, or an
     // object already free, is reported; true means "do not free it". P is in
     // slab SL, whose object IDX starts at OBJ.
-    bool slab_pre_free(const slab& sl, std::uint64_t p, std::uint64_t obj, unsigned idx);
+    bool slab_pre_free(const slab& sl, std::uint64_t p, std::uint64_t obj, unsigned idx)
+    {
+        if (!enabled_ || (obj == p && sl.allocated[idx])) [[likely]]
+            return false;
+        return report_bad_free(sl, p, obj, idx);
+    }
     // kasan_kfree_large(): a pointer inside a large kmalloc but not its start.
     bool kfree_large_bad(std::uint64_t p);
     // Object IDX of SL is being freed: keep who freed it for "Freed by task"
@@ -91,6 +96,8 @@ private:
     void report(const char* type, const std::string& access, const std::string& tail, site where);
     void report_access(const char* type, std::uint64_t addr, std::uint64_t len, bool write, const std::string& tail,
                        site where);
+    // slab_pre_free()'s report: an invalid or double free. Returns true.
+    bool report_bad_free(const slab& sl, std::uint64_t p, std::uint64_t obj, unsigned idx);
     void report_free(const char* type, std::uint64_t p, std::uint64_t start, std::uint64_t len,
                      const object_track* t, const std::string& owner);
 

@@ -235,6 +235,14 @@ private:
     std::string trailer(kmem_cache& s, slab& sl, unsigned index);
     std::string slab_bug_header(const kmem_cache& s, const std::string& reason) const;
     void slab_out_of_memory(kmem_cache& s, gfp_t gfp);
+    // The slow paths of alloc() and free(), out of line: a CPU slab with no
+    // free object (take a partial slab or a new one; nullptr when memory
+    // ran out, reported), a slab whose object failed its consistency check
+    // (every object marked used), and free()'s checks of a suspect free
+    // (false: the object must not be freed; reported).
+    slab* refill_cpu_slab(kmem_cache& s, gfp_t gfp, int cpu);
+    void isolate_slab(kmem_cache& s, slab& sl);
+    bool free_checks(kmem_cache* s, slab& sl, std::uint64_t obj, std::uint64_t start, unsigned idx);
     slab_track track_here() const;
     void deactivate_cpu_slab(kmem_cache& s, int cpu);
     void add_partial(kmem_cache& s, slab* sl);

@@ -596,6 +596,40 @@ void slab_allocator::slab_out_of_memory(kmem_cache& s, gfp_t gfp)
     machine_.add_report(arch::report_kind::alloc_failure, title, text, arch::log_level::warning);
 }
 
+slab* slab_allocator::refill_cpu_slab(kmem_cache& s, gfp_t gfp, int cpu)
+{
+    deactivate_cpu_slab(s, cpu);
+    slab* sl;
+    if (!s.partial.empty()) {
+        sl = s.partial.front();
+        remove_partial(s, sl);
+    } else {
+        sl = new_slab(s, gfp);
+        if (!sl) {
+            slab_out_of_memory(s, gfp);
+            return nullptr;
+        }
+    }
+    // Growing the cache may have slept; take the CPU we are on now.
+    const int now_cpu = machine_.smp_processor_id();
+    deactivate_cpu_slab(s, now_cpu);
+    sl->cpu = now_cpu;
+    s.cpu_slab[static_cast<std::size_t>(now_cpu)] = sl;
+    return sl;
+}
+
+void slab_allocator::isolate_slab(kmem_cache& s, slab& sl)
+{
+    // alloc_debug_processing() failed: mark every object used, so that the
+    // allocation retries elsewhere.
+    machine_.log().printk(machine_.now(), arch::log_level::err, "FIX " + s.name + ": Marking all objects used");
+    s.inuse_objects += sl.free.size();
+    for (std::uint16_t i : sl.free)
+        sl.allocated[i] = 1;
+    sl.inuse = sl.objects;
+    sl.free.clear();
+}
+
 std::uint64_t slab_allocator::alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig_size)
 {
     KMSIM_ASSERT(s && !s->destroyed, "allocating from a destroyed cache");
@@ -607,34 +641,14 @@ std::uint64_t slab_allocator::alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig
     for (;;) {
         const int cpu = machine_.smp_processor_id();
         slab* sl = s->cpu_slab[static_cast<std::size_t>(cpu)];
-        if (!sl || sl->free.empty()) {
-            deactivate_cpu_slab(*s, cpu);
-            if (!s->partial.empty()) {
-                sl = s->partial.front();
-                remove_partial(*s, sl);
-            } else {
-                sl = new_slab(*s, gfp);
-                if (!sl) {
-                    slab_out_of_memory(*s, gfp);
-                    return 0;
-                }
-            }
-            // Growing the cache may have slept; take the CPU we are on now.
-            const int now_cpu = machine_.smp_processor_id();
-            deactivate_cpu_slab(*s, now_cpu);
-            sl->cpu = now_cpu;
-            s->cpu_slab[static_cast<std::size_t>(now_cpu)] = sl;
+        if (!sl || sl->free.empty()) [[unlikely]] {
+            sl = refill_cpu_slab(*s, gfp, cpu);
+            if (!sl)
+                return 0;
         }
         const unsigned idx = sl->free.back();
-        if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_object(*s, *sl, idx, SLUB_RED_INACTIVE)) {
-            // alloc_debug_processing() failed: isolate the slab and retry.
-            machine_.log().printk(machine_.now(), arch::log_level::err,
-                                  "FIX " + s->name + ": Marking all objects used");
-            s->inuse_objects += sl->free.size();
-            for (std::uint16_t i : sl->free)
-                sl->allocated[i] = 1;
-            sl->inuse = sl->objects;
-            sl->free.clear();
+        if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_object(*s, *sl, idx, SLUB_RED_INACTIVE)) [[unlikely]] {
+            isolate_slab(*s, *sl);
             continue;
         }
         sl->free.pop_back();
@@ -679,6 +693,39 @@ void slab_allocator::kmem_cache_free(kmem_cache* s, std::uint64_t obj)
     free(s, obj);
 }
 
+bool slab_allocator::free_checks(kmem_cache* s, slab& sl, std::uint64_t obj, std::uint64_t start, unsigned idx)
+{
+    kmem_cache* real = sl.cache;
+    if (s && s != real) {
+        // cache_from_obj(): warn, then free into the cache it came from.
+        machine_.warn(fmt::format("kmem_cache_free: Wrong slab cache. {} but object is from {}", s->name, real->name),
+                      "mm/slub.c", 4632, "cache_from_obj");
+    }
+    s = real;
+    if (start != obj) {
+        std::string reason = fmt::format("Invalid object pointer 0x{:016x}", obj);
+        std::string title = "BUG " + s->name + " (" + machine_.taint_string() + "): " + reason;
+        std::string text = slab_bug_header(*s, reason);
+        text += fmt::format("Slab 0x{:016x} objects={} used={}\n", memmap::pfn_to_page_addr(sl.pfn), sl.objects,
+                            sl.inuse);
+        text += machine_.dump_stack(machine_.current());
+        text += fmt::format("FIX {}: Object at 0x{:016x} not freed\n", s->name, obj);
+        machine_.add_report(arch::report_kind::slab, title, text);
+        machine_.add_taint(arch::taint::bad_page);
+        return false;
+    }
+    if (!sl.allocated[idx]) {
+        report_object(s, sl, idx, "Object already free", fmt::format("Object at 0x{:016x} not freed", obj));
+        return false;
+    }
+    if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_object(*s, sl, idx, SLUB_RED_ACTIVE)) {
+        machine_.log().printk(machine_.now(), arch::log_level::err,
+                              fmt::format("FIX {}: Object at 0x{:016x} not freed", s->name, obj));
+        return false;
+    }
+    return true;
+}
+
 void slab_allocator::free(kmem_cache* s, std::uint64_t obj)
 {
     slab* sl = slab_of(obj);
@@ -694,34 +741,12 @@ void slab_allocator::free(kmem_cache* s, slab& slab_ref, std::uint64_t obj)
     // slab_free_hook(): KASAN's checks first (kmsim runs them before SLUB's).
     if (debug_.kasan && debug_.kasan->slab_pre_free(*sl, obj, start, idx))
         return;
-    kmem_cache* real = sl->cache;
-    if (s && s != real) {
-        // cache_from_obj(): warn, then free into the cache it came from.
-        machine_.warn(fmt::format("kmem_cache_free: Wrong slab cache. {} but object is from {}", s->name, real->name),
-                      "mm/slub.c", 4632, "cache_from_obj");
+    if ((s && s != sl->cache) || start != obj || !sl->allocated[idx] || (sl->cache->flags & SLAB_CONSISTENCY_CHECKS))
+        [[unlikely]] {
+        if (!free_checks(s, *sl, obj, start, idx))
+            return;
     }
-    s = real;
-    if (start != obj) {
-        std::string reason = fmt::format("Invalid object pointer 0x{:016x}", obj);
-        std::string title = "BUG " + s->name + " (" + machine_.taint_string() + "): " + reason;
-        std::string text = slab_bug_header(*s, reason);
-        text += fmt::format("Slab 0x{:016x} objects={} used={}\n", memmap::pfn_to_page_addr(sl->pfn), sl->objects,
-                            sl->inuse);
-        text += machine_.dump_stack(machine_.current());
-        text += fmt::format("FIX {}: Object at 0x{:016x} not freed\n", s->name, obj);
-        machine_.add_report(arch::report_kind::slab, title, text);
-        machine_.add_taint(arch::taint::bad_page);
-        return;
-    }
-    if (!sl->allocated[idx]) {
-        report_object(s, *sl, idx, "Object already free", fmt::format("Object at 0x{:016x} not freed", obj));
-        return;
-    }
-    if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_object(*s, *sl, idx, SLUB_RED_ACTIVE)) {
-        machine_.log().printk(machine_.now(), arch::log_level::err,
-                              fmt::format("FIX {}: Object at 0x{:016x} not freed", s->name, obj));
-        return;
-    }
+    s = sl->cache;
     if (s->flags & SLAB_STORE_USER)
         sl->free_track[idx] = track_here();
     if (debug_.kasan)
