@@ -158,6 +158,9 @@ public:
     // The same locks as lockdep records them (arch/lockdep.h), innermost last.
     std::vector<held_lock>& lockdep_held() { return lockdep_held_; }
     const std::vector<held_lock>& lockdep_held() const { return lockdep_held_; }
+    // Lockdep's copy of this context's name, which its acquire sites view
+    // when the context has no frames (sites outlive contexts); set once.
+    mutable const std::string* lockdep_name = nullptr;
 
     // sim::actor
     std::string label() const override { return name(); }

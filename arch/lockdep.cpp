@@ -12,12 +12,11 @@ lockdep::site lockdep::here(const context& c)
 {
     if (const frame* loc = c.location())
         return site{frame{c.frames().front().function, loc->file, loc->line}};
-    // No frames (a context made by a test): its name, kept here, since a
-    // site may outlive the context.
-    auto it = names_.find(c.name());
-    if (it == names_.end())
-        it = names_.emplace(c.name()).first;
-    return site{frame{*it, "", 0}};
+    // No frames (a kernel thread, a context made by a test): its name, kept
+    // here, since a site may outlive the context.
+    if (!c.lockdep_name)
+        c.lockdep_name = &*names_.emplace(c.name()).first;
+    return site{frame{*c.lockdep_name, "", 0}};
 }
 
 std::string lockdep::lock_desc(const lockdep_map& m) const
