@@ -68,6 +68,14 @@ time_point event_queue::next_time()
     return at_ns(heap_.front().when);
 }
 
+void event_queue::pop_next(time_point& when, callback& fn)
+{
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    const key k = heap_.back();
+    heap_.pop_back();
+    take(k, when, fn);
+}
+
 bool event_queue::pop(time_point& when, callback& fn)
 {
     drop_stale_top();

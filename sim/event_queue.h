@@ -51,13 +51,7 @@ public:
     bool pop(time_point& when, callback& fn);
     // The same, right after next_time() (nothing changed since): the top of
     // the heap is then known to be live.
-    void pop_next(time_point& when, callback& fn)
-    {
-        std::pop_heap(heap_.begin(), heap_.end(), later);
-        const key k = heap_.back();
-        heap_.pop_back();
-        take(k, when, fn);
-    }
+    void pop_next(time_point& when, callback& fn);
     // Removes one of the live events due at the earliest time: PICK(n) says
     // which of the n (in the order they were pushed); the others keep their
     // order. With one event due, PICK is not asked.
