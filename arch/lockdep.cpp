@@ -142,18 +142,10 @@ void lockdep::acquire(const lockdep_map& map, bool trylock)
         too_deep(c);
 }
 
-void lockdep::acquire_release(const lockdep_map& map)
+void lockdep::acquire_release_checks(const lockdep_map& map, context& c)
 {
-    if (!enabled_ || !machine_.current_context())
-        return;
-    context& c = machine_.current();
-    const auto& held = c.lockdep_held();
-    // Nothing held (no dependency to add, no recursion) and nothing new to
-    // mark: the common case of might_alloc() in a task, checked inline.
-    if (held.empty() && map.usage.marked(c.is_irq(), !c.on_cpu()->irqs_disabled()))
-        return;
     lazy_site at(*this, c);
-    check_acquire(c, held, map, false, at);
+    check_acquire(c, c.lockdep_held(), map, false, at);
 }
 
 bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, const lockdep_map& map, bool trylock,

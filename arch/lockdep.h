@@ -16,6 +16,7 @@
 #pragma once
 
 #include "arch/context.h"
+#include "arch/cpu.h"
 
 #include <map>
 #include <new>
@@ -66,9 +67,18 @@ public:
     // The running context is about to take (or has taken, for a trylock) MAP.
     void acquire(const lockdep_map& map, bool trylock);
     void release(const lockdep_map& map);
-    // lock_map_acquire() and lock_map_release() back to back, as might_alloc()
-    // annotates fs_reclaim: every check of an acquire, nothing kept held.
-    void acquire_release(const lockdep_map& map);
+    // lock_map_acquire() and lock_map_release() back to back by the running
+    // context C, as might_alloc() annotates fs_reclaim: every check of an
+    // acquire, nothing kept held. Inline when there is nothing to check: C
+    // holds nothing (no dependency to add, no recursion) and the class's
+    // usage in C's state is marked already.
+    void acquire_release(const lockdep_map& map, context& c)
+    {
+        if (!enabled_ ||
+            (c.lockdep_held().empty() && map.usage.marked(c.is_irq(), !c.on_cpu()->irqs_disabled())))
+            return;
+        acquire_release_checks(map, c);
+    }
     bool enabled() const { return enabled_; }
     // debug_locks_off(): another check found the lock state inconsistent.
     void turn_off() { enabled_ = false; }
@@ -87,6 +97,7 @@ private:
     using held_entry = held_lock;
 
     site here(const context& c);
+    void acquire_release_checks(const lockdep_map& map, context& c);
     // Where a lock is being taken, made only when something keeps or prints
     // it: most acquires learn nothing new. (A union, not std::optional, which
     // g++ zeroes on every acquire.)

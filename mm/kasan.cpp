@@ -239,15 +239,5 @@ bool kasan::kfree_large_bad(std::uint64_t p)
     return true;
 }
 
-void kasan::slab_free(slab& sl, unsigned idx)
-{
-    if (!enabled_ || sl.debug.empty())
-        return;
-    object_track& t = sl.debug[idx];
-    const arch::context* c = machine_.current_context();
-    t.free_pid = machine_.current_pid();
-    t.free_stack = c ? depot_.save(c->frames()) : depot_.save({});
-    t.flags |= object_track::freed;
-}
 
 }  // namespace kmsim::mm

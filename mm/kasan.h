@@ -85,7 +85,16 @@ public:
     bool kfree_large_bad(std::uint64_t p);
     // Object IDX of SL is being freed: keep who freed it for "Freed by task"
     // (kasan_save_free_info()).
-    void slab_free(slab& sl, unsigned idx);
+    void slab_free(slab& sl, unsigned idx)
+    {
+        if (!enabled_ || sl.debug.empty())
+            return;
+        object_track& t = sl.debug[idx];
+        const arch::context* c = machine_.current_context();
+        t.free_pid = machine_.current_pid();
+        t.free_stack = depot_.save_current(c);
+        t.flags |= object_track::freed;
+    }
 
 private:
     enum class site { innermost, caller };

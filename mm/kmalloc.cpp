@@ -18,30 +18,6 @@ namespace {
 std::uint32_t index_size(unsigned index) { return index == 1 ? 96 : index == 2 ? 192 : 1u << index; }
 }  // namespace
 
-unsigned kmalloc_index(std::uint64_t size)
-{
-    if (size == 0)
-        return 0;
-    if (size <= 192) {
-        // size_index[] of mm/slab_common.c, by (size - 1) / 8.
-        static const unsigned char size_index[24] = {3, 4, 5, 5, 6, 6, 6, 6, 1, 1, 1, 1,
-                                                     7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2};
-        return size_index[(size - 1) / 8];
-    }
-    return static_cast<unsigned>(64 - __builtin_clzll(size - 1));  // fls(size - 1)
-}
-
-kmalloc_cache_type kmalloc_type(gfp_t gfp)
-{
-    if (!(gfp & (gfp::DMA | gfp::RECLAIMABLE | gfp::ACCOUNT)))
-        return KMALLOC_NORMAL;
-    if (gfp & gfp::DMA)
-        return KMALLOC_DMA;
-    if (gfp & gfp::RECLAIMABLE)
-        return KMALLOC_RECLAIM;
-    return KMALLOC_CGROUP;
-}
-
 std::string kmalloc_cache_name(kmalloc_cache_type type, unsigned index)
 {
     const std::uint32_t size = index_size(index);
@@ -77,13 +53,6 @@ kmalloc_allocator::kmalloc_allocator(arch::machine& m, page_allocator& pa, slab_
                 make(2);
         }
     }
-}
-
-kmem_cache* kmalloc_allocator::kmalloc_slab(std::uint64_t size, gfp_t gfp) const
-{
-    if (size == 0 || size > KMALLOC_MAX_CACHE_SIZE)
-        return nullptr;
-    return caches_[kmalloc_type(gfp)][kmalloc_index(size)];
 }
 
 std::uint64_t kmalloc_allocator::kmalloc_large(std::uint64_t size, gfp_t gfp)

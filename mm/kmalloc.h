@@ -23,8 +23,28 @@ inline constexpr std::uint64_t KMALLOC_MAX_SIZE = 4ULL << 20;
 enum kmalloc_cache_type { KMALLOC_NORMAL, KMALLOC_RECLAIM, KMALLOC_DMA, KMALLOC_CGROUP, NR_KMALLOC_TYPES };
 
 // __kmalloc_index(): 0 for size 0, 1 for 65..96, 2 for 129..192, else log2.
-unsigned kmalloc_index(std::uint64_t size);
-kmalloc_cache_type kmalloc_type(gfp_t gfp);
+inline unsigned kmalloc_index(std::uint64_t size)
+{
+    if (size == 0)
+        return 0;
+    if (size <= 192) {
+        // size_index[] of mm/slab_common.c, by (size - 1) / 8.
+        static constexpr unsigned char size_index[24] = {3, 4, 5, 5, 6, 6, 6, 6, 1, 1, 1, 1,
+                                                         7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2};
+        return size_index[(size - 1) / 8];
+    }
+    return static_cast<unsigned>(64 - __builtin_clzll(size - 1));  // fls(size - 1)
+}
+inline kmalloc_cache_type kmalloc_type(gfp_t gfp)
+{
+    if (!(gfp & (gfp::DMA | gfp::RECLAIMABLE | gfp::ACCOUNT)))
+        return KMALLOC_NORMAL;
+    if (gfp & gfp::DMA)
+        return KMALLOC_DMA;
+    if (gfp & gfp::RECLAIMABLE)
+        return KMALLOC_RECLAIM;
+    return KMALLOC_CGROUP;
+}
 // "kmalloc-96", "dma-kmalloc-1k", ...
 std::string kmalloc_cache_name(kmalloc_cache_type type, unsigned index);
 
@@ -48,7 +68,12 @@ public:
 
     kmem_cache* cache(kmalloc_cache_type type, unsigned index) const { return caches_[type][index]; }
     // The cache kmalloc(SIZE, GFP) uses, or nullptr for 0 or > 8 KiB.
-    kmem_cache* kmalloc_slab(std::uint64_t size, gfp_t gfp) const;
+    kmem_cache* kmalloc_slab(std::uint64_t size, gfp_t gfp) const
+    {
+        if (size == 0 || size > KMALLOC_MAX_CACHE_SIZE)
+            return nullptr;
+        return caches_[kmalloc_type(gfp)][kmalloc_index(size)];
+    }
 
 private:
     std::uint64_t kmalloc_large(std::uint64_t size, gfp_t gfp);

@@ -13,32 +13,6 @@
 
 namespace kmsim::mm {
 
-void kmemleak::record(object_track& t, std::uint64_t size, std::uint8_t extra_flags)
-{
-    KMSIM_ASSERT(size <= UINT32_MAX, "an allocation larger than any allocator makes");
-    if (!t.is(object_track::live) || t.is(object_track::not_leak))
-        ++leaks_;
-    const arch::context* c = machine_.current_context();
-    t.allocated_at = machine_.now();
-    t.size = static_cast<std::uint32_t>(size);
-    t.stack = c ? depot_.save(c->frames()) : depot_.save({});
-    t.pid = machine_.current_pid();
-    t.flags = static_cast<std::uint8_t>(object_track::live | extra_flags);
-}
-
-void kmemleak::slab_alloc(slab& sl, unsigned idx, std::uint32_t size)
-{
-    record(sl.debug[idx], size, 0);
-}
-
-void kmemleak::slab_free(slab& sl, unsigned idx)
-{
-    object_track& t = sl.debug[idx];
-    if (t.is(object_track::live) && !t.is(object_track::not_leak))
-        --leaks_;
-    t.flags &= static_cast<std::uint8_t>(~(object_track::live | object_track::not_leak));
-}
-
 object_track* kmemleak::track_of(std::uint64_t addr)
 {
     if (slab* sl = slabs_.slab_of(addr)) {

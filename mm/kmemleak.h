@@ -19,6 +19,7 @@
 // Invariant: leak_count() is the number of live records not marked not_leak.
 #pragma once
 
+#include "arch/machine.h"
 #include "mm/memmap.h"
 #include "mm/slab.h"
 #include "mm/stack_depot.h"
@@ -44,8 +45,14 @@ public:
     // The hooks of the slab allocator: object IDX of SL was allocated with
     // SIZE bytes requested, by the running context at its current stack; or
     // freed.
-    void slab_alloc(slab& sl, unsigned idx, std::uint32_t size);
-    void slab_free(slab& sl, unsigned idx);
+    void slab_alloc(slab& sl, unsigned idx, std::uint32_t size) { record(sl.debug[idx], size, 0); }
+    void slab_free(slab& sl, unsigned idx)
+    {
+        object_track& t = sl.debug[idx];
+        if (t.is(object_track::live) && !t.is(object_track::not_leak))
+            --leaks_;
+        t.flags &= static_cast<std::uint8_t>(~(object_track::live | object_track::not_leak));
+    }
 
     // kmemleak_alloc() for any memory: SIZE bytes at ADDR. Recording a live
     // address again replaces its record (krealloc in place).
@@ -74,7 +81,19 @@ public:
 
 private:
     object_track* track_of(std::uint64_t addr);
-    void record(object_track& t, std::uint64_t size, std::uint8_t extra_flags);
+    // Inline: every slab allocation makes one.
+    void record(object_track& t, std::uint64_t size, std::uint8_t extra_flags)
+    {
+        KMSIM_ASSERT(size <= UINT32_MAX, "an allocation larger than any allocator makes");
+        if (!t.is(object_track::live) || t.is(object_track::not_leak))
+            ++leaks_;
+        const arch::context* c = machine_.current_context();
+        t.allocated_at = machine_.now();
+        t.size = static_cast<std::uint32_t>(size);
+        t.stack = depot_.save_current(c);
+        t.pid = machine_.current_pid();
+        t.flags = static_cast<std::uint8_t>(object_track::live | extra_flags);
+    }
 
     arch::machine& machine_;
     stack_depot& depot_;

@@ -39,12 +39,11 @@ public:
     // Simulated kernel addresses (direct map and vmemmap), and back.
     static std::uint64_t pfn_to_virt(pfn_t pfn) { return PAGE_OFFSET + (pfn << PAGE_SHIFT); }
     static std::uint64_t pfn_to_page_addr(pfn_t pfn) { return VMEMMAP_START + pfn * STRUCT_PAGE_SIZE; }
+    // PFN is set either way (0 below the direct map).
     bool virt_to_pfn(std::uint64_t addr, pfn_t& pfn) const
     {
-        if (addr < PAGE_OFFSET)
-            return false;
-        pfn = (addr - PAGE_OFFSET) >> PAGE_SHIFT;
-        return pfn < end_pfn_;
+        pfn = addr >= PAGE_OFFSET ? (addr - PAGE_OFFSET) >> PAGE_SHIFT : 0;
+        return addr >= PAGE_OFFSET && pfn < end_pfn_;
     }
     bool page_addr_to_pfn(std::uint64_t addr, pfn_t& pfn) const;
 

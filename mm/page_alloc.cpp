@@ -32,15 +32,6 @@ page_allocator::page_allocator(arch::machine& m, node& n, vm_counters& vm)
 {
 }
 
-bool page_allocator::need_fs_reclaim(gfp_t gfp) const
-{
-    // __need_reclaim() after current_gfp_context(): a mask that may block
-    // and enter the filesystem, from a task not already in reclaim.
-    const std::uint32_t flags = current_task_flags();
-    gfp = current_gfp_context(gfp, flags);
-    return (gfp & gfp::DIRECT_RECLAIM) && (gfp & gfp::FS) && !(gfp & gfp::NOLOCKDEP) && !(flags & PF_MEMALLOC);
-}
-
 void page_allocator::fs_reclaim_acquire(gfp_t gfp)
 {
     if (need_fs_reclaim(gfp))
@@ -51,24 +42,6 @@ void page_allocator::fs_reclaim_release(gfp_t gfp)
 {
     if (need_fs_reclaim(gfp))
         machine_.lockdep_checks().release(fs_reclaim_);
-}
-
-void page_allocator::might_alloc(gfp_t gfp)
-{
-    if (!machine_.current_context())
-        return;
-    // fs_reclaim_acquire() then fs_reclaim_release(): the checks of taking
-    // fs_reclaim, which is not kept held.
-    if (need_fs_reclaim(gfp))
-        machine_.lockdep_checks().acquire_release(fs_reclaim_);
-    if (gfpflags_allow_blocking(gfp))
-        machine_.might_sleep("include/linux/sched/mm.h", 337);
-}
-
-std::uint32_t page_allocator::current_task_flags() const
-{
-    const arch::context* t = machine_.current_task();
-    return t ? t->task_flags() : 0;
 }
 
 void page_allocator::prep_new_page(pfn_t pfn, unsigned order, gfp_t gfp)

@@ -17,6 +17,7 @@
 #pragma once
 
 #include "arch/lockdep.h"
+#include "arch/machine.h"
 #include "arch/ratelimit.h"
 #include "mm/gfp.h"
 #include "mm/node.h"
@@ -84,7 +85,18 @@ public:
 
     // might_alloc(): the fs_reclaim lockdep annotation, then might_sleep()
     // if the mask may block. Every allocation (page or slab) starts here.
-    void might_alloc(gfp_t gfp);
+    void might_alloc(gfp_t gfp)
+    {
+        arch::context* c = machine_.current_context();
+        if (!c)
+            return;
+        // fs_reclaim_acquire() then fs_reclaim_release(): the checks of
+        // taking fs_reclaim, which is not kept held.
+        if (need_fs_reclaim(gfp))
+            machine_.lockdep_checks().acquire_release(fs_reclaim_, *c);
+        if (gfpflags_allow_blocking(gfp))
+            machine_.might_sleep("include/linux/sched/mm.h", 337);
+    }
     // The fs_reclaim pseudo-lock, held across reclaim that may enter the
     // filesystem: lockdep then sees "lock L held while allocating" against
     // "L taken from reclaim" as the deadlock it is.
@@ -119,7 +131,11 @@ private:
                               bool progress, int& no_progress_loops);
     std::uint64_t direct_reclaim(gfp_t gfp, unsigned order, int highest_zoneidx);
     void bad_page(pfn_t pfn, const char* reason, const std::string& detail);
-    std::uint32_t current_task_flags() const;
+    std::uint32_t current_task_flags() const
+    {
+        const arch::context* t = machine_.current_task();
+        return t ? t->task_flags() : 0;
+    }
 
     arch::machine& machine_;
     node& node_;
@@ -133,7 +149,14 @@ private:
     std::uint64_t bad_page_resume_ = 0;
     sim::duration last_stall_{};
     arch::lockdep_map fs_reclaim_{"fs_reclaim", 0};
-    bool need_fs_reclaim(gfp_t gfp) const;
+    // __need_reclaim() after current_gfp_context(): a mask that may block
+    // and enter the filesystem, from a task not already in reclaim.
+    bool need_fs_reclaim(gfp_t gfp) const
+    {
+        const std::uint32_t flags = current_task_flags();
+        gfp = current_gfp_context(gfp, flags);
+        return (gfp & gfp::DIRECT_RECLAIM) && (gfp & gfp::FS) && !(gfp & gfp::NOLOCKDEP) && !(flags & PF_MEMALLOC);
+    }
 };
 
 // gfp_to_alloc_flags() of the slow path.

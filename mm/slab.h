@@ -21,6 +21,7 @@
 #pragma once
 
 #include "mm/gfp.h"
+#include "mm/memmap.h"
 #include "mm/page.h"
 #include "mm/reciprocal_div.h"
 #include "sim/time.h"
@@ -108,6 +109,37 @@ struct object_track {
 
 struct slab;
 
+// A node's partial list (the kernel's kmem_cache_node->partial, a list_head):
+// slabs with free objects that are no CPU's slab, linked through their own
+// fields, most recent first. Adding at the head and removing are O(1).
+// Invariant: size() counts the slabs linked; each has on_partial set.
+class partial_list {
+public:
+    class iterator {
+    public:
+        explicit iterator(slab* s) : s_(s) {}
+        slab* operator*() const { return s_; }
+        iterator& operator++();
+        bool operator!=(const iterator& o) const { return s_ != o.s_; }
+
+    private:
+        slab* s_;
+    };
+    iterator begin() const { return iterator(head_); }
+    iterator end() const { return iterator(nullptr); }
+    bool empty() const { return head_ == nullptr; }
+    std::size_t size() const { return n_; }
+    slab* front() const { return head_; }  // the most recent
+    slab* back() const { return tail_; }   // the oldest
+    void push_front(slab* sl);
+    void erase(slab* sl);
+
+private:
+    slab* head_ = nullptr;
+    slab* tail_ = nullptr;
+    std::size_t n_ = 0;
+};
+
 struct kmem_cache {
     int id = 0;
     std::string name;
@@ -129,7 +161,7 @@ struct kmem_cache {
 
     // State.
     std::vector<slab*> cpu_slab;    // per CPU
-    std::vector<slab*> partial;     // node partial list, most recent first
+    partial_list partial;           // node partial list, most recent first
     std::uint64_t nr_slabs = 0;
     std::uint64_t total_objects = 0;
     std::uint64_t inuse_objects = 0;  // allocated objects
@@ -154,7 +186,32 @@ struct slab {
     std::vector<object_track> debug;          // per object, when KASAN or kmemleak is on
     int cpu = -1;                             // CPU whose cpu slab this is
     bool on_partial = false;
+    slab* partial_prev = nullptr;             // links on the partial list
+    slab* partial_next = nullptr;
 };
+
+inline partial_list::iterator& partial_list::iterator::operator++()
+{
+    s_ = s_->partial_next;
+    return *this;
+}
+
+inline void partial_list::push_front(slab* sl)
+{
+    sl->partial_prev = nullptr;
+    sl->partial_next = head_;
+    (head_ ? head_->partial_prev : tail_) = sl;
+    head_ = sl;
+    ++n_;
+}
+
+inline void partial_list::erase(slab* sl)
+{
+    (sl->partial_prev ? sl->partial_prev->partial_next : head_) = sl->partial_next;
+    (sl->partial_next ? sl->partial_next->partial_prev : tail_) = sl->partial_prev;
+    sl->partial_prev = sl->partial_next = nullptr;
+    --n_;
+}
 
 struct kmem_cache_options {
     std::uint32_t align = 0;
@@ -199,10 +256,36 @@ public:
     void destroy(kmem_cache* s);
 
     // The slab holding ADDR, if ADDR is inside a slab page.
-    slab* slab_of(std::uint64_t addr);
-    // The object start for ADDR inside slab SL (no check that it is allocated).
-    std::uint64_t object_of(const slab& sl, std::uint64_t addr, unsigned* index) const;
-    std::uint64_t object_addr(const slab& sl, unsigned index) const;
+    slab* slab_of(std::uint64_t addr) const
+    {
+        pfn_t pfn;
+        if (!map_.virt_to_pfn(addr, pfn))
+            return nullptr;
+        const page& p = map_[pfn];
+        if (!(p.flags & PG_slab))
+            return nullptr;
+        return slabs_[p.owner].get();
+    }
+    // The object start for ADDR inside slab SL (no check that it is
+    // allocated): __obj_to_index(), the offset divided by the stride without
+    // a division. An address outside the slab (a caller's bad pointer) maps
+    // to its last object.
+    std::uint64_t object_of(const slab& sl, std::uint64_t addr, unsigned* index) const
+    {
+        const std::uint64_t offset = addr - memmap::pfn_to_virt(sl.pfn);
+        unsigned i = offset >> 32 ? sl.objects
+                                  : reciprocal_divide(static_cast<std::uint32_t>(offset), sl.cache->reciprocal_size);
+        if (i >= sl.objects)
+            i = sl.objects - 1;
+        if (index)
+            *index = i;
+        return object_addr(sl, i);
+    }
+    std::uint64_t object_addr(const slab& sl, unsigned index) const
+    {
+        return memmap::pfn_to_virt(sl.pfn) + static_cast<std::uint64_t>(index) * sl.cache->size +
+               sl.cache->red_left_pad;
+    }
     std::uint32_t orig_size_of(const slab& sl, unsigned index) const;
     void set_orig_size(slab& sl, unsigned index, std::uint32_t size);
     std::uint8_t* bytes(std::uint64_t addr);
@@ -250,6 +333,7 @@ private:
 
     arch::machine& machine_;
     page_allocator& pa_;
+    const memmap& map_;  // pa_'s node's mem_map
     vm_counters& vm_;
     alloc_debug debug_;
     slab_boot_params params_;

@@ -127,7 +127,7 @@ std::uint64_t kmem_cache::active_objs() const
 }
 
 slab_allocator::slab_allocator(arch::machine& m, page_allocator& pa, vm_counters& vm, slab_boot_params params)
-    : machine_(m), pa_(pa), vm_(vm), params_(std::move(params))
+    : machine_(m), pa_(pa), map_(pa.nd().map()), vm_(vm), params_(std::move(params))
 {
 }
 
@@ -262,37 +262,6 @@ std::uint8_t* slab_allocator::bytes(std::uint64_t addr)
     if (!pa_.nd().map().virt_to_pfn(addr, pfn))
         return nullptr;
     return pa_.nd().map().data(pfn) + (addr & (PAGE_SIZE - 1));
-}
-
-std::uint64_t slab_allocator::object_addr(const slab& sl, unsigned index) const
-{
-    return memmap::pfn_to_virt(sl.pfn) + static_cast<std::uint64_t>(index) * sl.cache->size + sl.cache->red_left_pad;
-}
-
-std::uint64_t slab_allocator::object_of(const slab& sl, std::uint64_t addr, unsigned* index) const
-{
-    // __obj_to_index(): the offset divided by the stride, without a division.
-    // An address outside the slab (a caller's bad pointer) maps past its
-    // last object.
-    const std::uint64_t offset = addr - memmap::pfn_to_virt(sl.pfn);
-    unsigned i = offset >> 32 ? sl.objects
-                              : reciprocal_divide(static_cast<std::uint32_t>(offset), sl.cache->reciprocal_size);
-    if (i >= sl.objects)
-        i = sl.objects - 1;
-    if (index)
-        *index = i;
-    return object_addr(sl, i);
-}
-
-slab* slab_allocator::slab_of(std::uint64_t addr)
-{
-    pfn_t pfn;
-    if (!pa_.nd().map().virt_to_pfn(addr, pfn))
-        return nullptr;
-    const page& p = pa_.nd().map()[pfn];
-    if (!(p.flags & PG_slab))
-        return nullptr;
-    return slabs_[p.owner].get();
 }
 
 std::uint32_t slab_allocator::orig_size_of(const slab& sl, unsigned index) const
@@ -544,13 +513,13 @@ void slab_allocator::discard_slab(kmem_cache& s, slab* sl)
 void slab_allocator::add_partial(kmem_cache& s, slab* sl)
 {
     sl->on_partial = true;
-    s.partial.insert(s.partial.begin(), sl);
+    s.partial.push_front(sl);
 }
 
 void slab_allocator::remove_partial(kmem_cache& s, slab* sl)
 {
     sl->on_partial = false;
-    s.partial.erase(std::find(s.partial.begin(), s.partial.end(), sl));
+    s.partial.erase(sl);
 }
 
 void slab_allocator::deactivate_cpu_slab(kmem_cache& s, int cpu)
@@ -636,8 +605,8 @@ std::uint64_t slab_allocator::alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig
     gfp &= gfp::BITS_MASK;
     if (!machine_.current_context())
         gfp &= ~(gfp::RECLAIM | gfp::IO | gfp::FS);  // boot: GFP_BOOT_MASK
-    // slab_pre_alloc_hook(): might_alloc().
-    pa_.might_alloc(gfp);
+    else
+        pa_.might_alloc(gfp);  // slab_pre_alloc_hook()
     for (;;) {
         const int cpu = machine_.smp_processor_id();
         slab* sl = s->cpu_slab[static_cast<std::size_t>(cpu)];
@@ -779,12 +748,14 @@ void slab_allocator::destroy(kmem_cache* s)
     // flush: give every CPU slab back, then free the empty slabs.
     for (int c = 0; c < machine_.nr_cpus(); ++c)
         deactivate_cpu_slab(*s, c);
-    for (std::size_t i = s->partial.size(); i-- > 0;) {
-        slab* sl = s->partial[i];
+    // Oldest first.
+    for (slab* sl = s->partial.back(); sl;) {
+        slab* newer = sl->partial_prev;
         if (sl->inuse == 0) {
             remove_partial(*s, sl);
             discard_slab(*s, sl);
         }
+        sl = newer;
     }
     if (s->inuse_objects == 0) {
         s->destroyed = true;
@@ -838,7 +809,7 @@ std::string slab_allocator::slabinfo() const
 
 std::string slab_allocator::check_invariants() const
 {
-    std::map<const kmem_cache*, std::array<std::uint64_t, 3>> sums;  // slabs, objects, inuse
+    std::map<const kmem_cache*, std::array<std::uint64_t, 4>> sums;  // slabs, objects, inuse, on partial
     for (const auto& owned : slabs_) {
         const slab* sl = owned.get();
         if (!sl)
@@ -847,6 +818,7 @@ std::string slab_allocator::check_invariants() const
         ++sum[0];
         sum[1] += sl->objects;
         sum[2] += sl->inuse;
+        sum[3] += sl->on_partial;
         if (sl->inuse + sl->free.size() != sl->objects)
             return fmt::format("{}: slab {} has inuse {} + free {} != objects {}", sl->cache->name, sl->id, sl->inuse,
                                sl->free.size(), sl->objects);
@@ -870,6 +842,19 @@ std::string slab_allocator::check_invariants() const
         if (sum[0] != c->nr_slabs || sum[1] != c->total_objects || sum[2] != c->inuse_objects)
             return fmt::format("{}: counts {}/{}/{} do not match its slabs {}/{}/{}", c->name, c->nr_slabs,
                                c->total_objects, c->inuse_objects, sum[0], sum[1], sum[2]);
+        // The partial list: linked both ways, of this cache's slabs marked
+        // on_partial, as many as are marked.
+        std::size_t linked = 0;
+        for (const slab* sl = c->partial.front(), *prev = nullptr; sl; prev = sl, sl = sl->partial_next) {
+            if (sl->partial_prev != prev || sl->cache != c.get() || !sl->on_partial)
+                return fmt::format("{}: partial list broken at slab {}", c->name, sl->id);
+            if (!sl->partial_next && c->partial.back() != sl)
+                return fmt::format("{}: partial list ends at slab {}, not at its tail", c->name, sl->id);
+            ++linked;
+        }
+        if (linked != c->partial.size() || linked != sum[3])
+            return fmt::format("{}: partial list links {} slabs, counts {}, and {} are marked", c->name, linked,
+                               c->partial.size(), sum[3]);
     }
     return {};
 }

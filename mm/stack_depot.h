@@ -34,6 +34,9 @@ public:
             return last_;
         return save_new(frames);
     }
+    // The stack of C, the context running now, or the empty stack at boot
+    // (C nullptr).
+    handle save_current(const arch::context* c) { return save(c ? c->frames() : no_frames_); }
     // " kmalloc(64, GFP_KERNEL) at f.kms:3\n worker at f.kms:3\n", innermost first.
     std::string text(handle h) const;
 
@@ -49,6 +52,7 @@ public:
 
 private:
     handle save_new(const std::vector<arch::frame>& frames);
+    static inline const std::vector<arch::frame> no_frames_{};
 
     std::vector<std::vector<arch::frame>> stacks_;
     std::unordered_multimap<std::uint64_t, handle> by_hash_;

@@ -126,17 +126,17 @@ TEST_CASE("acquire_release checks like an acquire and keeps nothing held", "[arc
     f.m.create_thread("worker", [&] {
         arch::frame_guard g(f.m.current(), at("worker", 5));
         for (int i = 0; i < 3; ++i)
-            f.m.lockdep_checks().acquire_release(fs_reclaim);
+            f.m.lockdep_checks().acquire_release(fs_reclaim, f.m.current());
         CHECK(f.m.current().lockdep_held().empty());
         outer.lock();
-        f.m.lockdep_checks().acquire_release(fs_reclaim);  // a new dependency: outer -> fs_reclaim
+        f.m.lockdep_checks().acquire_release(fs_reclaim, f.m.current());  // a new dependency: outer -> fs_reclaim
         CHECK(f.m.current().lockdep_held().size() == 1);
         outer.unlock();
         f.m.udelay(200);  // the interrupt comes meanwhile
     });
     f.m.request_irq(11, "eth0", 0, [&] {
         arch::frame_guard g(f.m.current(), at("eth0", 12));
-        f.m.lockdep_checks().acquire_release(fs_reclaim);
+        f.m.lockdep_checks().acquire_release(fs_reclaim, f.m.current());
     });
     f.m.irq(11).raise_at(sim::time_point(sim::usecs(100)));
     CHECK(f.run().result == sim::outcome::completed);
@@ -157,7 +157,7 @@ TEST_CASE("acquire_release closes a cycle as an acquire would", "[arch][lockdep]
     f.m.create_thread("worker", [&] {
         arch::frame_guard g(f.m.current(), at("worker", 3));
         a.lock();
-        f.m.lockdep_checks().acquire_release(fs_reclaim);
+        f.m.lockdep_checks().acquire_release(fs_reclaim, f.m.current());
         a.unlock();
         f.m.lockdep_checks().acquire(fs_reclaim, false);
         a.lock();
