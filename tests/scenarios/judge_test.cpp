@@ -29,15 +29,26 @@ expect stat zone.DMA32.managed > 1000
 expect stat zone.Nowhere.free == 0
 )";
 
+// SC's world, built and run to its end.
+struct finished {
+    std::unique_ptr<world> w;
+    scenario_run run;
+};
+finished build_and_run(const scenario& sc)
+{
+    build_options b;
+    b.version = "test";
+    finished f{build_world(sc, b), {}};
+    f.run = run_world(*f.w, {});
+    return f;
+}
+
 }  // namespace
 
 TEST_CASE("judge is a pure function of the scenario and the run's value", "[scenarios][judge]")
 {
     const scenario sc = parse_scenario(leaky, "judged.kms");
-    build_options b;
-    b.version = "test";
-    std::unique_ptr<world> w = build_world(sc, b);
-    const scenario_run run = run_world(*w, {});
+    auto [w, run] = build_and_run(sc);
     CHECK(run.outcome == "completed");
     CHECK(run.leaks == 1);
     CHECK(run.allocs.calls == 2);
@@ -93,10 +104,7 @@ TEST_CASE("a run's value can be judged against altered facts", "[scenarios][judg
 TEST_CASE("rendering a finished run twice prints the same summary and JSON", "[scenarios][judge]")
 {
     const scenario sc = parse_scenario(leaky, "judged.kms");
-    build_options b;
-    b.version = "test";
-    std::unique_ptr<world> w = build_world(sc, b);
-    const scenario_run run = run_world(*w, {});
+    const auto [w, run] = build_and_run(sc);
     const auto verdicts = judge(sc, run);
     std::ostringstream s1, s2, j1, j2;
     print_summary(s1, *w, run, verdicts, summary_style{false, {"meminfo"}});
