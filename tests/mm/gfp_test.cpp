@@ -81,7 +81,10 @@ TEST_CASE("GFP expressions parse from names and numbers", "[mm][gfp]")
     CHECK(r.column == 11);
     CHECK(parse_gfp("GFP_KERNAL").error == "unknown GFP flag 'GFP_KERNAL'; did you mean GFP_KERNEL?");
     CHECK(parse_gfp("GFP_KERNEL|").error == "expected a GFP flag name or a number");
-    CHECK(parse_gfp("0x80000000").error == "0x80000000 has bits outside __GFP_BITS_MASK (0x3ffffff)");
+    CHECK(parse_gfp("0x100000000").error == "0x100000000 does not fit in gfp_t (32 bits)");
+    // Bits that name no flag are kept, and printed in hex as %pGg prints them.
+    CHECK(parse_gfp("0xfc000020").mask == 0xfc000020);
+    CHECK(format_gfp(0xfc000020) == "__GFP_HIGH|0xfc000000");
     CHECK(parse_gfp("GFP_KERNEL)").error == "unexpected ')' in a GFP expression");
     CHECK(parse_gfp("WIBBLE").error == "unknown GFP flag 'WIBBLE'");
 }
