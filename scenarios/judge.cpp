@@ -79,9 +79,10 @@ std::vector<expectation_result> judge(const scenario& sc, const scenario_run& ru
     return out;
 }
 
-int exit_code(const std::vector<expectation_result>& verdicts)
+int exit_code(const scenario_run& run, const std::vector<expectation_result>& verdicts)
 {
-    return std::all_of(verdicts.begin(), verdicts.end(), [](const expectation_result& r) { return r.held; }) ? 0 : 1;
+    const bool held = std::all_of(verdicts.begin(), verdicts.end(), [](const expectation_result& r) { return r.held; });
+    return held && run.assert_message.empty() ? 0 : 1;
 }
 
 }  // namespace kmsim::scenarios

@@ -23,7 +23,8 @@ struct expectation_result {
 // One result per line of SC.expects, in order.
 std::vector<expectation_result> judge(const scenario& sc, const scenario_run& run);
 
-// 0 when every expectation held, 1 otherwise (kmsim run's exit status).
-int exit_code(const std::vector<expectation_result>& verdicts);
+// kmsim run's exit status: 0 when every expectation held and no `assert`
+// failed, 1 otherwise.
+int exit_code(const scenario_run& run, const std::vector<expectation_result>& verdicts);
 
 }  // namespace kmsim::scenarios

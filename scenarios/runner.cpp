@@ -86,7 +86,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     run_report rep;
     rep.outcome = run.outcome;
     rep.expectations = judge(sc, run);
-    rep.exit_code = exit_code(rep.expectations);
+    rep.exit_code = exit_code(run, rep.expectations);
 
     print_summary(out, *w, run, rep.expectations, summary_style{opts.color, opts.show});
     if (!opts.json_path.empty()) {

@@ -39,7 +39,7 @@ struct run_options {
 struct run_report {
     std::string outcome;
     std::vector<expectation_result> expectations;
-    int exit_code = 0;  // 0 all held, 1 one failed
+    int exit_code = 0;  // 0 all held, 1 one failed or an assert did
 };
 
 // An output kmsim cannot write (--json into a directory, a full disk): bad

@@ -90,6 +90,7 @@ void write_json_summary(std::ostream& out, const world& w, const scenario_run& r
     doc["stopped_by"] = res.stopped_by == sim::stop_cause::budget       ? json("budget")
                         : res.stopped_by == sim::stop_cause::time_limit ? json("time_limit")
                                                                         : json(nullptr);
+    doc["assertion"] = run.assert_message.empty() ? json(nullptr) : json(run.assert_message);
     json& expectations = doc["expectations"] = json::array();
     for (const auto& e : verdicts)
         expectations.push_back({{"line", e.line}, {"text", e.text}, {"held", e.held}});

@@ -66,7 +66,7 @@ TEST_CASE("judge is a pure function of the scenario and the run's value", "[scen
     CHECK(verdicts[5].held);
     CHECK_FALSE(verdicts[6].held);
     CHECK(verdicts[6].why == "no such stat: zone.Nowhere.free");
-    CHECK(exit_code(verdicts) == 1);
+    CHECK(exit_code(run, verdicts) == 1);
 
     // Judging again, or judging a copy after the world is gone, changes nothing.
     const scenario_run copy = run;

@@ -171,6 +171,24 @@ TEST_CASE("a failed assertion stops the run with outcome assert", "[scenarios][r
           std::string::npos);
 }
 
+TEST_CASE("a failed assertion is a failure without expectations too, and the JSON says so", "[scenarios][run]")
+{
+    const std::string text = "machine cpus=1 memory=64M\nthread t\n  assert 1 == 2\nend\n";
+    run_options o;
+    o.json_path = "-";
+    o.level = verbosity::quiet;
+    run_report rep;
+    std::string out = run_text(text, o, &rep);
+    CHECK(rep.outcome == "assert");
+    CHECK(rep.exit_code == 1);
+    CHECK(out.find("\"assertion\": \"t.kms:3: assertion failed in t: assert 1 == 2\",\n") != std::string::npos);
+
+    run_report ok;
+    out = run_text("machine cpus=1 memory=64M\nthread t\n  assert 1 == 1\nend\n", o, &ok);
+    CHECK(ok.exit_code == 0);
+    CHECK(out.find("\"assertion\": null,\n") != std::string::npos);
+}
+
 TEST_CASE("the JSON summary has the fields of the spec", "[scenarios][json]")
 {
     run_options o;
