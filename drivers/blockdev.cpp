@@ -39,7 +39,7 @@ blockdev::blockdev(arch::machine& m, blockdev_config cfg) : machine_(m), cfg_(st
 
 void blockdev::start()
 {
-    worker_ = &machine_.create_thread("kworker/" + cfg_.name, [this] { worker_main(); },
+    worker_ = &machine_.create_thread(blockdev_worker_comm(cfg_.name), [this] { worker_main(); },
                                       arch::thread_options{cfg_.cpu, machine_.now(), sim::actor_role::background, cfg_.worker_pid});
 }
 

@@ -24,6 +24,9 @@
 
 namespace kmsim::drivers {
 
+// The comm of the worker kernel thread of block device DEV: "kworker/DEV".
+inline std::string blockdev_worker_comm(std::string_view dev) { return "kworker/" + std::string(dev); }
+
 struct blockdev_config {
     std::string name;
     sim::duration latency = sim::msecs(1);

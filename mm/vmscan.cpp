@@ -181,7 +181,7 @@ void vmscan::start_flusher()
 {
     if (dirty_lru_.empty() || flusher_)
         return;
-    flusher_ = &machine_.create_thread("flusher", [this] { flusher_main(); },
+    flusher_ = &machine_.create_thread(flusher_comm, [this] { flusher_main(); },
                                        arch::thread_options{-1, machine_.now(), sim::actor_role::background, 61});
 }
 
@@ -433,7 +433,7 @@ void vmscan::kswapd_main()
 
 void vmscan::start_kswapd()
 {
-    kswapd_ = &machine_.create_thread("kswapd0", [this] { kswapd_main(); },
+    kswapd_ = &machine_.create_thread(kswapd_comm, [this] { kswapd_main(); },
                                       arch::thread_options{-1, machine_.now(), sim::actor_role::background, 60});
 }
 

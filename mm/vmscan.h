@@ -26,6 +26,10 @@
 
 namespace kmsim::mm {
 
+// The names of the kernel threads reclaim runs (their comm).
+inline constexpr const char* kswapd_comm = "kswapd0";
+inline constexpr const char* flusher_comm = "flusher";
+
 inline constexpr std::uint64_t SHRINK_STOP = ~0ULL;
 inline constexpr std::uint64_t SHRINK_EMPTY = ~0ULL - 1;
 

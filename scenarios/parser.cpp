@@ -2,9 +2,11 @@
 #include "scenarios/parser.h"
 
 #include "arch/machine.h"
+#include "drivers/blockdev.h"
 #include "mm/gfp.h"
 #include "mm/node.h"
 #include "mm/slab.h"
+#include "mm/vmscan.h"
 #include "scenarios/kernel_api.h"
 #include "scenarios/limits.h"
 #include "scenarios/sysctl.h"
@@ -357,6 +359,26 @@ private:
             return t.text;
         }
         error_here(fmt::format("expected {} (a name or a quoted string), found {}", what, describe(cur())));
+    }
+    // The name after `in`: a name or quoted string, where a kernel thread's
+    // comm may be written with a '/' and no spaces (kworker/sdb).
+    std::string context_name()
+    {
+        const token first = cur();
+        std::string n = name("a thread, irq or kernel thread name");
+        if (first.kind != tok::ident)
+            return n;
+        int end = first.pos.col + static_cast<int>(first.text.size());
+        while (at_punct("/") && cur().pos.line == first.pos.line && cur().pos.col == end) {
+            take();
+            const token part = cur();
+            if (part.kind != tok::ident || part.pos.line != first.pos.line || part.pos.col != end + 1)
+                error_here("expected the rest of a kernel thread's name after '/' (kworker/sdb)");
+            take();
+            n += "/" + part.text;
+            end = part.pos.col + static_cast<int>(part.text.size());
+        }
+        return n;
     }
     std::uint64_t integer(const char* what)
     {
@@ -935,7 +957,7 @@ private:
             if (at_word("in")) {
                 take();
                 source_pos p = cur().pos;
-                e.context = name("a thread or irq name");
+                e.context = context_name();
                 in_checks_.push_back({e.context, p});
             }
         };
@@ -1522,12 +1544,28 @@ private:
         }
     }
 
+    // A kernel thread the machine of this scenario runs: kswapd, the
+    // flusher, a block device's worker.
+    bool is_kernel_thread(const std::string& n) const
+    {
+        if (n == mm::kswapd_comm || n == mm::flusher_comm)
+            return true;
+        for (const auto& d : sc_.blockdevs)
+            if (n == drivers::blockdev_worker_comm(d.name))
+                return true;
+        return false;
+    }
+
     void finish()
     {
         for (const auto& [n, p] : in_checks_) {
             auto it = names_.find(n);
-            if (it == names_.end() || (it->second != std::string("thread") && it->second != std::string("irq")))
-                error(p, fmt::format("'{}' is not a thread or irq of this scenario", n));
+            const bool scenario_context =
+                it != names_.end() && (it->second == std::string("thread") || it->second == std::string("irq"));
+            if (!scenario_context && !is_kernel_thread(n))
+                error(p, fmt::format("'{}' is not a thread or irq of this scenario, nor one of its kernel threads ({}, "
+                                     "{}, kworker/DEVICE for each blockdev)",
+                                     n, mm::kswapd_comm, mm::flusher_comm));
         }
         for (const auto& [path, p] : stat_checks_)
             if (!(path == "time" || path == "min_free_kbytes" || path == "leaks" || path.rfind("vmstat.", 0) == 0 ||

@@ -82,8 +82,10 @@ scenario_run run_world(world& w, const sim::run_limits& limits)
             const expect_decl& e = expects[i];
             if ((*hits)[i].found || (e.k != expect_decl::kind::report && e.k != expect_decl::kind::no_report))
                 continue;
-            if ((e.text.empty() || x.title.find(e.text) != std::string::npos) &&
-                (e.context.empty() || x.context == e.context))
+            // TEXT may be in any line of the report, its title or its body.
+            const bool text_matches = e.text.empty() || x.title.find(e.text) != std::string::npos ||
+                                      x.text.find(e.text) != std::string::npos;
+            if (text_matches && (e.context.empty() || x.context == e.context))
                 (*hits)[i] = report_hit{true, x.when, x.title};
         }
     });

@@ -18,9 +18,10 @@
 
 namespace kmsim::scenarios {
 
-// The first report an `expect report` or `expect no report` line matched.
-// They are matched as reports are raised: reports past the log's limit of
-// one kind are not kept, and still count.
+// The first report an `expect report` or `expect no report` line matched:
+// one whose title or body contains the line's text, raised in the named
+// context if it names one. They are matched as reports are raised: reports
+// past the log's limit of one kind are not kept, and still count.
 struct report_hit {
     bool found = false;
     sim::time_point when{};

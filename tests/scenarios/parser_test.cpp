@@ -163,7 +163,18 @@ TEST_CASE("other mistakes a user makes", "[scenarios][parser]")
     CHECK(error_of("machine cpus=1\nthread t\n  break\nend\n").message == "'break' outside a loop");
     CHECK(error_of("machine cpus=1\nthread t\n  p = 1\n  p + 2\nend\n").message ==
           "a statement must be an assignment or a call: this value is not used");
-    CHECK(error_of("expect report \"x\" in nobody\n").message == "'nobody' is not a thread or irq of this scenario");
+    CHECK(error_of("expect report \"x\" in nobody\n").message ==
+          "'nobody' is not a thread or irq of this scenario, nor one of its kernel threads (kswapd0, flusher, "
+          "kworker/DEVICE for each blockdev)");
+    // Kernel threads are contexts too: kswapd0, the flusher, a block device's worker.
+    const scenario k = parse_scenario("blockdev sdb latency=2ms irq=14\nend\nexpect report \"x\" in kswapd0\n"
+                                      "expect no report in flusher\nexpect no report in kworker/sdb\n"
+                                      "expect no report in \"kworker/sdb\"\n",
+                                      "t.kms");
+    REQUIRE(k.expects.size() == 4);
+    CHECK(k.expects[2].context == "kworker/sdb");
+    CHECK(k.expects[3].context == "kworker/sdb");
+    CHECK(error_of("expect report \"x\" in kworker/sdc\n").message.rfind("'kworker/sdc' is not a thread", 0) == 0);
     CHECK(error_of("sysctl vm.min_free_kbyte=100\n").message ==
           "unknown sysctl 'vm.min_free_kbyte'; did you mean vm.min_free_kbytes?");
     CHECK(error_of("machine cpus=1\nlock a mutex\nlock a spinlock\n").message == "'a' is already declared as a lock");

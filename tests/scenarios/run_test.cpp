@@ -171,6 +171,22 @@ TEST_CASE("a failed assertion stops the run with outcome assert", "[scenarios][r
           std::string::npos);
 }
 
+TEST_CASE("expect report matches any line of a report, title or body", "[scenarios][run]")
+{
+    run_report rep;
+    run_text("machine cpus=1 memory=64M\nthread t\n  p = kmalloc(1 << 40, GFP_KERNEL)\nend\n"
+             "expect report \"__alloc_pages_noprof\"\n"  // the WARNING's title
+             "expect report \"Call Trace:\" in t\n"        // a line of its body
+             "expect report \"Call Trace:\" in kswapd0\n"  // raised in t, not kswapd0
+             "expect no report \"kmalloc(0x10000000000, GFP_KERNEL) at t.kms:3\"\n",  // the stack's frame
+             run_options{}, &rep);
+    REQUIRE(rep.expectations.size() == 4);
+    CHECK(rep.expectations[0].held);
+    CHECK(rep.expectations[1].held);
+    CHECK_FALSE(rep.expectations[2].held);
+    CHECK_FALSE(rep.expectations[3].held);
+}
+
 TEST_CASE("a failed assertion is a failure without expectations too, and the JSON says so", "[scenarios][run]")
 {
     const std::string text = "machine cpus=1 memory=64M\nthread t\n  assert 1 == 2\nend\n";
