@@ -554,12 +554,13 @@ void slab_allocator::slab_out_of_memory(kmem_cache& s, gfp_t gfp)
     std::uint64_t free = 0;
     for (const slab* sl : s.partial)
         free += sl->free.size();
-    std::string title = fmt::format("SLUB: Unable to allocate memory on CPU {} on node -1, gfp={}",
+    // 6.12+: the CPU and its node, then the node asked for (NUMA_NO_NODE).
+    std::string title = fmt::format("SLUB: Unable to allocate memory on CPU {} (of node 0) on node -1, gfp={}",
                                     machine_.smp_processor_id(), format_gfp_mode(gfp));
     std::string text = title + "\n";
     text += fmt::format("  cache: {}, object size: {}, buffer size: {}, default order: {}, min order: {}\n", s.name,
                         s.object_size, s.size, s.order, s.min_order);
-    if (s.debug() && s.order > 0)
+    if (s.min_order > get_order(s.object_size))
         text += fmt::format("  {} debugging increased min order, use slab_debug=O to disable.\n", s.name);
     text += fmt::format("  node 0: slabs: {}, objs: {}, free: {}\n", s.nr_slabs, s.total_objects, free);
     machine_.add_report(arch::report_kind::alloc_failure, title, text, arch::log_level::warning);

@@ -135,13 +135,47 @@ TEST_CASE("slab growth uses the caller's mask: GFP_ATOMIC fails at the atomic re
             ++got;
     });
     CHECK(got > 1000);
-    const arch::report* r = f.find_report("SLUB: Unable to allocate memory on CPU 0 on node -1, gfp=0x820(GFP_ATOMIC)");
+    const arch::report* r =
+        f.find_report("SLUB: Unable to allocate memory on CPU 0 (of node 0) on node -1, gfp=0x820(GFP_ATOMIC)");
     REQUIRE(r);
     CHECK(r->text.find("  cache: big, object size: 4096, buffer size: 4096, default order: 3, min order: 0\n") !=
           std::string::npos);
+    // Order 3 is the cache's choice, not debugging's: no hint.
+    CHECK(r->text.find("debugging increased min order") == std::string::npos);
     // The page allocator's own report came first, for the min-order attempt with the caller's flags.
     CHECK(f.find_report("worker: page allocation failure: order:0, mode:0x40820(GFP_ATOMIC|__GFP_COMP)"));
     CHECK(f.mem.check_invariants().empty());
+}
+
+TEST_CASE("SLUB's out-of-memory message says when debugging raised the minimum order", "[mm][slab]")
+{
+    // A red zone makes a 4096-byte object's buffer larger than a page, so
+    // its minimum order is 1 where get_order(4096) is 0.
+    //
+    // A debugged cache whose minimum order is what its objects need anyway
+    // (1000 bytes and a red zone fit in a page) gets no hint, whatever its
+    // preferred order.
+    slab_fixture f(1, "slub_debug=Z", 64 * MiB);
+    auto* s = f.mem.slabs().create("big", 4096, {});
+    auto* mid = f.mem.slabs().create("mid", 1000, {});
+    CHECK(s->min_order == 1);
+    CHECK(mid->min_order == 0);
+    CHECK(mid->order > 0);
+    f.in_thread([&] {
+        while (f.mem.slabs().alloc(s, mm::GFP_ATOMIC)) {
+        }
+        while (f.mem.slabs().alloc(mid, mm::GFP_ATOMIC)) {
+        }
+    });
+    const arch::report* r = f.find_report("SLUB: Unable to allocate memory on CPU 0 (of node 0) on node -1");
+    REQUIRE(r);
+    CHECK(r->text.find("\n  big debugging increased min order, use slab_debug=O to disable.\n") != std::string::npos);
+    const arch::report* m = nullptr;
+    for (const auto& x : f.m.log().reports())
+        if (x.text.find("  cache: mid,") != std::string::npos)
+            m = &x;
+    REQUIRE(m);
+    CHECK(m->text.find("debugging increased min order") == std::string::npos);
 }
 
 TEST_CASE("without KASAN, a double free is SLUB's 'Object already free', and the object stays free", "[mm][slab]")
