@@ -240,11 +240,11 @@ page* page_allocator::alloc_pages_noprof(gfp_t gfp, unsigned order)
     if (should_fail_alloc_page && should_fail_alloc_page(gfp, order))
         return nullptr;
 
+    // An invalid combination of zone modifiers (__GFP_DMA|__GFP_DMA32) is a
+    // VM_BUG_ON in gfp_zone(), which a kernel without CONFIG_DEBUG_VM (as
+    // Debian's) compiles out: it is served from GFP_ZONE_TABLE's 0, ZONE_DMA,
+    // silently. `kmsim gfp` notes it.
     auto zi = gfp_zone_checked(gfp);
-    if (zi.invalid)
-        machine_.warn(fmt::format("Invalid zone modifiers in gfp {}: gfp_zone() falls back to ZONE_DMA",
-                                  format_gfp_mode(gfp)),
-                      "include/linux/gfp.h", 160, "gfp_zone");
 
     // Fast path: the low watermark, no reserves.
     unsigned alloc_flags = WMARK_LOW | (gfp & gfp::KSWAPD_RECLAIM);
