@@ -187,6 +187,20 @@ TEST_CASE("expect report matches any line of a report, title or body", "[scenari
     CHECK_FALSE(rep.expectations[3].held);
 }
 
+TEST_CASE("after a deadlock its report is the last thing in the log; leaks are only counted", "[scenarios][run]")
+{
+    run_report rep;
+    const std::string out = run_text("machine cpus=1 memory=64M\nlock m mutex\nthread t\n  p = kmalloc(64, GFP_KERNEL)\n"
+                                     "  mutex_lock(m)\n  mutex_lock(m)\nend\nexpect deadlock\n",
+                                     run_options{}, &rep);
+    CHECK(rep.outcome == "deadlock");
+    const auto summary = out.find("\n--- summary ---\n");
+    REQUIRE(summary != std::string::npos);
+    CHECK(out.rfind(" *** DEADLOCK ***\n", summary) != std::string::npos);
+    CHECK(out.find("unreferenced object") == std::string::npos);
+    CHECK(out.find("\nleaks: 1\n") != std::string::npos);
+}
+
 TEST_CASE("a failed assertion is a failure without expectations too, and the JSON says so", "[scenarios][run]")
 {
     const std::string text = "machine cpus=1 memory=64M\nthread t\n  assert 1 == 2\nend\n";
