@@ -166,7 +166,7 @@ TEST_CASE("a scenario file must be a regular file of at most 4 MiB", "[tools][ho
         fs::create_directories(d / "irq-vs-process");
         const result r = run({KMSIM_BINARY, "run", "-q", "irq-vs-process"}, nullptr, d.c_str());
         CHECK(r.status == 0);
-        CHECK(r.output.find("PASS  line 47: expect no leaks") != std::string::npos);
+        CHECK(r.output.find("PASS  line 54: expect no leaks") != std::string::npos);
     }
     SECTION("a device that never ends")
     {
