@@ -307,11 +307,14 @@ std::string explain_gfp(gfp_t g)
     row("reserves:", reserves);
     row("wakes kswapd:", (g & gfp::KSWAPD_RECLAIM) ? "yes (__GFP_KSWAPD_RECLAIM, when below the low watermark)"
                                                    : "no");
+    // In the order the slow path and __alloc_pages_may_oom() decide: a mask
+    // that cannot block never gets there; __GFP_NORETRY gives up after one
+    // pass; __GFP_RETRY_MAYFAIL, __GFP_THISNODE and lowmem requests skip the
+    // OOM killer and fail; only then does a mask without __GFP_FS reach
+    // out_of_memory(), which kills nothing for it and reports progress.
     std::string oom;
     if (!block)
         oom = "no (cannot block)";
-    else if (!(g & gfp::FS))
-        oom = "no (no __GFP_FS: retries instead)";
     else if (g & gfp::NORETRY)
         oom = "no (__GFP_NORETRY: fails after one reclaim pass)";
     else if (g & gfp::RETRY_MAYFAIL)
@@ -320,6 +323,8 @@ std::string explain_gfp(gfp_t g)
         oom = "no (__GFP_THISNODE)";
     else if (zi.zone < ZONE_NORMAL)
         oom = "no (lowmem-only request: fails instead)";
+    else if (!(g & gfp::FS))
+        oom = "no (no __GFP_FS: retries instead)";
     else
         oom = "yes, for orders up to 3";
     row("OOM killer:", oom);

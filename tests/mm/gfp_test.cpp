@@ -88,3 +88,29 @@ TEST_CASE("GFP expressions parse from names and numbers", "[mm][gfp]")
     CHECK(parse_gfp("GFP_KERNEL)").error == "unexpected ')' in a GFP expression");
     CHECK(parse_gfp("WIBBLE").error == "unknown GFP flag 'WIBBLE'");
 }
+
+TEST_CASE("kmsim gfp's OOM line follows the slow path's order of checks", "[mm][gfp]")
+{
+    // Cannot block; __GFP_NORETRY; __GFP_RETRY_MAYFAIL, __GFP_THISNODE or a
+    // lowmem zone; only then the missing __GFP_FS, which retries.
+    auto oom_line = [](const char* mask) {
+        const auto parsed = parse_gfp(mask);
+        REQUIRE(parsed.mask);
+        const std::string text = explain_gfp(*parsed.mask);
+        const auto at = text.find("  OOM killer:");
+        REQUIRE(at != std::string::npos);
+        return text.substr(at + 23, text.find('\n', at) - at - 23);
+    };
+    CHECK(oom_line("GFP_NOFS|__GFP_NORETRY") == "no (__GFP_NORETRY: fails after one reclaim pass)");
+    CHECK(oom_line("GFP_NOIO|__GFP_RETRY_MAYFAIL") == "no (__GFP_RETRY_MAYFAIL: retries, then fails)");
+    CHECK(oom_line("GFP_NOFS|GFP_DMA") == "no (lowmem-only request: fails instead)");
+    CHECK(oom_line("GFP_NOFS|GFP_DMA32") == "no (lowmem-only request: fails instead)");
+    CHECK(oom_line("GFP_NOFS|__GFP_THISNODE") == "no (__GFP_THISNODE)");
+    CHECK(oom_line("GFP_NOFS") == "no (no __GFP_FS: retries instead)");
+    CHECK(oom_line("GFP_NOIO") == "no (no __GFP_FS: retries instead)");
+    CHECK(oom_line("GFP_ATOMIC") == "no (cannot block)");
+    CHECK(oom_line("GFP_NOWAIT|__GFP_NORETRY") == "no (cannot block)");
+    CHECK(oom_line("GFP_KERNEL") == "yes, for orders up to 3");
+    CHECK(oom_line("GFP_KERNEL|__GFP_NORETRY") == "no (__GFP_NORETRY: fails after one reclaim pass)");
+    CHECK(oom_line("GFP_KERNEL|GFP_DMA32") == "no (lowmem-only request: fails instead)");
+}
