@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <iterator>
+#include <string>
+
 using namespace kmsim::mm;
 
 TEST_CASE("composite GFP masks have the kernel's values", "[mm][gfp]")
@@ -89,28 +92,107 @@ TEST_CASE("GFP expressions parse from names and numbers", "[mm][gfp]")
     CHECK(parse_gfp("WIBBLE").error == "unknown GFP flag 'WIBBLE'");
 }
 
-TEST_CASE("kmsim gfp's OOM line follows the slow path's order of checks", "[mm][gfp]")
+TEST_CASE("kmsim gfp: every line, for a table of masks", "[mm][gfp]")
 {
-    // Cannot block; __GFP_NORETRY; __GFP_RETRY_MAYFAIL, __GFP_THISNODE or a
-    // lowmem zone; only then the missing __GFP_FS, which retries.
-    auto oom_line = [](const char* mask) {
-        const auto parsed = parse_gfp(mask);
+    // Each row is worked out from the kernel's rules, not from kmsim's
+    // output: gfp_zone(); __GFP_DIRECT_RECLAIM, __GFP_IO, __GFP_FS; the
+    // watermark reserves of gfp_to_alloc_flags() and __zone_watermark_ok()
+    // (MEMALLOC without NOMEMALLOC: all; HIGH and cannot block, without
+    // NOMEMALLOC: min - min/2 - min/8; HIGH: min/2); __GFP_KSWAPD_RECLAIM;
+    // the OOM decision in the slow path's order; NOFAIL, then NOWARN.
+    enum zones { N, D32, D };
+    enum reserves { none, half, three_eighths, all };
+    enum oom { yes, cannot_block, noretry, mayfail, thisnode, lowmem, no_fs };
+    enum failure { warns, quiet, never, nofail_fails };
+    struct row {
+        const char* mask;
+        zones z;
+        bool sleep, io, fs;
+        reserves r;
+        bool kswapd;
+        oom o;
+        failure f;
+    };
+    const row table[] = {
+        {"GFP_KERNEL", N, true, true, true, none, true, yes, warns},
+        {"GFP_NOFS", N, true, true, false, none, true, no_fs, warns},
+        {"GFP_NOIO", N, true, false, false, none, true, no_fs, warns},
+        {"GFP_ATOMIC", N, false, false, false, three_eighths, true, cannot_block, warns},
+        {"GFP_NOWAIT", N, false, false, false, none, true, cannot_block, warns},
+        {"GFP_KERNEL|__GFP_NOWARN", N, true, true, true, none, true, yes, quiet},
+        {"GFP_KERNEL|__GFP_NORETRY", N, true, true, true, none, true, noretry, warns},
+        {"GFP_KERNEL|__GFP_RETRY_MAYFAIL", N, true, true, true, none, true, mayfail, warns},
+        {"GFP_KERNEL|__GFP_NOFAIL", N, true, true, true, none, true, yes, never},
+        {"GFP_KERNEL|__GFP_THISNODE", N, true, true, true, none, true, thisnode, warns},
+        {"GFP_KERNEL|GFP_DMA", D, true, true, true, none, true, lowmem, warns},
+        {"GFP_KERNEL|GFP_DMA32", D32, true, true, true, none, true, lowmem, warns},
+        {"GFP_NOFS|__GFP_NORETRY", N, true, true, false, none, true, noretry, warns},
+        {"GFP_NOIO|__GFP_RETRY_MAYFAIL", N, true, false, false, none, true, mayfail, warns},
+        {"GFP_NOFS|GFP_DMA", D, true, true, false, none, true, lowmem, warns},
+        {"GFP_NOFS|GFP_DMA32", D32, true, true, false, none, true, lowmem, warns},
+        {"GFP_NOFS|__GFP_THISNODE", N, true, true, false, none, true, thisnode, warns},
+        {"GFP_ATOMIC|__GFP_NOWARN", N, false, false, false, three_eighths, true, cannot_block, quiet},
+        {"GFP_ATOMIC|__GFP_NOMEMALLOC", N, false, false, false, half, true, cannot_block, warns},
+        {"GFP_ATOMIC|__GFP_MEMALLOC", N, false, false, false, all, true, cannot_block, warns},
+        {"GFP_KERNEL|__GFP_MEMALLOC", N, true, true, true, all, true, yes, warns},
+        {"GFP_KERNEL|__GFP_MEMALLOC|__GFP_NOMEMALLOC", N, true, true, true, none, true, yes, warns},
+        {"GFP_KERNEL|__GFP_HIGH", N, true, true, true, half, true, yes, warns},
+        {"GFP_KERNEL|__GFP_HIGH|__GFP_NOMEMALLOC", N, true, true, true, half, true, yes, warns},
+        {"GFP_ATOMIC|GFP_DMA", D, false, false, false, three_eighths, true, cannot_block, warns},
+        {"GFP_ATOMIC|GFP_DMA32", D32, false, false, false, three_eighths, true, cannot_block, warns},
+        {"GFP_KERNEL|__GFP_ZERO", N, true, true, true, none, true, yes, warns},
+        {"GFP_USER", N, true, true, true, none, true, yes, warns},
+        {"GFP_HIGHUSER", N, true, true, true, none, true, yes, warns},  // no highmem on x86-64
+        {"GFP_KERNEL_ACCOUNT", N, true, true, true, none, true, yes, warns},
+        {"__GFP_DIRECT_RECLAIM", N, true, false, false, none, false, no_fs, warns},
+        {"__GFP_KSWAPD_RECLAIM", N, false, false, false, none, true, cannot_block, warns},
+        {"__GFP_HIGH", N, false, false, false, three_eighths, false, cannot_block, warns},
+        {"0", N, false, false, false, none, false, cannot_block, warns},
+        {"GFP_NOIO|__GFP_NOWARN", N, true, false, false, none, true, no_fs, quiet},
+        {"GFP_NOFS|__GFP_NOFAIL", N, true, true, false, none, true, no_fs, never},
+        {"GFP_ATOMIC|__GFP_NOFAIL", N, false, false, false, three_eighths, true, cannot_block, nofail_fails},
+        {"GFP_KERNEL|__GFP_NORETRY|__GFP_NOWARN", N, true, true, true, none, true, noretry, quiet},
+        {"GFP_NOFS|__GFP_RETRY_MAYFAIL", N, true, true, false, none, true, mayfail, warns},
+        {"GFP_NOIO|__GFP_THISNODE", N, true, false, false, none, true, thisnode, warns},
+        {"GFP_NOIO|GFP_DMA", D, true, false, false, none, true, lowmem, warns},
+        {"GFP_KERNEL|__GFP_RETRY_MAYFAIL|GFP_DMA", D, true, true, true, none, true, mayfail, warns},
+        {"GFP_KERNEL|__GFP_NOFAIL|__GFP_NOWARN", N, true, true, true, none, true, yes, never},
+    };
+    static const char* const zone_text[] = {"Normal, then DMA32, then DMA", "DMA32, then DMA",
+                                            "DMA only (nothing below it to fall back to)"};
+    static const char* const reserve_text[] = {"none", "down to half of min (__GFP_HIGH)",
+                                               "down to about 3/8 of min (__GFP_HIGH and cannot block: min/2 - min/8)",
+                                               "all of them (__GFP_MEMALLOC: no watermark check)"};
+    static const char* const oom_text[] = {"yes, for orders up to 3",
+                                           "no (cannot block)",
+                                           "no (__GFP_NORETRY: fails after one reclaim pass)",
+                                           "no (__GFP_RETRY_MAYFAIL: retries, then fails)",
+                                           "no (__GFP_THISNODE)",
+                                           "no (lowmem-only request: fails instead)",
+                                           "no (no __GFP_FS: retries instead)"};
+    static const char* const failure_text[] = {"returns NULL and prints \"page allocation failure\"",
+                                               "returns NULL quietly (__GFP_NOWARN)",
+                                               "never fails (__GFP_NOFAIL: loops)",
+                                               "warns and fails: __GFP_NOFAIL needs __GFP_DIRECT_RECLAIM"};
+    REQUIRE(std::size(table) >= 40);
+    for (const row& r : table) {
+        INFO(r.mask);
+        const auto parsed = parse_gfp(r.mask);
         REQUIRE(parsed.mask);
         const std::string text = explain_gfp(*parsed.mask);
-        const auto at = text.find("  OOM killer:");
-        REQUIRE(at != std::string::npos);
-        return text.substr(at + 23, text.find('\n', at) - at - 23);
-    };
-    CHECK(oom_line("GFP_NOFS|__GFP_NORETRY") == "no (__GFP_NORETRY: fails after one reclaim pass)");
-    CHECK(oom_line("GFP_NOIO|__GFP_RETRY_MAYFAIL") == "no (__GFP_RETRY_MAYFAIL: retries, then fails)");
-    CHECK(oom_line("GFP_NOFS|GFP_DMA") == "no (lowmem-only request: fails instead)");
-    CHECK(oom_line("GFP_NOFS|GFP_DMA32") == "no (lowmem-only request: fails instead)");
-    CHECK(oom_line("GFP_NOFS|__GFP_THISNODE") == "no (__GFP_THISNODE)");
-    CHECK(oom_line("GFP_NOFS") == "no (no __GFP_FS: retries instead)");
-    CHECK(oom_line("GFP_NOIO") == "no (no __GFP_FS: retries instead)");
-    CHECK(oom_line("GFP_ATOMIC") == "no (cannot block)");
-    CHECK(oom_line("GFP_NOWAIT|__GFP_NORETRY") == "no (cannot block)");
-    CHECK(oom_line("GFP_KERNEL") == "yes, for orders up to 3");
-    CHECK(oom_line("GFP_KERNEL|__GFP_NORETRY") == "no (__GFP_NORETRY: fails after one reclaim pass)");
-    CHECK(oom_line("GFP_KERNEL|GFP_DMA32") == "no (lowmem-only request: fails instead)");
+        auto line = [&](const char* what) {
+            const auto at = text.find(std::string("  ") + what);
+            REQUIRE(at != std::string::npos);
+            return text.substr(at + 23, text.find('\n', at) - at - 23);
+        };
+        auto yes_no = [](const std::string& answer) { return answer.rfind("yes", 0) == 0; };
+        CHECK(line("zones:") == zone_text[r.z]);
+        CHECK(yes_no(line("may sleep:")) == r.sleep);
+        CHECK(yes_no(line("may start I/O:")) == r.io);
+        CHECK(yes_no(line("may enter the fs:")) == r.fs);
+        CHECK(line("reserves:").rfind(reserve_text[r.r], 0) == 0);
+        CHECK(yes_no(line("wakes kswapd:")) == r.kswapd);
+        CHECK(line("OOM killer:") == oom_text[r.o]);
+        CHECK(line("on failure:") == failure_text[r.f]);
+    }
 }
