@@ -157,61 +157,74 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
                 return p;
         }
 
-        // Rung 4: a caller that cannot sleep fails here (GFP_ATOMIC, GFP_NOWAIT).
+        // Rung 4: a caller that cannot sleep fails here (GFP_ATOMIC, GFP_NOWAIT),
+        // __GFP_NOFAIL or not: without direct reclaim nothing can be done.
         if (!can_direct_reclaim)
             return nullptr;
-        // Rung 5: no reclaim from inside reclaim.
-        if (current_task_flags() & PF_MEMALLOC)
+
+        std::uint64_t progress = 0;
+        // Rung 5: no reclaim from inside reclaim (straight to nopage).
+        if (!(current_task_flags() & PF_MEMALLOC)) {
+            // Rung 6: direct reclaim, then try again.
+            progress = direct_reclaim(gfp, order, highest_zoneidx);
+            if (progress)
+                if (page* p = get_page_from_freelist(gfp, order, alloc_flags, highest_zoneidx))
+                    return p;
+
+            // Rung 7: __GFP_NORETRY gives up after one pass; so do costly
+            // orders unless __GFP_RETRY_MAYFAIL asks for more (to nopage).
+            const bool give_up = (gfp & gfp::NORETRY) || (costly_order && !(gfp & gfp::RETRY_MAYFAIL));
+
+            // Rung 8: retry while reclaim could still make a difference.
+            if (!give_up &&
+                should_reclaim_retry(gfp, order, alloc_flags, highest_zoneidx, progress != 0, no_progress_loops))
+                continue;
+
+            // Rung 9: the OOM killer, for those allowed to use it.
+            bool oom_progress = false;
+            const bool may_oom = !give_up && !costly_order && !(gfp & (gfp::RETRY_MAYFAIL | gfp::THISNODE)) &&
+                                 highest_zoneidx >= ZONE_NORMAL;
+            if (may_oom) {
+                // Last-second attempt at the high watermark catches parallel frees.
+                if (page* p = get_page_from_freelist((gfp | gfp::HARDWALL) & ~gfp::DIRECT_RECLAIM, order,
+                                                     WMARK_HIGH | alloc::CPUSET, highest_zoneidx))
+                    return p;
+                reclaim_->out_of_memory(gfp, order, &oom_progress);
+                if (machine_.eng().stopping())
+                    return nullptr;  // the OOM path panicked
+            }
+            if (oom_progress) {
+                // Told to retry (no __GFP_FS, so no OOM kill). The kernel
+                // loops here; kmsim waits until some memory is freed, so a
+                // wait that nothing will ever end shows up as a deadlock.
+                no_progress_loops = 0;
+                if (!progress)
+                    reclaim_->wait_for_memory(fmt::format("free memory for an order-{} {} allocation (reclaim "
+                                                          "found nothing it may free)",
+                                                          order, format_gfp(gfp)));
+                if (machine_.eng().stopping())
+                    return nullptr;
+                continue;
+            }
+        }
+
+        // nopage: __GFP_NOFAIL never returns NULL to a caller that may block,
+        // whatever made it give up (__GFP_NORETRY, a costly order, PF_MEMALLOC,
+        // the OOM killer declining): it tries once more with ALLOC_MIN_RESERVE,
+        // then retries. kmsim waits for memory to be freed between tries, so
+        // a wait that nothing will end is a deadlock, not an endless loop.
+        if (!(gfp & gfp::NOFAIL))
             return nullptr;
-
-        // Rung 6: direct reclaim, then try again.
-        const std::uint64_t progress = direct_reclaim(gfp, order, highest_zoneidx);
-        if (progress)
-            if (page* p = get_page_from_freelist(gfp, order, alloc_flags, highest_zoneidx))
-                return p;
-
-        // Rung 7: __GFP_NORETRY gives up after one pass; so do costly
-        // orders unless __GFP_RETRY_MAYFAIL asks for more.
-        if (gfp & gfp::NORETRY)
-            break;
-        if (costly_order && !(gfp & gfp::RETRY_MAYFAIL))
-            break;
-
-        // Rung 8: retry while reclaim could still make a difference.
-        if (should_reclaim_retry(gfp, order, alloc_flags, highest_zoneidx, progress != 0, no_progress_loops))
-            continue;
-
-        // Rung 9: the OOM killer, for those allowed to use it.
-        bool oom_progress = false;
-        const bool may_oom = !costly_order && !(gfp & (gfp::RETRY_MAYFAIL | gfp::THISNODE)) &&
-                             highest_zoneidx >= ZONE_NORMAL;
-        if (may_oom) {
-            // Last-second attempt at the high watermark catches parallel frees.
-            if (page* p = get_page_from_freelist((gfp | gfp::HARDWALL) & ~gfp::DIRECT_RECLAIM, order,
-                                                 WMARK_HIGH | alloc::CPUSET, highest_zoneidx))
-                return p;
-            reclaim_->out_of_memory(gfp, order, &oom_progress);
-            if (machine_.eng().stopping())
-                return nullptr;  // the OOM path panicked
-        }
-        if (oom_progress || (gfp & gfp::NOFAIL)) {
-            // Told to retry (no __GFP_FS, so no OOM kill), or __GFP_NOFAIL,
-            // which never returns NULL to a caller that may block. The kernel
-            // loops here; kmsim waits until some memory is freed, so a wait
-            // that nothing will ever end shows up as a deadlock.
-            if (gfp & gfp::NOFAIL)
-                alloc_flags |= alloc::MIN_RESERVE;
-            no_progress_loops = 0;
-            if (!progress)
-                reclaim_->wait_for_memory(fmt::format("free memory for an order-{} {} allocation (reclaim found "
-                                                      "nothing it may free)", order, format_gfp(gfp)));
-            if (machine_.eng().stopping())
-                return nullptr;
-            continue;
-        }
-        break;
+        if (page* p = get_page_from_freelist(gfp, order, alloc_flags | alloc::MIN_RESERVE, highest_zoneidx))
+            return p;
+        if (!progress)
+            reclaim_->wait_for_memory(fmt::format("free memory for an order-{} {} allocation (reclaim found "
+                                                  "nothing it may free)",
+                                                  order, format_gfp(gfp)));
+        if (machine_.eng().stopping())
+            return nullptr;
+        machine_.cond_resched();
     }
-    return nullptr;
 }
 
 page* page_allocator::alloc_pages(gfp_t gfp, unsigned order)

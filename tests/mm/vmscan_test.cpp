@@ -147,6 +147,51 @@ TEST_CASE("__GFP_NOFAIL waits until memory is freed, then succeeds", "[mm][vmsca
     CHECK(sim::to_ns(got_at) >= 21000000);  // after the hog's free
 }
 
+TEST_CASE("__GFP_NOFAIL with __GFP_NORETRY, or at a costly order, still never returns NULL", "[mm][vmscan]")
+{
+    // Each would give up after one pass without __GFP_NOFAIL; with it, the
+    // nopage path retries (with ALLOC_MIN_RESERVE) until memory is freed.
+    for (const auto& [gfp, order] : {std::pair{mm::GFP_KERNEL | mm::gfp::NOFAIL | mm::gfp::NORETRY, 0u},
+                                     std::pair{mm::GFP_KERNEL | mm::gfp::NOFAIL, 4u}}) {
+        INFO(mm::format_gfp(gfp) << " order " << order);
+        reclaim_fixture f;
+        mm::page* held = nullptr;
+        mm::page* got = nullptr;
+        f.m.create_thread("hog", [&] {
+            held = f.mem.pages().alloc_pages(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 10);
+            f.take(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 1000000);
+            f.m.msleep(20);
+            f.mem.pages().free_pages_at(held, 10);
+        }, {0});
+        f.m.create_thread("nofail", [&, gfp = gfp, order = order] {
+            f.m.msleep(5);
+            got = f.mem.pages().alloc_pages(gfp, order);
+        }, {1});
+        CHECK(f.eng.run().result == sim::outcome::completed);
+        CHECK(got != nullptr);
+    }
+}
+
+TEST_CASE("__GFP_NOFAIL|__GFP_NORETRY with nothing ever freed is a deadlock, not NULL", "[mm][vmscan]")
+{
+    // The hog takes the reserves too (__GFP_MEMALLOC), so not even
+    // ALLOC_MIN_RESERVE finds a page.
+    reclaim_fixture f;
+    bool returned = false;
+    f.m.create_thread("hog", [&] {
+        f.take(mm::GFP_KERNEL | mm::gfp::MEMALLOC | mm::gfp::NORETRY | mm::gfp::NOWARN, 1000000);
+    }, {0});
+    f.m.create_thread("nofail", [&] {
+        f.m.msleep(5);
+        f.mem.pages().alloc_pages(mm::GFP_KERNEL | mm::gfp::NOFAIL | mm::gfp::NORETRY, 0);
+        returned = true;
+    }, {1});
+    const sim::run_result r = f.eng.run();
+    CHECK_FALSE(returned);
+    REQUIRE(r.result == sim::outcome::deadlock);
+    CHECK(r.deadlock->kind == sim::deadlock_kind::no_progress);
+}
+
 TEST_CASE("anonymous memory is swapped out only with __GFP_IO and a swap device", "[mm][vmscan]")
 {
     reclaim_fixture f;
