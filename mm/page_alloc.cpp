@@ -120,6 +120,15 @@ bool page_allocator::should_reclaim_retry(gfp_t gfp, unsigned order, unsigned al
     return false;
 }
 
+bool page_allocator::wait_to_retry(gfp_t gfp, unsigned order, std::uint64_t progress)
+{
+    if (!progress)
+        reclaim_->wait_for_memory(fmt::format("free memory for an order-{} {} allocation (reclaim found nothing it "
+                                              "may free)",
+                                              order, format_gfp(gfp)));
+    return !machine_.eng().stopping();
+}
+
 page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
 {
     const bool can_direct_reclaim = gfp & gfp::DIRECT_RECLAIM;
@@ -198,11 +207,7 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
                 // loops here; kmsim waits until some memory is freed, so a
                 // wait that nothing will ever end shows up as a deadlock.
                 no_progress_loops = 0;
-                if (!progress)
-                    reclaim_->wait_for_memory(fmt::format("free memory for an order-{} {} allocation (reclaim "
-                                                          "found nothing it may free)",
-                                                          order, format_gfp(gfp)));
-                if (machine_.eng().stopping())
+                if (!wait_to_retry(gfp, order, progress))
                     return nullptr;
                 continue;
             }
@@ -217,11 +222,7 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
             return nullptr;
         if (page* p = get_page_from_freelist(gfp, order, alloc_flags | alloc::MIN_RESERVE, highest_zoneidx))
             return p;
-        if (!progress)
-            reclaim_->wait_for_memory(fmt::format("free memory for an order-{} {} allocation (reclaim found "
-                                                  "nothing it may free)",
-                                                  order, format_gfp(gfp)));
-        if (machine_.eng().stopping())
+        if (!wait_to_retry(gfp, order, progress))
             return nullptr;
         machine_.cond_resched();
     }

@@ -126,6 +126,11 @@ private:
     page* alloc_pages_noprof(gfp_t gfp, unsigned order);
     page* get_page_from_freelist(gfp_t gfp, unsigned order, unsigned alloc_flags, int highest_zoneidx);
     page* slowpath(gfp_t gfp, unsigned order, int highest_zoneidx);
+    // Before the slow path loops again where the kernel would: when this
+    // pass's reclaim freed nothing, wait until some memory is freed (a wait
+    // that nothing ends is a no_progress deadlock). False when the run is
+    // stopping.
+    bool wait_to_retry(gfp_t gfp, unsigned order, std::uint64_t progress);
     void prep_new_page(pfn_t pfn, unsigned order, gfp_t gfp);
     bool should_reclaim_retry(gfp_t gfp, unsigned order, unsigned alloc_flags, int highest_zoneidx,
                               bool progress, int& no_progress_loops);

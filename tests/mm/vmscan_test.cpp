@@ -125,18 +125,26 @@ TEST_CASE("GFP_DMA and GFP_NOFS never invoke the OOM killer", "[mm][vmscan]")
     CHECK(r.deadlock->stuck[0].waits_for.rfind("free memory for an order-0 GFP_NOFS allocation", 0) == 0);
 }
 
-TEST_CASE("__GFP_NOFAIL waits until memory is freed, then succeeds", "[mm][vmscan]")
+namespace {
+// A thread on CPU0 that takes an order-10 block and then memory down to the
+// min watermark, sleeps 20 ms, and frees the block.
+void start_hog_that_frees_at_20ms(reclaim_fixture& f)
 {
-    reclaim_fixture f;
-    mm::page* held = nullptr;
-    bool nofail_ok = false;
-    sim::time_point got_at{};
-    f.m.create_thread("hog", [&] {
-        held = f.mem.pages().alloc_pages(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 10);
+    f.m.create_thread("hog", [&f] {
+        mm::page* held = f.mem.pages().alloc_pages(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 10);
         f.take(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 1000000);
         f.m.msleep(20);
         f.mem.pages().free_pages_at(held, 10);
     }, {0});
+}
+}  // namespace
+
+TEST_CASE("__GFP_NOFAIL waits until memory is freed, then succeeds", "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    bool nofail_ok = false;
+    sim::time_point got_at{};
+    start_hog_that_frees_at_20ms(f);
     f.m.create_thread("nofail", [&] {
         f.m.msleep(5);
         nofail_ok = f.mem.pages().alloc_pages(mm::GFP_NOFS | mm::gfp::NOFAIL, 0) != nullptr;
@@ -155,14 +163,8 @@ TEST_CASE("__GFP_NOFAIL with __GFP_NORETRY, or at a costly order, still never re
                                      std::pair{mm::GFP_KERNEL | mm::gfp::NOFAIL, 4u}}) {
         INFO(mm::format_gfp(gfp) << " order " << order);
         reclaim_fixture f;
-        mm::page* held = nullptr;
         mm::page* got = nullptr;
-        f.m.create_thread("hog", [&] {
-            held = f.mem.pages().alloc_pages(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 10);
-            f.take(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 1000000);
-            f.m.msleep(20);
-            f.mem.pages().free_pages_at(held, 10);
-        }, {0});
+        start_hog_that_frees_at_20ms(f);
         f.m.create_thread("nofail", [&, gfp = gfp, order = order] {
             f.m.msleep(5);
             got = f.mem.pages().alloc_pages(gfp, order);
