@@ -57,8 +57,11 @@ kmalloc_allocator::kmalloc_allocator(arch::machine& m, page_allocator& pa, slab_
 
 std::uint64_t kmalloc_allocator::kmalloc_large(std::uint64_t size, gfp_t gfp)
 {
-    // __kmalloc_large_node(): a compound page; order > 10 makes the page
+    // __kmalloc_large_node(): zone bits slab cannot honour are fixed first,
+    // as for a slab; then a compound page, where order > 10 makes the page
     // allocator warn and fail.
+    if (gfp & GFP_SLAB_BUG_MASK)
+        gfp = slabs_.kmalloc_fix_flags(gfp);
     const unsigned order = get_order(size);
     page* p = pa_.alloc_pages(gfp | gfp::COMP, order > MAX_PAGE_ORDER ? MAX_PAGE_ORDER + 1 : order);
     if (!p)

@@ -107,6 +107,10 @@ struct object_track {
     bool is(std::uint8_t f) const { return flags & f; }
 };
 
+// GFP_SLAB_BUG_MASK: bits slab cannot honour - zones it has no caches for,
+// and bits that name no flag.
+inline constexpr gfp_t GFP_SLAB_BUG_MASK = gfp::DMA32 | gfp::HIGHMEM | ~gfp::BITS_MASK;
+
 struct slab;
 
 // A node's partial list (the kernel's kmem_cache_node->partial, a list_head):
@@ -252,6 +256,10 @@ public:
     // address outside every slab is warned about and left alone.
     void kmem_cache_free(kmem_cache* s, std::uint64_t obj);
     void set_debug(alloc_debug d) { debug_ = d; }
+    // kmalloc_fix_flags(): GFP with the GFP_SLAB_BUG_MASK bits it carries
+    // cleared, after the kernel's "Unexpected gfp: ... Fix your code!" and a
+    // stack. For a new slab and for a large kmalloc.
+    gfp_t kmalloc_fix_flags(gfp_t gfp);
     // kmem_cache_destroy(): keeps the cache and reports if objects remain.
     void destroy(kmem_cache* s);
 

@@ -416,19 +416,22 @@ bool slab_allocator::check_object(kmem_cache& s, slab& sl, unsigned index, std::
     return ok;
 }
 
+gfp_t slab_allocator::kmalloc_fix_flags(gfp_t gfp)
+{
+    const gfp_t invalid = gfp & GFP_SLAB_BUG_MASK;
+    const gfp_t fixed = gfp & ~GFP_SLAB_BUG_MASK;
+    std::string msg = fmt::format("Unexpected gfp: {:#x} ({}). Fixing up to gfp: {:#x} ({}). Fix your code!", invalid,
+                                  format_gfp(invalid), fixed, format_gfp(fixed));
+    machine_.add_report(arch::report_kind::warning, msg,
+                        msg + "\n" + (machine_.current_context() ? machine_.dump_stack(machine_.current()) : ""),
+                        arch::log_level::warning);
+    return fixed;
+}
+
 slab* slab_allocator::new_slab(kmem_cache& s, gfp_t gfp)
 {
-    // GFP_SLAB_BUG_MASK: zone bits slab cannot honour.
-    const gfp_t bug_mask = gfp::DMA32 | gfp::HIGHMEM | ~gfp::BITS_MASK;
-    if (gfp & bug_mask) {
-        const gfp_t fixed = gfp & ~bug_mask;
-        std::string msg = fmt::format("Unexpected gfp: {:#x} ({}). Fixing up to gfp: {:#x} ({}). Fix your code!",
-                                      gfp & bug_mask, format_gfp(gfp & bug_mask), fixed, format_gfp(fixed));
-        machine_.add_report(arch::report_kind::warning, msg,
-                            msg + "\n" + (machine_.current_context() ? machine_.dump_stack(machine_.current()) : ""),
-                            arch::log_level::warning);
-        gfp = fixed;
-    }
+    if (gfp & GFP_SLAB_BUG_MASK)
+        gfp = kmalloc_fix_flags(gfp);
     // GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK of the caller, plus the cache's own.
     const gfp_t keep = gfp::RECLAIM | gfp::HIGH | gfp::IO | gfp::FS | gfp::NOWARN | gfp::RETRY_MAYFAIL | gfp::NOFAIL |
                        gfp::NORETRY | gfp::MEMALLOC | gfp::NOMEMALLOC | gfp::NOLOCKDEP | gfp::HARDWALL |

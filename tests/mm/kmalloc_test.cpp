@@ -44,6 +44,30 @@ TEST_CASE("the GFP mask picks the cache type; __GFP_DMA32 picks none", "[mm][kma
                                              "dma-kmalloc-128"});
 }
 
+TEST_CASE("__GFP_DMA32 and __GFP_HIGHMEM are fixed up, with the kernel's message, for slabs and large kmalloc",
+          "[mm][kmalloc]")
+{
+    // kmalloc_fix_flags(): the slab path meets it when a new slab is made,
+    // the large-kmalloc path (over 8 KiB) before it asks for pages.
+    km_fixture f;
+    std::uint64_t small = 0, large = 0;
+    f.in_thread([&] {
+        small = f.k().kmalloc(64, mm::GFP_KERNEL | mm::gfp::DMA32);
+        large = f.k().kmalloc(16384, mm::GFP_KERNEL | mm::gfp::HIGHMEM);
+    });
+    CHECK(small != 0);
+    CHECK(large != 0);
+    std::vector<std::string> titles;
+    for (const auto& r : f.m.log().reports())
+        titles.push_back(r.title);
+    CHECK(titles == std::vector<std::string>{
+                        "Unexpected gfp: 0x4 (GFP_DMA32). Fixing up to gfp: 0xcc0 (GFP_KERNEL). Fix your code!",
+                        "Unexpected gfp: 0x2 (__GFP_HIGHMEM). Fixing up to gfp: 0xcc0 (GFP_KERNEL). Fix your code!"});
+    const arch::report* r = f.find_report("Unexpected gfp: 0x2");
+    REQUIRE(r);
+    CHECK(r->text.find("Call Trace:") != std::string::npos);
+}
+
 TEST_CASE("dma-kmalloc slabs come from ZONE_DMA", "[mm][kmalloc]")
 {
     km_fixture f;
