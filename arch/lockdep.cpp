@@ -151,7 +151,6 @@ void lockdep::acquire_release_checks(const lockdep_map& map, context& c)
 bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, const lockdep_map& map, bool trylock,
                             lazy_site& at)
 {
-    auto where = [&]() -> const site& { return at.get(); };
 
     // IRQ-safety: a lock taken in hard-IRQ context must never be taken
     // elsewhere with hard IRQs on, or that CPU can interrupt its own holder.
@@ -162,7 +161,7 @@ bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, con
         std::string b = fmt::format("inconsistent {{{}}} -> {{{}}} usage.\n", from, to);
         b += fmt::format("{}/{} [HC{}[{}]:SC0[0]:HE{}:SE1] takes:\n", machine_.current_comm(), machine_.current_pid(),
                          in_irq ? 1 : 0, in_irq ? 1 : 0, irqs_on ? 1 : 0);
-        b += fmt::format("{}, at: {}\n", held_desc(map), where().where());
+        b += fmt::format("{}, at: {}\n", held_desc(map), at.get().where());
         b += fmt::format("{{{}}} state was registered at:\n  {}\n", from, first.where());
         b += "\nother info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
         b += "       CPU0\n       ----\n";
@@ -175,7 +174,7 @@ bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, con
     } else if (in_irq) {
         if (!u.in_hardirq) {
             u.in_hardirq = true;
-            u.in_hardirq_at = where();
+            u.in_hardirq_at = at.get();
         }
         if (u.hardirq_on) {
             inconsistent("HARDIRQ-ON-W", "IN-HARDIRQ-W", u.hardirq_on_at);
@@ -185,7 +184,7 @@ bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, con
         u.process = true;
         if (irqs_on && !u.hardirq_on) {
             u.hardirq_on = true;
-            u.hardirq_on_at = where();
+            u.hardirq_on_at = at.get();
         }
         if (irqs_on && u.in_hardirq) {
             inconsistent("IN-HARDIRQ-W", "HARDIRQ-ON-W", u.in_hardirq_at);
@@ -200,7 +199,7 @@ bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, con
         if (h.map == &map) {
             const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
             std::string b =
-                fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(map), where().where());
+                fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(map), at.get().where());
             b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*h.map), h.at.format());
             b += "other info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
             b += fmt::format("       CPU0\n       ----\n  lock({});\n  lock({});\n", map.name, map.name);
@@ -219,7 +218,7 @@ bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, con
             circular(c, h, map, path);
             return false;
         }
-        edges_[{h.map, &map}] = where();
+        edges_[{h.map, &map}] = at.get();
         after_[h.map].push_back(&map);
     }
     return true;

@@ -30,7 +30,7 @@ expectation_result judge_one(const expect_decl& e, std::size_t i, const scenario
     case expect_decl::kind::deadlock:
         r.held = run.engine.result ==
                  (e.k == expect_decl::kind::completed ? sim::outcome::completed : sim::outcome::deadlock);
-        r.why = "the run ended: " + run.outcome;
+        r.why = "the run ended: " + run.outcome();
         break;
     case expect_decl::kind::report:
         r.held = run.report_hits[i].found;

@@ -91,7 +91,6 @@ scenario_run run_world(world& w, const sim::run_limits& limits)
     });
 
     r.engine = w.eng.run(limits);
-    r.outcome = sim::to_string(r.engine.result);
     // After a deadlock or a panic, its report is the last word of the log:
     // nothing runs on a dead machine (the leaks are still counted in the
     // summary and the JSON). Otherwise the log ends with the ratelimits'
@@ -106,7 +105,7 @@ scenario_run run_world(world& w, const sim::run_limits& limits)
     r.leaks = w.mem.kmemleak().leak_count();
     for (const expect_decl& e : expects)
         r.stat_values.push_back(e.k == expect_decl::kind::stat ? stat_value(w, e.path) : std::nullopt);
-    r.allocs = w.allocs;
+    r.allocs = std::move(w.allocs);  // the world is done counting
     r.assert_message = w.assert_message;
     return r;
 }

@@ -32,13 +32,15 @@ struct scenario_run {
     std::uint64_t seed = 1;
     sim::run_limits limits;
     sim::run_result engine;  // outcome, end time, events, steps, why it stopped, the deadlock
-    std::string outcome;     // engine.result as the summary names it
     // Indexed like scenario::expects; meaningful only for the kinds that use them.
     std::vector<report_hit> report_hits;
     std::vector<std::optional<std::uint64_t>> stat_values;  // nullopt: no such stat
     std::uint64_t leaks = 0;
     alloc_stats allocs;
     std::string assert_message;  // "" unless an assertion failed
+
+    // engine.result as the summary names it ("completed", "deadlock", ...).
+    std::string outcome() const { return sim::to_string(engine.result); }
 };
 
 // Runs W under LIMITS to its end, then lets kmemleak scan. W must be fresh

@@ -84,7 +84,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     const scenario_run run = run_world(*w, limits);
 
     run_report rep;
-    rep.outcome = run.outcome;
+    rep.outcome = run.outcome();
     rep.expectations = judge(sc, run);
     rep.exit_code = exit_code(run, rep.expectations);
 

@@ -21,7 +21,7 @@ void print_summary(std::ostream& out, const world& w, const scenario_run& run,
 {
     const sim::run_result& res = run.engine;
     out << "\n--- summary ---\n";
-    out << fmt::format("outcome: {}    simulated time: {}    events: {}\n", run.outcome, sim::format_seconds(res.end),
+    out << fmt::format("outcome: {}    simulated time: {}    events: {}\n", run.outcome(), sim::format_seconds(res.end),
                        res.events);
     if (res.stopped_by == sim::stop_cause::budget)
         out << fmt::format("stopped: the budget of {} steps ran out (kmsim run --budget N allows more)\n",
@@ -83,7 +83,7 @@ void write_json_summary(std::ostream& out, const world& w, const scenario_run& r
     doc["scenario"] = w.sc.title;
     doc["file"] = w.sc.file;
     doc["seed"] = run.seed;
-    doc["outcome"] = run.outcome;
+    doc["outcome"] = run.outcome();
     doc["sim_time_ns"] = sim::to_ns(res.end);
     doc["events"] = res.events;
     doc["steps"] = res.steps;

@@ -49,7 +49,7 @@ TEST_CASE("judge is a pure function of the scenario and the run's value", "[scen
 {
     const scenario sc = parse_scenario(leaky, "judged.kms");
     auto [w, run] = build_and_run(sc);
-    CHECK(run.outcome == "completed");
+    CHECK(run.outcome() == "completed");
     CHECK(run.leaks == 1);
     CHECK(run.allocs.calls == 2);
     CHECK(run.allocs.failed == 1);
@@ -83,7 +83,6 @@ TEST_CASE("a run's value can be judged against altered facts", "[scenarios][judg
 {
     const scenario sc = parse_scenario(leaky, "judged.kms");
     scenario_run run;
-    run.outcome = "deadlock";
     run.engine.result = sim::outcome::deadlock;
     run.report_hits.resize(sc.expects.size());
     run.report_hits[4] = report_hit{true, sim::at_ns(2000000), "BUG: sleeping function called from invalid context"};
