@@ -136,10 +136,21 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
     int no_progress_loops = 0;
     unsigned alloc_flags = gfp_to_alloc_flags(gfp, order);
 
-    if ((gfp & gfp::NOFAIL) && order > 1 && !warned_order_) {
-        // WARN_ON_ONCE(gfp_mask & __GFP_NOFAIL && order > 1)
-        warned_order_ = true;
-        machine_.warn("", "mm/page_alloc.c", 4384, "__alloc_pages_slowpath");
+    if (gfp & gfp::NOFAIL) {
+        // 6.12+ checks a __GFP_NOFAIL request once, on entry, each check a
+        // WARN_ON_ONCE of its own that __GFP_NOWARN does not silence.
+        if (order > 1 && !warned_nofail_order_) {
+            warned_nofail_order_ = true;  // more than order-1 pages that never fail
+            machine_.warn("", "mm/page_alloc.c", 4384, "__alloc_pages_slowpath");
+        }
+        if (!can_direct_reclaim && !warned_nofail_no_reclaim_) {
+            warned_nofail_no_reclaim_ = true;  // cannot reclaim, so cannot keep its promise
+            machine_.warn("", "mm/page_alloc.c", 4389, "__alloc_pages_slowpath");
+        }
+        if ((current_task_flags() & PF_MEMALLOC) && !warned_nofail_memalloc_) {
+            warned_nofail_memalloc_ = true;  // may not reclaim, can only wait for others
+            machine_.warn("", "mm/page_alloc.c", 4395, "__alloc_pages_slowpath");
+        }
     }
 
     for (;;) {
@@ -239,8 +250,8 @@ page* page_allocator::alloc_pages_noprof(gfp_t gfp, unsigned order)
 {
     if (order > MAX_PAGE_ORDER) {
         // WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)
-        if (!(gfp & gfp::NOWARN) && !warned_order_) {
-            warned_order_ = true;
+        if (!(gfp & gfp::NOWARN) && !warned_max_order_) {
+            warned_max_order_ = true;
             machine_.warn("", "mm/page_alloc.c", 4773, "__alloc_pages_noprof");
         }
         return nullptr;

@@ -148,7 +148,11 @@ private:
     no_reclaim no_reclaim_;
     reclaim_hooks* reclaim_ = &no_reclaim_;
     arch::ratelimit nopage_rs_;
-    bool warned_order_ = false;  // WARN_ON_ONCE
+    // One flag per WARN_ON_ONCE site, as each site has its own.
+    bool warned_max_order_ = false;
+    bool warned_nofail_order_ = false;
+    bool warned_nofail_no_reclaim_ = false;
+    bool warned_nofail_memalloc_ = false;
     unsigned bad_page_shown_ = 0;
     std::uint64_t bad_page_unshown_ = 0;
     std::uint64_t bad_page_resume_ = 0;

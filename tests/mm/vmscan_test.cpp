@@ -194,6 +194,35 @@ TEST_CASE("__GFP_NOFAIL|__GFP_NORETRY with nothing ever freed is a deadlock, not
     CHECK(r.deadlock->kind == sim::deadlock_kind::no_progress);
 }
 
+TEST_CASE("__GFP_NOFAIL misuse warns once per site: no direct reclaim (and fails), PF_MEMALLOC", "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    mm::page* atomic[2] = {reinterpret_cast<mm::page*>(1), reinterpret_cast<mm::page*>(1)};
+    mm::page* memalloc = nullptr;
+    f.in_thread([&] {
+        // Down through GFP_ATOMIC's reserves, so every later call takes the slow path.
+        f.take(mm::GFP_ATOMIC | mm::gfp::NOWARN, 1000000);
+        for (mm::page*& p : atomic)
+            p = f.mem.pages().alloc_pages(mm::GFP_ATOMIC | mm::gfp::NOFAIL | mm::gfp::NOWARN, 0);
+        f.m.current().task_flags() |= mm::PF_MEMALLOC;
+        memalloc = f.mem.pages().alloc_pages(mm::GFP_KERNEL | mm::gfp::NOFAIL, 0);
+        f.m.current().task_flags() &= ~mm::PF_MEMALLOC;
+    });
+    // 6.12+: the request cannot be kept without direct reclaim, so it warns
+    // (__GFP_NOWARN does not silence a WARN_ON_ONCE) and returns NULL.
+    CHECK(atomic[0] == nullptr);
+    CHECK(atomic[1] == nullptr);
+    // PF_MEMALLOC ignores the watermarks, so this one succeeds, after its warning.
+    CHECK(memalloc != nullptr);
+    std::vector<std::string> warnings;
+    for (const auto& r : f.m.log().reports())
+        if (r.kind == arch::report_kind::warning)
+            warnings.push_back(r.title);
+    CHECK(warnings == std::vector<std::string>{
+                          "WARNING: CPU: 0 PID: 100 at mm/page_alloc.c:4389 __alloc_pages_slowpath",
+                          "WARNING: CPU: 0 PID: 100 at mm/page_alloc.c:4395 __alloc_pages_slowpath"});
+}
+
 TEST_CASE("anonymous memory is swapped out only with __GFP_IO and a swap device", "[mm][vmscan]")
 {
     reclaim_fixture f;
