@@ -12,22 +12,38 @@ namespace kmsim::arch {
 bool khungtaskd::candidate(const context& c) const
 {
     // TASK_UNINTERRUPTIBLE sleepers: not IRQ handlers, not spinners (the
-    // soft-lockup detector's business) and not idle kthreads, which sleep
-    // interruptibly or as TASK_IDLE.
+    // soft-lockup detector's business), not idle kthreads, which sleep
+    // interruptibly or as TASK_IDLE, and not tasks kmsim parks in place of a
+    // loop (an allocation retrying), which the kernel would see running.
     const sim::blocker* b = c.waiting_for();
-    return !c.is_irq() && c.state_on_cpu() == run_state::sleeping && b && !b->idle() && !c.hung_reported_;
+    return !c.is_irq() && c.state_on_cpu() == run_state::sleeping && b && !b->idle() && !b->looping() &&
+           !c.hung_reported_;
 }
 
 void khungtaskd::arm(const context& c)
 {
     if (candidate(c))
-        schedule(sim::saturating_add(c.wait_start(), timeout()));
+        schedule(c, sim::saturating_add(c.wait_start(), timeout()));
 }
 
-void khungtaskd::schedule(sim::time_point when)
+void khungtaskd::rearm()
+{
+    machine_.eng().cancel(pending_);
+    armed_ = false;
+    armed_for_ = nullptr;
+    const context* oldest = nullptr;
+    for (const auto& c : machine_.threads())
+        if (candidate(*c) && (!oldest || c->wait_start() < oldest->wait_start()))
+            oldest = c.get();
+    if (oldest)
+        arm(*oldest);
+}
+
+void khungtaskd::schedule(const context& c, sim::time_point when)
 {
     armed_ = true;
-    machine_.eng().schedule_at(when, [this] { check(); });
+    armed_for_ = &c;
+    pending_ = machine_.eng().schedule_at(std::max(when, machine_.now()), [this] { check(); });
 }
 
 void khungtaskd::check()
@@ -41,17 +57,18 @@ void khungtaskd::check()
     // kernel repeats the report at every check, up to
     // kernel.hung_task_warnings).
     armed_ = false;
-    sim::time_point next = sim::time_point::max();
+    armed_for_ = nullptr;
+    const context* oldest = nullptr;
     for (const auto& c : machine_.threads()) {
         if (!candidate(*c))
             continue;
         if (machine_.now() - c->wait_start() >= timeout())
             report(*c);
-        else
-            next = std::min(next, sim::saturating_add(c->wait_start(), timeout()));
+        else if (!oldest || c->wait_start() < oldest->wait_start())
+            oldest = c.get();
     }
-    if (next != sim::time_point::max())
-        schedule(next);
+    if (oldest)
+        arm(*oldest);
 }
 
 void khungtaskd::report(context& c)

@@ -1,7 +1,8 @@
 // arch/khungtaskd.h - the hung-task detector (kernel/hung_task.c).
 //
 // Owns: finding tasks in uninterruptible sleep (a mutex, a completion, a
-// sleep, a throttle; not IRQ handlers, not spinners, not idle kthreads) for
+// sleep, a throttle; not IRQ handlers, not spinners, not idle kthreads, not
+// an allocation looping until memory appears) for
 // longer than kernel.hung_task_timeout_secs (120 s by default, 0 turns it
 // off), and their report, "INFO: task NAME:PID blocked for more than N
 // seconds.", with the lock's owner when the task waits on a lock.
@@ -12,6 +13,7 @@
 // deadlock be declared) before every hung task is reported.
 #pragma once
 
+#include "sim/event_queue.h"
 #include "sim/time.h"
 
 #include <cstdint>
@@ -32,11 +34,20 @@ public:
         if (!armed_ && timeout_secs_ != 0)
             arm(c);
     }
+    // A task's wait ended. If the pending check was for that wait, it is
+    // moved to the oldest wait left (or dropped), so that a check nobody
+    // needs does not keep the run going.
+    void note_task_woken(const context& c)
+    {
+        if (&c == armed_for_)
+            rearm();
+    }
 
 private:
     bool candidate(const context& c) const;
     void arm(const context& c);
-    void schedule(sim::time_point when);
+    void rearm();
+    void schedule(const context& c, sim::time_point when);
     void check();
     void report(context& c);
     sim::duration timeout() const { return sim::units(timeout_secs_, 1000 * 1000 * 1000); }
@@ -44,6 +55,8 @@ private:
     machine& machine_;
     std::uint64_t timeout_secs_ = 120;
     bool armed_ = false;
+    const context* armed_for_ = nullptr;  // whose wait the pending check is due for
+    sim::event_queue::handle pending_{};
 };
 
 }  // namespace kmsim::arch

@@ -76,8 +76,9 @@ struct trace_events {
     tracepoint<std::uint64_t /*nr_reclaimed*/> mm_vmscan_direct_reclaim_end;
     tracepoint<int /*zid*/, unsigned /*order*/> mm_vmscan_kswapd_wake;
     // kmsim's: a kswapd pass ended, having reclaimed NR pages; BALANCED
-    // says whether the node now meets its watermarks.
-    tracepoint<std::uint64_t /*nr_reclaimed*/, bool /*balanced*/> kswapd_pass_done;
+    // says whether the node now meets its watermarks, GAVE_UP whether this
+    // pass made MAX_RECLAIM_RETRIES in a row without progress.
+    tracepoint<std::uint64_t /*nr_reclaimed*/, bool /*balanced*/, bool /*gave_up*/> kswapd_pass_done;
     tracepoint<> mm_vmscan_kswapd_sleep;
 
     // lock: the running context found L held and waits for it; got it.

@@ -102,7 +102,7 @@ bool page_allocator::should_reclaim_retry(gfp_t gfp, unsigned order, unsigned al
         no_progress_loops = 0;
     else
         ++no_progress_loops;
-    if (no_progress_loops > 16)  // MAX_RECLAIM_RETRIES
+    if (no_progress_loops > MAX_RECLAIM_RETRIES)
         return false;
     // Retry only if some zone would pass min if everything reclaimable were
     // reclaimed.
@@ -419,10 +419,11 @@ std::string page_allocator::show_mem(int max_zone_idx) const
     o += fmt::format("Node 0 active_anon:{}kB inactive_anon:{}kB active_file:{}kB inactive_file:{}kB "
                      "unevictable:{}kB isolated(anon):{}kB isolated(file):{}kB mapped:{}kB dirty:{}kB "
                      "writeback:{}kB shmem:{}kB writeback_tmp:0kB kernel_stack:0kB pagetables:0kB "
-                     "sec_pagetables:0kB all_unreclaimable? no\n",
+                     "sec_pagetables:0kB all_unreclaimable? {}\n",
                      K(v[NR_ACTIVE_ANON]), K(v[NR_INACTIVE_ANON]), K(v[NR_ACTIVE_FILE]), K(v[NR_INACTIVE_FILE]),
                      K(v[NR_UNEVICTABLE]), K(v[NR_ISOLATED_ANON]), K(v[NR_ISOLATED_FILE]), K(v[NR_FILE_MAPPED]),
-                     K(v[NR_FILE_DIRTY]), K(v[NR_WRITEBACK]), K(v[NR_SHMEM]));
+                     K(v[NR_FILE_DIRTY]), K(v[NR_WRITEBACK]), K(v[NR_SHMEM]),
+                     reclaim_->all_unreclaimable() ? "yes" : "no");
     for (int t = 0; t <= max_zone_idx && t < MAX_NR_ZONES; ++t) {
         const zone& z = node_.zone_at(t);
         if (!z.populated())

@@ -34,6 +34,11 @@ class context;
 
 namespace kmsim::mm {
 
+// Passes without progress before the allocator stops retrying reclaim, and
+// balance_pgdat() runs without progress before kswapd gives up on a node
+// (mm/internal.h).
+inline constexpr int MAX_RECLAIM_RETRIES = 16;
+
 // The upcalls into reclaim. The default (no_reclaim) has nothing to reclaim,
 // no kswapd and no OOM killer.
 class reclaim_hooks {
@@ -55,6 +60,8 @@ public:
     virtual void wait_for_memory(const std::string& what) { (void)what; }
     // Pages went back to the buddy lists.
     virtual void pages_freed() {}
+    // show_mem's "all_unreclaimable?": kswapd gave up on the node.
+    virtual bool all_unreclaimable() const { return false; }
 };
 
 class no_reclaim final : public reclaim_hooks {

@@ -254,7 +254,12 @@ void vmscan::shrink_node(scan_control& sc)
         machine_.consume(scan_cost * static_cast<std::int64_t>(scanned));
     if (sc.nr_reclaimed < sc.nr_to_reclaim)
         shrink_anon(sc, std::max<std::uint64_t>(anon_lru_.size() >> sc.priority, std::min<std::uint64_t>(anon_lru_.size(), 32)));
+    const std::uint64_t before_slab = sc.nr_reclaimed;
     shrink_slab(sc);
+    // Progress by anyone, direct reclaim included, revives a kswapd that
+    // gave up on the node.
+    if (stolen || sc.nr_reclaimed > before_slab)
+        kswapd_failures_ = 0;
 }
 
 void vmscan::shrink_slab(scan_control& sc)
@@ -291,6 +296,9 @@ void vmscan::shrink_slab(scan_control& sc)
 
 bool vmscan::allow_direct_reclaim() const
 {
+    // A node kswapd gave up on is left to direct reclaim: no throttling.
+    if (pgdat_hopeless())
+        return true;
     // Free pages above half the min watermarks of the lowmem zones: the
     // reserves kswapd and PF_MEMALLOC tasks need are safe.
     std::uint64_t free = 0, reserve = 0;
@@ -357,8 +365,12 @@ void vmscan::wakeup_kswapd(gfp_t gfp, unsigned order, int highest_zoneidx)
     if (!kswapd_)
         return;
     kswapd_order_ = std::max(kswapd_order_, order);
-    kswapd_highest_zoneidx_ = std::max(kswapd_highest_zoneidx_, highest_zoneidx);
-    if (!kswapd_sleeping_ || pgdat_balanced(order, highest_zoneidx))
+    if (kswapd_highest_zoneidx_ == MAX_NR_ZONES || kswapd_highest_zoneidx_ < highest_zoneidx)
+        kswapd_highest_zoneidx_ = highest_zoneidx;
+    if (!kswapd_sleeping_)
+        return;
+    // A hopeless node is left to direct reclaim; a balanced one needs nothing.
+    if (pgdat_hopeless() || pgdat_balanced(order, highest_zoneidx))
         return;
     kswapd_woken_ = true;
     kswapd_->wake();
@@ -387,11 +399,15 @@ void vmscan::kswapd_main()
     arch::context& self = machine_.current();
     self.task_flags() |= PF_MEMALLOC | PF_KSWAPD;
     kswapd_sleep(sim::duration::zero(), nullptr);
+    int highest = ZONE_NORMAL;
     for (;;) {
+        // The request of the wakeups since the last run; with none (kswapd
+        // runs again because the node is still unbalanced), the last zone.
         const unsigned order = kswapd_order_;
-        const int highest = kswapd_highest_zoneidx_;
+        if (kswapd_highest_zoneidx_ != MAX_NR_ZONES)
+            highest = kswapd_highest_zoneidx_;
         kswapd_order_ = 0;
-        kswapd_highest_zoneidx_ = ZONE_DMA;
+        kswapd_highest_zoneidx_ = MAX_NR_ZONES;
         machine_.trace().mm_vmscan_kswapd_wake(highest, order);
         // balance_pgdat(): reclaim until a usable zone meets its high watermark,
         // holding fs_reclaim for lockdep (__fs_reclaim_acquire, unconditional).
@@ -413,22 +429,41 @@ void vmscan::kswapd_main()
             if (sc.nr_reclaimed == 0)
                 --priority;  // nothing at this priority: scan harder
         }
+        // Pages under writeback and nothing else freed: wait for the writes
+        // (reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK), up to 100 ms).
+        if (total == 0 && writeback_pages_ > 0)
+            throttle_writeback();
         machine_.lockdep_checks().release(pa_.fs_reclaim_map());
-        machine_.trace().kswapd_pass_done(total, pgdat_balanced(order, highest));
-        // kswapd_try_to_sleep(): a short nap, then sleep until woken.
+        if (total == 0)
+            ++kswapd_failures_;
+        machine_.trace().kswapd_pass_done(total, pgdat_balanced(order, highest),
+                                          kswapd_failures_ == MAX_RECLAIM_RETRIES);
+        // kswapd_try_to_sleep(): a short nap if the node is balanced (or
+        // hopeless), then, if it still is, sleep until woken. An unbalanced
+        // node is reclaimed again at once.
         bool early = false;
-        kswapd_sleep(sim::nsecs(sim::to_ns(machine_.tick()) * machine_.config().hz / 10), &early);
-        if (early) {
-            vm_.add(KSWAPD_LOW_WMARK_HIT_QUICKLY, 1);
-            continue;
+        if (prepare_kswapd_sleep(order, highest)) {
+            kswapd_sleep(sim::nsecs(sim::to_ns(machine_.tick()) * machine_.config().hz / 10), &early);
+            if (early) {
+                vm_.add(KSWAPD_LOW_WMARK_HIT_QUICKLY, 1);
+                continue;
+            }
         }
-        if (!pgdat_balanced(0, kswapd_highest_zoneidx_)) {
+        if (!prepare_kswapd_sleep(order, highest)) {
             vm_.add(KSWAPD_HIGH_WMARK_HIT_QUICKLY, 1);
             continue;
         }
         machine_.trace().mm_vmscan_kswapd_sleep();
         kswapd_sleep(sim::duration::zero(), nullptr);
     }
+}
+
+bool vmscan::prepare_kswapd_sleep(unsigned order, int highest_zoneidx)
+{
+    // Whoever throttled in direct reclaim is let go before kswapd sleeps.
+    if (!pfmemalloc_waiters_.empty())
+        pfmemalloc_waiters_.wake_all();
+    return pgdat_hopeless() || pgdat_balanced(order, highest_zoneidx);
 }
 
 void vmscan::start_kswapd()
@@ -468,6 +503,7 @@ void vmscan::wait_for_memory(const std::string& what)
 {
     auto w = std::make_unique<memory_wait>();
     w->what = what;
+    w->loop = true;
     memory_wait& ref = *w;
     memory_waits_.push_back(std::move(w));
     memory_waiters_.wait(machine_.current(), ref);

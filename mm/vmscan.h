@@ -89,6 +89,8 @@ public:
     static constexpr sim::duration scan_cost = sim::usecs(1);  // ~4 GB/s of clean page cache
     bool panic_on_oom = false;
     std::uint64_t page_cache_pages() const { return file_lru_.size(); }
+    // show_mem's "all_unreclaimable?": kswapd has given up on the node.
+    bool all_unreclaimable() const override { return pgdat_hopeless(); }
 
 private:
     struct scan_control {
@@ -117,8 +119,10 @@ private:
     // Waits of tasks and kswapd, as blockers for the wait-for graph.
     struct memory_wait : sim::blocker {
         std::string what;
+        bool loop = false;  // parked in place of the allocator's retry loop
         std::string describe_wait() const override { return what; }
         std::vector<const sim::actor*> holders() const override { return {}; }
+        bool looping() const override { return loop; }
     };
     // reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK): certain to last forever when
     // the writes wait in the queue of a device whose worker is stuck.
@@ -167,7 +171,14 @@ private:
     bool kswapd_sleeping_ = false;
     bool kswapd_woken_ = false;
     unsigned kswapd_order_ = 0;
-    int kswapd_highest_zoneidx_ = ZONE_DMA;
+    int kswapd_highest_zoneidx_ = MAX_NR_ZONES;  // MAX_NR_ZONES: no request since the last run
+    // pgdat->kswapd_failures: balance_pgdat() runs in a row that reclaimed
+    // nothing. At MAX_RECLAIM_RETRIES the node is hopeless: kswapd sleeps,
+    // wakeups leave it asleep and direct reclaim is not throttled, until
+    // any reclaim makes progress again.
+    int kswapd_failures_ = 0;
+    bool pgdat_hopeless() const { return kswapd_failures_ >= MAX_RECLAIM_RETRIES; }
+    bool prepare_kswapd_sleep(unsigned order, int highest_zoneidx);
 };
 
 }  // namespace kmsim::mm

@@ -51,9 +51,13 @@ void attach_live_output(world& w, const run_options& opts, std::ostream& out)
     w.m.trace().mm_vmscan_kswapd_wake.attach([kswapd_line](int zid, unsigned order) {
         kswapd_line(fmt::format("kswapd0: woken, order {}, highest zone {}", order, mm::zone_name(zid)));
     });
-    w.m.trace().kswapd_pass_done.attach([kswapd_line](std::uint64_t total, bool balanced) {
+    w.m.trace().kswapd_pass_done.attach([kswapd_line](std::uint64_t total, bool balanced, bool gave_up) {
         kswapd_line(
             fmt::format("kswapd0: reclaimed {} pages, {}", total, balanced ? "balanced" : "nothing more to reclaim"));
+        if (gave_up)
+            kswapd_line(fmt::format("kswapd0: {} runs in a row reclaimed nothing: the node is all_unreclaimable, "
+                                    "kswapd sleeps until reclaim makes progress",
+                                    mm::MAX_RECLAIM_RETRIES));
     });
 }
 

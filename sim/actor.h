@@ -44,6 +44,10 @@ public:
     // A daemon waiting for work (kswapd between runs): not stuck, and left
     // out of deadlock reports.
     virtual bool idle() const { return false; }
+    // A wait that stands for a loop the kernel would run (an allocation
+    // retrying until memory appears): the task keeps running and switching,
+    // so it is never in uninterruptible sleep for the hung-task detector.
+    virtual bool looping() const { return false; }
 };
 
 // A wait that no other actor ends (a timer, a halted CPU): described, never

@@ -261,6 +261,99 @@ TEST_CASE("direct reclaim below half of min waits for kswapd (pgscan_direct_thro
     CHECK(f.vm(mm::PGSTEAL_KSWAPD) > 0);
 }
 
+TEST_CASE("kswapd gives up after MAX_RECLAIM_RETRIES runs that reclaim nothing, without napping between them",
+          "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    f.mem.reclaim().start_kswapd();
+    std::uint64_t runs_at_50ms = 0, throttles = 0;
+    sim::duration stall{};
+    f.m.create_thread("hog", [&] {
+        f.take(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 1000000);
+        f.m.msleep(50);
+        // An unbalanced node is reclaimed again at once, not after a 100 ms
+        // nap: the 16 fruitless runs are over well within 50 ms.
+        runs_at_50ms = f.vm(mm::PAGEOUTRUN);
+        // Allocations below the low watermark no longer wake it ...
+        f.take(mm::GFP_ATOMIC | mm::gfp::NOWARN, 1000000);
+        f.take(mm::GFP_ATOMIC | mm::GFP_DMA | mm::gfp::NOWARN, 1000000);
+        // ... and direct reclaim below half of min is not throttled waiting for it.
+        throttles = f.vm(mm::PGSCAN_DIRECT_THROTTLE);
+        const sim::time_point t0 = f.m.now();
+        f.mem.pages().alloc_pages(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 0);
+        stall = f.m.now() - t0;
+        f.m.msleep(1000);
+    }, {0});
+    CHECK(f.eng.run().result == sim::outcome::completed);
+    CHECK(runs_at_50ms == mm::MAX_RECLAIM_RETRIES);
+    CHECK(f.vm(mm::PAGEOUTRUN) == mm::MAX_RECLAIM_RETRIES);
+    CHECK(f.vm(mm::PGSCAN_DIRECT_THROTTLE) == throttles);
+    CHECK(stall < sim::msecs(10));
+    CHECK(f.mem.reclaim().all_unreclaimable());
+    CHECK(f.mem.pages().show_mem(mm::ZONE_NORMAL).find("all_unreclaimable? yes\n") != std::string::npos);
+}
+
+namespace {
+// A cache of pages that reclaim can free: whatever the test hands it.
+struct page_shrinker : mm::shrinker {
+    mm::page_allocator& pa;
+    std::vector<mm::page*> pages;
+    explicit page_shrinker(mm::page_allocator& p) : mm::shrinker("page_cache_like"), pa(p) {}
+    std::uint64_t count_objects(const mm::shrink_control&) override { return pages.size(); }
+    std::uint64_t scan_objects(const mm::shrink_control& sc) override
+    {
+        std::uint64_t n = 0;
+        for (; n < sc.nr_to_scan && !pages.empty(); ++n) {
+            pa.free_pages_at(pages.back(), 0);
+            pages.pop_back();
+        }
+        return n;
+    }
+};
+}  // namespace
+
+TEST_CASE("progress by direct reclaim revives a kswapd that gave up", "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    page_shrinker cache(f.mem.pages());
+    f.mem.reclaim().register_shrinker(cache);
+    f.mem.reclaim().start_kswapd();
+    bool hopeless_before = false, hopeless_after = true;
+    f.m.create_thread("hog", [&] {
+        std::vector<mm::page*> held;
+        while (mm::page* p = f.mem.pages().alloc_pages(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 0))
+            held.push_back(p);
+        f.m.msleep(50);
+        hopeless_before = f.mem.reclaim().all_unreclaimable();
+        cache.pages.assign(held.end() - 4000, held.end());  // the pages become reclaimable
+        f.mem.pages().alloc_pages(mm::GFP_KERNEL, 0);        // direct reclaim frees some
+        hopeless_after = f.mem.reclaim().all_unreclaimable();
+        f.take(mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN, 400);  // below low again: wakes kswapd now
+        f.m.msleep(50);
+    }, {0});
+    CHECK(f.eng.run().result == sim::outcome::completed);
+    CHECK(hopeless_before);
+    CHECK_FALSE(hopeless_after);
+    CHECK(f.vm(mm::PAGEOUTRUN) > mm::MAX_RECLAIM_RETRIES);  // woken again, and it ran
+    CHECK(f.vm(mm::PGSTEAL_KSWAPD) + f.vm(mm::PGSTEAL_DIRECT) == 0);  // shrinker pages count as slab
+}
+
+TEST_CASE("GFP_NOFS that can never succeed is a no_progress deadlock at once, and never a hung task", "[mm][vmscan]")
+{
+    // The kernel loops in the allocator (no __GFP_FS: no OOM kill), running;
+    // kswapd gives up, and then nothing can change.
+    reclaim_fixture f;
+    f.mem.reclaim().start_kswapd();
+    f.m.create_thread("nofs", [&] { f.take(mm::GFP_NOFS, 1000000); }, {0});
+    const sim::run_result r = f.eng.run();
+    REQUIRE(r.result == sim::outcome::deadlock);
+    CHECK(r.deadlock->kind == sim::deadlock_kind::no_progress);
+    CHECK(r.end < sim::time_point{} + sim::secs(1));
+    CHECK(f.mem.reclaim().all_unreclaimable());
+    for (const auto& rep : f.m.log().reports())
+        CHECK(rep.kind != arch::report_kind::hung_task);
+}
+
 namespace {
 // A filesystem-like shrinker that takes the fs lock to free objects.
 struct locking_shrinker : mm::shrinker {
