@@ -21,7 +21,8 @@ const char* to_string(outcome o)
 }
 
 engine::engine(engine_config cfg)
-    : seed_(cfg.seed), random_(cfg.seed), stacks_(cfg.stack_size), diag_(std::move(cfg.diag))
+    : seed_(cfg.seed), random_(cfg.seed), stacks_(cfg.stack_size), diag_(std::move(cfg.diag)),
+      settle_limit_(cfg.settle_limit)
 {
 }
 
@@ -142,6 +143,40 @@ void engine::stop(outcome o, std::string reason)
     result_.reason = std::move(reason);
 }
 
+bool engine::background_idle()
+{
+    for (const actor* a : actors_) {
+        if (a->role() == actor_role::foreground || a->is_done())
+            continue;
+        const blocker* b = a->waiting_for();
+        if (b && b->idle())
+            continue;
+        if (!settling_) {
+            settling_ = true;
+            settle_deadline_ = saturating_add(now_, settle_limit_);
+            diag_.debug("t={}ns every foreground actor returned; {} is still busy, settling until t={}ns", to_ns(now_),
+                        a->name(), to_ns(settle_deadline_));
+        }
+        return false;
+    }
+    return true;
+}
+
+void engine::end_settling()
+{
+    // Background actors stayed busy for the whole settling time: whoever
+    // still waits is stuck; if nobody waits, they were only running.
+    now_ = settle_deadline_;
+    std::vector<const actor*> waiting;
+    for (const actor* a : actors_)
+        if (!a->is_done() && a->waiting_for() && !a->waiting_for()->idle())
+            waiting.push_back(a);
+    if (waiting.empty())
+        stop(outcome::completed, "every thread returned");
+    else
+        declare_deadlock(analyze_waits(waiting));
+}
+
 void engine::quiesce()
 {
     std::vector<const actor*> waiting;
@@ -167,7 +202,7 @@ run_result engine::run(run_limits limits)
     diag_.debug("t={}ns run starts: {} actors, {} events queued, until t={}ns, budget {} steps", to_ns(now_),
                 actors_.size(), queue_.size(), to_ns(limits.until), limits.max_steps);
     while (!stopping_) {
-        if (foreground_seen_ && foreground_alive_ == 0) {
+        if (foreground_seen_ && foreground_alive_ == 0 && background_idle()) {
             stop(outcome::completed, "every thread returned");
             break;
         }
@@ -176,6 +211,10 @@ run_result engine::run(run_limits limits)
             break;
         }
         when = queue_.next_time();
+        if (settling_ && when > settle_deadline_ && settle_deadline_ <= limits.until) {
+            end_settling();
+            break;
+        }
         if (when > limits.until) {
             now_ = limits.until;
             stop(outcome::stopped, "time limit reached");

@@ -5,10 +5,15 @@
 //
 // The event loop:
 //     while not stopping:
-//         all foreground actors done      -> completed
+//         all foreground actors done and
+//           every background one idle     -> completed
 //         no event left                   -> deadlock if anyone waits, else completed
 //         next event later than the limit -> stopped
+//         settling for longer than allowed -> deadlock if anyone waits, else completed
 //         pop the earliest event, advance now() to it, run its callback
+// Settling: when the foreground actors are done but a background one (a
+// kernel thread) is still busy - running, or waiting for anything but new
+// work - the run goes on until it goes idle, for at most settle_limit.
 // A callback may switch_to() an actor; the actor's fiber runs until it waits
 // or finishes, and control comes back to the callback. Fibers never switch to
 // each other directly, and nothing runs between events: now() only moves at
@@ -46,6 +51,10 @@ struct engine_config {
     // Diagnostics of the simulator itself (not the simulated kernel log);
     // the default is silent.
     diagnostics diag;
+    // How long background actors may stay busy once the foreground ones are
+    // done (the kernel's hung-task timeout): past it, whoever still waits is
+    // reported as a deadlock.
+    duration settle_limit = secs(120);
 };
 
 // The work budget of a run: events the engine runs plus statements front ends
@@ -157,6 +166,8 @@ private:
     void attach(actor& a);
     void detach(actor& a);
     void quiesce();
+    bool background_idle();
+    void end_settling();
     void check_not_past(time_point when) const;
 
     time_point now_{};
@@ -172,6 +183,9 @@ private:
     std::vector<actor*> actors_;
     std::size_t foreground_alive_ = 0;
     bool foreground_seen_ = false;
+    bool settling_ = false;
+    time_point settle_deadline_{};
+    duration settle_limit_;
     bool stopping_ = false;
     std::uint64_t events_ = 0;
     std::uint64_t steps_ = 0;

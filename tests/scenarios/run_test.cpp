@@ -201,6 +201,54 @@ TEST_CASE("after a deadlock its report is the last thing in the log; leaks are o
     CHECK(out.find("\nleaks: 1\n") != std::string::npos);
 }
 
+TEST_CASE("kernel threads stuck when the scenario's threads end make a deadlock, not completed", "[scenarios][run]")
+{
+    // loop/dm-bufio's shape: the block device's worker holds bufio_lock and
+    // waits for memory; kswapd's shrinker waits for bufio_lock. The thread
+    // that submitted the I/O has long returned.
+    const char* text = R"(machine cpus=2 memory=64M
+lock bufio_lock mutex
+blockdev sdb latency=2ms cpu=1
+  request
+    mutex_lock(bufio_lock)
+    msleep(20)
+    buf = kmalloc(4096, GFP_NOIO)
+    kfree(buf)
+    mutex_unlock(bufio_lock)
+  end
+end
+shrinker bufio_cache objects=2000 size=4096
+  if (sc.gfp_mask & __GFP_IO) == 0
+    return SHRINK_STOP
+  end
+  mutex_lock(bufio_lock)
+  mutex_unlock(bufio_lock)
+  return sc.nr_to_scan
+end
+thread app cpu=0
+  submit_bio(sdb, 1)
+  msleep(1)
+  while 1
+    p = __get_free_pages(GFP_NOWAIT | __GFP_NOWARN, 0)
+    if p == NULL
+      break
+    end
+  end
+end
+expect deadlock
+expect report "blocked for more than 120 seconds" in kswapd0
+)";
+    run_report rep;
+    const std::string out = run_text(text, run_options{}, &rep);
+    CHECK(rep.outcome == "deadlock");
+    CHECK(rep.exit_code == 0);  // its expectations hold
+    CHECK(out.find("  kworker/sdb/70 on CPU1 holds bufio_lock\n") != std::string::npos);
+    CHECK(out.find("and waits for free memory for an order-0 GFP_NOIO|__GFP_COMP allocation") != std::string::npos);
+    CHECK(out.find("  kswapd0/60 on CPU1 holds no lock\n") != std::string::npos);
+    CHECK(out.find("and waits for mutex_lock(bufio_lock) at t.kms:16, which only kworker/sdb can end") !=
+          std::string::npos);
+}
+
 TEST_CASE("a failed assertion is a failure without expectations too, and the JSON says so", "[scenarios][run]")
 {
     const std::string text = "machine cpus=1 memory=64M\nthread t\n  assert 1 == 2\nend\n";

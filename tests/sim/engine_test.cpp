@@ -99,6 +99,62 @@ TEST_CASE("a wait nobody can end is found when the events run out", "[sim][engin
     CHECK(r.deadlock->stuck[0].waits_for == "wait_event(nobody)");
 }
 
+namespace {
+// Waiting for new work: what a daemon does between jobs.
+struct idle_wait : blocker {
+    std::string describe_wait() const override { return "no work"; }
+    std::vector<const actor*> holders() const override { return {}; }
+    bool idle() const override { return true; }
+};
+}  // namespace
+
+TEST_CASE("the run completes only once the background actors settle", "[sim][engine]")
+{
+    // A daemon still busy (sleeping 5 ms in its job) when the foreground
+    // actor returns: the run goes on until it is idle again.
+    engine e;
+    idle_wait idle;
+    sleeper* self = nullptr;
+    bool job_done = false;
+    sleeper daemon(e, "daemon", actor_role::background, [&] {
+        self->sleep_for(msecs(5));
+        job_done = true;
+        self->wait(idle);
+    });
+    self = &daemon;
+    actor fg(e, "fg", actor_role::foreground, [] {});
+    e.schedule_at(at_ns(0), [&] { e.switch_to(daemon); });
+    e.schedule_at(at_ns(0), [&] { e.switch_to(fg); });
+    run_result r = e.run();
+    CHECK(r.result == outcome::completed);
+    CHECK(job_done);
+    CHECK(r.end == at_ns(5'000'000));
+}
+
+TEST_CASE("a background actor still waiting when settling ends is a deadlock", "[sim][engine]")
+{
+    // Its wait could end (a periodic tick keeps events coming), but it does
+    // not within settle_limit of the foreground's end.
+    engine_config cfg;
+    cfg.settle_limit = msecs(50);
+    engine e(cfg);
+    wait_queue wq;
+    named_wait never("writeback that never completes");
+    actor daemon(e, "daemon", actor_role::background, [&] { wq.wait(*e.current(), never); });
+    actor fg(e, "fg", actor_role::foreground, [] {});
+    std::function<void()> tick = [&] { e.schedule_after(msecs(10), tick); };
+    e.schedule_at(at_ns(0), tick);
+    e.schedule_at(at_ns(0), [&] { e.switch_to(daemon); });
+    e.schedule_at(at_ns(1'000'000), [&] { e.switch_to(fg); });
+    run_result r = e.run();
+    REQUIRE(r.result == outcome::deadlock);
+    CHECK(r.end == at_ns(51'000'000));
+    REQUIRE(r.deadlock);
+    CHECK(r.deadlock->kind == deadlock_kind::no_progress);
+    REQUIRE(r.deadlock->stuck.size() == 1);
+    CHECK(r.deadlock->stuck[0].context == "daemon");
+}
+
 TEST_CASE("wait queues wake in FIFO order", "[sim][engine][wait_queue]")
 {
     engine e;
