@@ -4,6 +4,7 @@
 #include "sim/error.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fmt/format.h>
 
 namespace kmsim::mm {
@@ -77,9 +78,69 @@ node::node(node_config cfg) : config_(std::move(cfg))
     std::uint64_t lowmem_kbytes = 0;
     for (const zone& z : zones_)
         lowmem_kbytes += z.managed_pages * (PAGE_SIZE / 1024);
-    min_free_kbytes_ = config_.min_free_kbytes ? *config_.min_free_kbytes : calculate_min_free_kbytes(lowmem_kbytes);
+    min_free_kbytes_ = calculate_min_free_kbytes(lowmem_kbytes);
     setup_per_zone_wmarks();
     setup_per_zone_lowmem_reserve();
+    // hugepage_init() (a later initcall) starts khugepaged, which raises
+    // min_free_kbytes for THP; a vm.min_free_kbytes sysctl, written once the
+    // system is up, overrides both.
+    if (config_.transparent_hugepage)
+        min_free_kbytes_ = std::max(min_free_kbytes_, recommended_min_free_kbytes());
+    if (config_.min_free_kbytes)
+        min_free_kbytes_ = *config_.min_free_kbytes;
+    setup_per_zone_wmarks();
+}
+
+std::uint64_t node::nr_free_buffer_pages() const
+{
+    // nr_free_zone_pages(gfp_zone(GFP_USER)): what each zone up to Normal
+    // has above its high watermark.
+    std::uint64_t sum = 0;
+    for (const zone& z : zones_)
+        if (z.managed_pages > z.high_wmark())
+            sum += z.managed_pages - z.high_wmark();
+    return sum;
+}
+
+std::uint64_t node::recommended_min_free_kbytes() const
+{
+    constexpr std::uint64_t pageblock_nr_pages = 1ULL << 9;  // pageblock_order: HPAGE_PMD_ORDER
+    constexpr std::uint64_t MIGRATE_PCPTYPES = 3;            // unmovable, movable, reclaimable
+    std::uint64_t nr_zones = 0;
+    for (const zone& z : zones_)
+        nr_zones += z.populated() ? 1 : 0;
+    // Two free pageblocks against fragmentation, and on average two almost
+    // free of another type for each pair of the three migrate types ...
+    std::uint64_t recommended_min = pageblock_nr_pages * nr_zones * 2;
+    recommended_min += pageblock_nr_pages * nr_zones * MIGRATE_PCPTYPES * MIGRATE_PCPTYPES;
+    // ... but never more than 5% of lowmem.
+    recommended_min = std::min(recommended_min, nr_free_buffer_pages() / 20);
+    return recommended_min << (PAGE_SHIFT - 10);
+}
+
+std::optional<std::string> parse_thp_boot_param(const std::string& cmdline, bool& out)
+{
+    std::size_t i = 0;
+    while (i < cmdline.size()) {
+        while (i < cmdline.size() && std::isspace(static_cast<unsigned char>(cmdline[i])))
+            ++i;
+        std::size_t j = i;
+        while (j < cmdline.size() && !std::isspace(static_cast<unsigned char>(cmdline[j])))
+            ++j;
+        const std::string word = cmdline.substr(i, j - i);
+        i = j;
+        constexpr std::string_view key = "transparent_hugepage=";
+        if (word.rfind(key, 0) != 0)
+            continue;
+        const std::string value = word.substr(key.size());
+        if (value == "always" || value == "madvise")
+            out = true;
+        else if (value == "never")
+            out = false;
+        else
+            return fmt::format("{}: '{}' is not always, madvise or never", word, value);
+    }
+    return std::nullopt;
 }
 
 void node::build_zones(const node_config& cfg)
@@ -126,6 +187,9 @@ void node::build_zones(const node_config& cfg)
         r[ZONE_DMA32].start = DMA_END_PFN;
         r[ZONE_DMA32].end = low >> PAGE_SHIFT;
         if (cfg.memory > LOWMEM_LIMIT) {
+            // RAM goes on above 4 GiB: DMA32 spans the PCI hole, not present.
+            r[ZONE_DMA32].end = DMA32_END_PFN;
+            r[ZONE_DMA32].holes.push_back({low >> PAGE_SHIFT, DMA32_END_PFN});
             r[ZONE_NORMAL].start = DMA32_END_PFN;
             r[ZONE_NORMAL].end = DMA32_END_PFN + ((cfg.memory - LOWMEM_LIMIT) >> PAGE_SHIFT);
         }

@@ -6,11 +6,15 @@
 // (calculate_min_free_kbytes), per-zone watermarks (__setup_per_zone_wmarks)
 // and lowmem_reserve (setup_per_zone_lowmem_reserve).
 //
+// and, once khugepaged starts, THP's raise of min_free_kbytes
+// (set_recommended_min_free_kbytes, mm/khugepaged.c).
+//
 // Layout derived from `machine memory=SIZE`, as a PC's firmware reports it:
 //   DMA     pfn 1..4095 (pfn 0 is the BIOS's), minus the legacy hole at
 //           0x9f..0xff (640 KiB - 1 MiB): 4095 spanned, 3998 present
-//   DMA32   16 MiB up to min(SIZE, 3 GiB)
-//   Normal  from 4 GiB, for what SIZE has above 3 GiB (the PCI hole)
+//   DMA32   16 MiB up to min(SIZE, 3 GiB); above 3 GiB of RAM it spans up
+//           to 4 GiB, the PCI hole (3 GiB - 4 GiB) spanned but not present
+//   Normal  from 4 GiB, for what SIZE has above 3 GiB
 // Explicit zones (`zone NAME SIZE reserved=SIZE`) start at 0, 16 MiB and 4 GiB,
 // with their first `reserved` pages present but not managed.
 #pragma once
@@ -47,7 +51,16 @@ struct node_config {
     std::optional<std::uint64_t> min_free_kbytes;
     std::uint32_t watermark_scale_factor = 10;
     std::array<std::uint32_t, MAX_NR_ZONES> lowmem_reserve_ratio{256, 256, 32};
+    // Transparent hugepages enabled (`always` or `madvise`; Debian's default
+    // is `always`): khugepaged raises min_free_kbytes at boot. The boot
+    // parameter transparent_hugepage=never turns it off.
+    bool transparent_hugepage = true;
 };
+
+// Reads transparent_hugepage= from a kernel command line into OUT (always,
+// madvise: on; never: off); other parameters are ignored. Returns an error
+// message for a value the kernel would not accept.
+std::optional<std::string> parse_thp_boot_param(const std::string& cmdline, bool& out);
 
 class node {
 public:
@@ -77,9 +90,13 @@ public:
     // The kernel's formula, exposed for tests: int_sqrt(lowmem_kbytes * 16)
     // clamped to [128, 262144].
     static std::uint64_t calculate_min_free_kbytes(std::uint64_t lowmem_kbytes);
+    // khugepaged's: 2 + MIGRATE_PCPTYPES^2 pageblocks for each populated
+    // zone up to Normal, at most 5% of nr_free_buffer_pages(), in kB.
+    std::uint64_t recommended_min_free_kbytes() const;
 
 private:
     void build_zones(const node_config& cfg);
+    std::uint64_t nr_free_buffer_pages() const;
 
     node_config config_;
     std::array<zone, MAX_NR_ZONES> zones_{};

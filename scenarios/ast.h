@@ -166,6 +166,7 @@ struct scenario {
     std::vector<zone_decl> zones;
     std::string boot;                  // the kernel command line, as written
     mm::slab_boot_params boot_params;  // what it sets, parsed once
+    bool transparent_hugepage = true;  // transparent_hugepage= (never: false)
     std::vector<sysctl_decl> sysctls;
     std::vector<lock_decl> locks;
     std::vector<completion_decl> completions;

@@ -452,6 +452,8 @@ private:
             sc_.boot_params = {};
             if (auto e = mm::parse_slab_boot_params(sc_.boot, sc_.boot_params))
                 error(p, *e);
+            if (auto e = mm::parse_thp_boot_param(sc_.boot, sc_.transparent_hugepage))
+                error(p, *e);
             end_of_line("the kernel command line");
         } else if (w == "sysctl") {
             sysctl();

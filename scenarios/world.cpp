@@ -92,6 +92,7 @@ mm::memory_config memory_config_of(const scenario& sc)
         if (s.entry->at_boot)
             s.entry->at_boot(c, s.numbers);
     c.slab = sc.boot_params;
+    c.node.transparent_hugepage = sc.transparent_hugepage;
     return c;
 }
 

@@ -28,6 +28,7 @@ mm::node_config dma_and_normal()
     // Normal 61440 (min 480, low 600, high 720), DMA protects 240 from Normal.
     mm::node_config c;
     c.zones = {{mm::ZONE_DMA, 16 * MiB, 0}, {mm::ZONE_NORMAL, 240 * MiB, 0}};
+    c.transparent_hugepage = false;  // the worked example's min_free_kbytes, 2048
     return c;
 }
 }  // namespace
@@ -104,15 +105,16 @@ TEST_CASE("GFP_DMA is served only by ZONE_DMA and fails with a DMA-only report",
     f.in_thread([&] {
         got = drain(f, mm::GFP_KERNEL | mm::GFP_DMA);
     });
-    CHECK(got == 3998 - 62);
-    CHECK(f.node.zone_at(mm::ZONE_DMA).nr_free_pages == 62);
+    // THP's min_free_kbytes, 3180: pages_min 795, DMA's share 795*3998/16286 = 195.
+    CHECK(got == 3998 - 195);
+    CHECK(f.node.zone_at(mm::ZONE_DMA).nr_free_pages == 195);
     CHECK(f.node.zone_at(mm::ZONE_DMA32).nr_free_pages == 12288);
     const arch::report* r = f.find_report("page allocation failure");
     REQUIRE(r);
     CHECK(r->kind == arch::report_kind::alloc_failure);
     CHECK(r->title == "worker: page allocation failure: order:0, mode:0xcc1(GFP_KERNEL|GFP_DMA), nodemask=(null)");
     CHECK(r->text.find("Mem-Info:\n") != std::string::npos);
-    CHECK(r->text.find("\nDMA free:248kB boost:0kB min:248kB low:308kB high:368kB reserved_highatomic:0KB") !=
+    CHECK(r->text.find("\nDMA free:780kB boost:0kB min:780kB low:972kB high:1164kB reserved_highatomic:0KB") !=
           std::string::npos);
     CHECK(r->text.find("\nlowmem_reserve[]: 0 48 48\n") != std::string::npos);
     CHECK(r->text.find("DMA32 free:") == std::string::npos);  // zones above the request's are omitted

@@ -20,8 +20,9 @@ TEST_CASE("/proc/zoneinfo: watermarks, spans and protection; empty zones stop ea
     mm::vm_counters v;
     std::string z = mm::proc_zoneinfo(n, v);
     CHECK(z.rfind("Node 0, zone      DMA\n  per-node stats\n      nr_inactive_anon 0\n", 0) == 0);
-    CHECK(z.find("\n  pages free     3998\n        boost    0\n        min      62\n        low      77\n"
-                 "        high     92\n        promo    107\n        spanned  4095\n        present  3998\n"
+    // THP's min_free_kbytes (3180) sets the watermarks.
+    CHECK(z.find("\n  pages free     3998\n        boost    0\n        min      195\n        low      243\n"
+                 "        high     291\n        promo    339\n        spanned  4095\n        present  3998\n"
                  "        managed  3998\n        cma      0\n        protection: (0, 48, 48)\n"
                  "      nr_free_pages 3998\n") != std::string::npos);
     CHECK(z.find("\n  node_unreclaimable:  0\n  start_pfn:           1\n") != std::string::npos);
@@ -41,8 +42,9 @@ TEST_CASE("/proc/meminfo lines are 16-wide labels and 8-wide kB values", "[mm][p
     mm::vm_counters v;
     std::string mi = mm::proc_meminfo(n, v);
     CHECK(mi.rfind("MemTotal:          65144 kB\nMemFree:           65144 kB\n", 0) == 0);
-    // MemAvailable = free - totalreserve; totalreserve = (92 + 48) + (288 + 0) pages
-    CHECK(mi.find("MemAvailable:      63432 kB\n") != std::string::npos);
+    // MemAvailable = free - totalreserve; totalreserve = (291 + 48) + (897 + 0) pages
+    // (the watermarks of THP's min_free_kbytes, 3180)
+    CHECK(mi.find("MemAvailable:      60200 kB\n") != std::string::npos);
     CHECK(mi.find("SUnreclaim:            0 kB\n") != std::string::npos);
 }
 

@@ -7,6 +7,8 @@
 //   lowmem_reserve[i][j] = sum(managed of zones i+1..j) / ratio[i], ratios 256 256 32
 // (The number of CPUs does not enter: it only shapes per-CPU page lists,
 // which kmsim does not model.)
+// The layout tests boot with transparent_hugepage=never, to test that
+// arithmetic alone; khugepaged's raise of min_free_kbytes has tests of its own.
 #include "harness.h"
 
 #include "mm/zone.h"
@@ -25,6 +27,12 @@ void check_zone(const mm::zone& z, std::uint64_t managed, std::uint64_t min, std
     CHECK(z.low_wmark() == low);
     CHECK(z.high_wmark() == high);
     CHECK(z.lowmem_reserve == protection);
+}
+mm::node_config without_thp(std::uint64_t memory)
+{
+    mm::node_config c = mm_fixture::with_memory(memory);
+    c.transparent_hugepage = false;
+    return c;
 }
 }  // namespace
 
@@ -60,6 +68,7 @@ TEST_CASE("the worked example: DMA 16M + Normal 240M", "[mm][zone]")
     // protects 240 pages from Normal requests.
     mm::node_config c;
     c.zones = {{mm::ZONE_DMA, 16 * MiB, 0}, {mm::ZONE_NORMAL, 240 * MiB, 0}};
+    c.transparent_hugepage = false;
     mm::node n(c);
     CHECK(n.min_free_kbytes() == 2048);
     check_zone(n.zone_at(mm::ZONE_DMA), 4096, 32, 40, 48, {0, 0, 240});
@@ -74,7 +83,7 @@ TEST_CASE("a derived 64M layout: DMA with the legacy hole, DMA32 above", "[mm][z
     // DMA: pfn 1..4095 minus 0x9f..0xff = 3998 present; DMA32 16M..64M = 12288.
     // lowmem 65144 kB -> min_free_kbytes int_sqrt(1042304) = 1020 -> pages_min 255
     // DMA: 255*3998/16286 = 62, gap 15; DMA32: 255*12288/16286 = 192, gap 48.
-    mm::node n(mm_fixture::with_memory(64 * MiB));
+    mm::node n(without_thp(64 * MiB));
     const mm::zone& dma = n.zone_at(mm::ZONE_DMA);
     CHECK(dma.zone_start_pfn == 1);
     CHECK(dma.spanned_pages == 4095);
@@ -91,7 +100,7 @@ TEST_CASE("a derived 64M layout: DMA with the legacy hole, DMA32 above", "[mm][z
 TEST_CASE("a derived 1G layout", "[mm][zone]")
 {
     // 3998 + 258048 managed; min_free_kbytes 4095; DMA 15/18/21; DMA32 1007/1265/1523 (gap 258 > 251)
-    mm::node n(mm_fixture::with_memory(1 * GiB));
+    mm::node n(without_thp(1 * GiB));
     CHECK(n.min_free_kbytes() == 4095);
     check_zone(n.zone_at(mm::ZONE_DMA), 3998, 15, 18, 21, {0, 1008, 1008});
     check_zone(n.zone_at(mm::ZONE_DMA32), 258048, 1007, 1265, 1523, {0, 0, 0});
@@ -102,17 +111,57 @@ TEST_CASE("a derived 16G layout: memory above 3G moves above 4G", "[mm][zone]")
     // DMA32 16M..3G = 782336 pages; Normal 13G from 4G = 3407872 pages.
     // min_free_kbytes 16383 -> pages_min 4095.
     // DMA 3/6/9; DMA32 763 + 782 gaps; Normal 3327 + 3407 gaps (scale factor wins).
-    mm::node n(mm_fixture::with_memory(16 * GiB));
+    mm::node n(without_thp(16 * GiB));
     CHECK(n.min_free_kbytes() == 16383);
     check_zone(n.zone_at(mm::ZONE_DMA), 3998, 3, 6, 9, {0, 3056, 16368});
     check_zone(n.zone_at(mm::ZONE_DMA32), 782336, 763, 1545, 2327, {0, 0, 13312});
     check_zone(n.zone_at(mm::ZONE_NORMAL), 3407872, 3327, 6734, 10141, {0, 0, 0});
     CHECK(n.zone_at(mm::ZONE_NORMAL).zone_start_pfn == 0x100000);
+    // DMA32 spans up to 4G: the PCI hole is spanned, not present.
+    CHECK(n.zone_at(mm::ZONE_DMA32).spanned_pages == 1044480);
+    CHECK(n.zone_at(mm::ZONE_DMA32).present_pages == 782336);
+    CHECK(n.zone_of(0xc0000) == nullptr);  // 3G: in the hole
+    CHECK(n.zone_of(0xbffff) == &n.zone_at(mm::ZONE_DMA32));
+}
+
+TEST_CASE("transparent hugepages raise min_free_kbytes as khugepaged does", "[mm][zone]")
+{
+    // recommended = pageblock_nr_pages (512) * zones up to Normal * (2 + 3*3),
+    // at most 5% of what the zones have above high (before the raise), in kB.
+    // The real machines' numbers: 1G and 2G (DMA, DMA32) 45056, 4G (and Normal) 67584.
+    mm::node n1(mm_fixture::with_memory(1 * GiB));
+    CHECK(n1.min_free_kbytes() == 45056);
+    // pages_min 11264: DMA 11264*3998/262046 = 171, gap 42; DMA32 11092, gap 2773
+    check_zone(n1.zone_at(mm::ZONE_DMA), 3998, 171, 213, 255, {0, 1008, 1008});
+    check_zone(n1.zone_at(mm::ZONE_DMA32), 258048, 11092, 13865, 16638, {0, 0, 0});
+    CHECK(mm::node(mm_fixture::with_memory(2 * GiB)).min_free_kbytes() == 45056);
+    mm::node n4(mm_fixture::with_memory(4 * GiB));
+    CHECK(n4.min_free_kbytes() == 67584);
+    check_zone(n4.zone_at(mm::ZONE_NORMAL), 262144, 4224, 5280, 6336, {0, 0, 0});
+    // 64M: 5% of (3998 - 92) + (12288 - 288) = 795 pages = 3180 kB.
+    CHECK(mm::node(mm_fixture::with_memory(64 * MiB)).min_free_kbytes() == 3180);
+    // 256M, the scenario default: 5% of 64676 pages = 3233 pages.
+    CHECK(mm::node(mm_fixture::with_memory(256 * MiB)).min_free_kbytes() == 12932);
+    // transparent_hugepage=never keeps calculate_min_free_kbytes()'s value.
+    CHECK(mm::node(without_thp(1 * GiB)).min_free_kbytes() == 4095);
+}
+
+TEST_CASE("transparent_hugepage= on the kernel command line", "[mm][zone]")
+{
+    bool thp = true;
+    CHECK_FALSE(mm::parse_thp_boot_param("slub_debug=FZ transparent_hugepage=never", thp));
+    CHECK_FALSE(thp);
+    CHECK_FALSE(mm::parse_thp_boot_param("transparent_hugepage=madvise", thp));
+    CHECK(thp);
+    CHECK_FALSE(mm::parse_thp_boot_param("transparent_hugepage=always quiet", thp));
+    CHECK(thp);
+    CHECK(mm::parse_thp_boot_param("transparent_hugepage=sometimes", thp) ==
+          "transparent_hugepage=sometimes: 'sometimes' is not always, madvise or never");
 }
 
 TEST_CASE("a derived 64G layout", "[mm][zone]")
 {
-    mm::node n(mm_fixture::with_memory(64 * GiB));
+    mm::node n(without_thp(64 * GiB));
     CHECK(n.min_free_kbytes() == 32767);
     check_zone(n.zone_at(mm::ZONE_DMA), 3998, 1, 4, 7, {0, 3056, 65520});
     check_zone(n.zone_at(mm::ZONE_DMA32), 782336, 381, 1163, 1945, {0, 0, 62464});
@@ -123,7 +172,7 @@ TEST_CASE("a derived 64G layout", "[mm][zone]")
 TEST_CASE("sysctls: min_free_kbytes, watermark_scale_factor, lowmem_reserve_ratio", "[mm][zone]")
 {
     mm::node_config c = mm_fixture::with_memory(64 * MiB);
-    c.min_free_kbytes = 4096;          // pages_min 1024
+    c.min_free_kbytes = 4096;          // pages_min 1024, over THP's raise
     c.watermark_scale_factor = 1000;   // 10% of the zone
     c.lowmem_reserve_ratio = {32, 0, 0};
     mm::node n(c);

@@ -291,7 +291,7 @@ expect completed
                               "\"GFP_KERNEL\": {\"calls\": 1, \"failed\": 0, \"stall_ns_max\": 0}",
                               "\"GFP_KERNEL|GFP_DMA\": {\"calls\": 1",
                               "{\"name\": \"DMA\", \"spanned\": 4095, \"present\": 3998, \"managed\": 3998, \"free\": ",
-                              "\"protection\": [0, 48, 48]", "\"min_free_kbytes\": 1020", "\"vmstat\": {\"nr_free_pages\": ",
+                              "\"protection\": [0, 48, 48]", "\"min_free_kbytes\": 3180", "\"vmstat\": {\"nr_free_pages\": ",
                               "\"allocstall_normal\": 0",
                               "{\"name\": \"kmalloc-128\", \"active_objs\": ", "\"objperslab\": 32, \"pagesperslab\": 1}",
                               "\"leaks\": [{\"context\": \"t\", \"line\": 4, \"call\": \"kmalloc\", \"size\": 100}]"}) {

@@ -333,8 +333,8 @@ TEST_CASE("KMSIM_LOG and --log-level print kmsim's own diagnostics on standard e
     const result debug = run({KMSIM_BINARY, "run", "zero-size"}, out.c_str(), nullptr, {"KMSIM_LOG=debug"});
     CHECK(debug.status == 0);
     CHECK(debug.output.find("kmsim: debug: world zero-size.kms: cpus=1 hz=1000 seed=1\n") != std::string::npos);
-    CHECK(debug.output.find("kmsim: debug: zone DMA: pfn 0x1-0x1000, 3998 pages managed, watermarks min 62 low 77 "
-                            "high 92\n") != std::string::npos);
+    CHECK(debug.output.find("kmsim: debug: zone DMA: pfn 0x1-0x1000, 3998 pages managed, watermarks min 195 low 243 "
+                            "high 291\n") != std::string::npos);
     CHECK(debug.output.find("run stops: completed (every thread returned)") != std::string::npos);
     CHECK(debug.output.find("kmsim: trace:") == std::string::npos);
     std::ifstream debug_out(out);
