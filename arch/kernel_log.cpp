@@ -26,6 +26,7 @@ const char* to_string(report_kind k)
     case report_kind::warning: return "warning";
     case report_kind::bug: return "bug";
     case report_kind::panic: return "panic";
+    case report_kind::kmemleak: return "kmemleak";
     }
     return "?";
 }
@@ -74,6 +75,19 @@ void kernel_log::add_report(report r, log_level level)
     reports_.push_back(std::move(r));
 }
 
+void kernel_log::record_report(report r)
+{
+    if (report_raised_)
+        (*report_raised_)(r);
+    const auto k = static_cast<std::size_t>(r.kind);
+    if (kept_[k] == reports_kept_per_kind) {
+        ++suppressed_[k];
+        return;
+    }
+    ++kept_[k];
+    reports_.push_back(std::move(r));
+}
+
 std::uint64_t kernel_log::suppressed_total() const
 {
     std::uint64_t n = 0;
@@ -99,6 +113,7 @@ static const char* printer_of(report_kind k)
     case report_kind::warning: return "__warn";
     case report_kind::bug: return "die";
     case report_kind::panic: return "panic";
+    case report_kind::kmemleak: return "kmemleak_scan";
     }
     return "?";
 }

@@ -48,9 +48,9 @@ struct log_line {
 
 enum class report_kind {
     might_sleep, atomic_sleep, alloc_failure, oom, lockdep, deadlock,
-    hung_task, kasan, slab, warning, bug, panic,
+    hung_task, kasan, slab, warning, bug, panic, kmemleak,
 };
-inline constexpr std::size_t nr_report_kinds = static_cast<std::size_t>(report_kind::panic) + 1;
+inline constexpr std::size_t nr_report_kinds = static_cast<std::size_t>(report_kind::kmemleak) + 1;
 const char* to_string(report_kind k);
 
 struct report {
@@ -72,9 +72,14 @@ public:
                 std::string_view context = {}, int cpu = -1, bool in_report = false);
     // Records R; prints its text at LEVEL unless its kind is over the limit.
     void add_report(report r, log_level level = log_level::err);
+    // Records R without printing it: its raiser prints it in its own form
+    // (kmemleak groups its findings). Past the limit it is only counted.
+    void record_report(report r);
 
     // The reports kept in full, in the order they were raised.
     const std::vector<report>& reports() const { return reports_; }
+    // Whether the next report of kind K would be kept in full.
+    bool keeps(report_kind k) const { return kept_[static_cast<std::size_t>(k)] < reports_kept_per_kind; }
     // Reports of kind K raised but not printed (over the limit).
     std::uint64_t suppressed(report_kind k) const { return suppressed_[static_cast<std::size_t>(k)]; }
     std::uint64_t suppressed_total() const;

@@ -80,6 +80,8 @@ std::string kernel_memory::proc_show(std::string_view name) const
         return proc_meminfo(node_, vm_);
     if (name == "vmstat")
         return proc_vmstat(node_, vm_);
+    if (name == "kmemleak")
+        return kmemleak_.debugfs_text();
     return {};
 }
 

@@ -23,9 +23,9 @@
 
 namespace kmsim::mm {
 
-// The /proc views of memory a run can print (`kmsim run --show`,
-// show_buddyinfo() ...), by their file names.
-inline constexpr const char* proc_views[] = {"buddyinfo", "zoneinfo", "slabinfo", "meminfo", "vmstat"};
+// The views of memory a run can print (`kmsim run --show`), by their file
+// names: /proc's, and /sys/kernel/debug/kmemleak's.
+inline constexpr const char* proc_views[] = {"buddyinfo", "zoneinfo", "slabinfo", "meminfo", "vmstat", "kmemleak"};
 
 struct memory_config {
     node_config node;
@@ -66,7 +66,8 @@ public:
     std::uint32_t memalloc_save(std::uint32_t flag);
     void memalloc_restore(std::uint32_t flag, std::uint64_t cookie);
 
-    // The text of /proc/NAME, NAME one of proc_views ("" for another name).
+    // The text of /proc/NAME (or of kmemleak's debugfs file), NAME one of
+    // proc_views ("" for another name).
     std::string proc_show(std::string_view name) const;
 
     node& nd() { return node_; }

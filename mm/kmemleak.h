@@ -1,21 +1,30 @@
-// mm/kmemleak.h - kmemleak: every live allocation, and the ones nobody freed.
+// mm/kmemleak.h - kmemleak: every live allocation, and the ones nothing points to.
 //
 // Owns: the record of each live object a kernel call allocated (mm/kmemleak.c's
 // kmemleak_object): its size, the allocating task's pid, jiffies and stack (a
 // stack_depot handle). The allocators record and drop objects through the
 // kmemleak_alloc() and kmemleak_free() hooks as the kernel's do;
 // kmemleak_not_leak() marks an object the kernel itself keeps a reference
-// to. scan() reports every object still recorded as the kernel's scan reports
-// an unreferenced one, "unreferenced object 0x... (size N)".
+// to. And the scan, as `echo scan > /sys/kernel/debug/kmemleak` runs it:
+// from the roots (the variables of every live context, which stand for the
+// kernel's task stacks, and the objects marked not_leak), every tracked
+// object whose memory holds a pointer into another marks that one
+// referenced too; what stays unreferenced is reported, "unreferenced object
+// 0x... (size N):", and listed in the debugfs file.
+//
+// What the scan tracks, as the kernel's: slab objects and large kmalloc.
+// Page-allocator memory (alloc_pages, __get_free_pages) is recorded too, for
+// KASAN's history and for the run's count of memory never freed, but the
+// kernel's kmemleak leaves it out (commit b94de9bb7519), and so does the
+// scan: it is never reported, and never scanned for pointers.
 //
 // Where records live: a slab object's in its slab (slab::debug, next to
 // SLUB's own per-object data, so a kmalloc costs no lookup); page-allocator
 // memory's (large kmalloc, alloc_pages, __get_free_pages) in a table here.
 //
-// kmsim's kmemleak differs from the kernel's (docs/kernel-model.md): it does
-// not scan memory for references - every object still allocated when the
-// run ends is a leak - and it also records page allocations, which the
-// kernel's leaves out.
+// kmsim's scan runs once, when the run ends, and reports every unreferenced
+// object however young (the kernel waits until an object is 5 s old and has
+// been unreferenced for two scans).
 // Invariant: leak_count() is the number of live records not marked not_leak.
 #pragma once
 
@@ -28,6 +37,8 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace kmsim::arch {
 class machine;
@@ -69,18 +80,53 @@ public:
     // The live page-allocator record whose [start, start + size) holds ADDR.
     const object_track* find_containing(std::uint64_t addr, std::uint64_t* start) const;
 
+    // Memory allocated and never freed (not marked not_leak), pages included.
     std::uint64_t leak_count() const { return leaks_; }
-    // Every leak (live, not not_leak), in address order.
+    // Every such allocation, in address order.
     void for_each_leak(const std::function<void(std::uint64_t addr, const object_track&)>& f) const;
 
-    // The scan: "unreferenced object" for the first max_reported leaks, with
-    // a hex dump of each object's first bytes, then the "N new suspected
-    // memory leaks" line, into the kernel log. Nothing when there is none.
-    static constexpr std::size_t max_reported = 20;
-    void scan() const;
+    // The scan's roots: memory kmemleak does not track but scans, like the
+    // kernel's data sections and task stacks. A front end calls VISIT for
+    // every value its live contexts (and its globals) hold.
+    using root_walker = std::function<void(const std::function<void(std::uint64_t value)>& visit)>;
+    void set_roots(root_walker roots) { roots_ = std::move(roots); }
+
+    // One object the scan found unreferenced. TRACK is its record, valid
+    // until the next allocation or free (the scan runs when the run is over).
+    struct unreferenced_object {
+        std::uint64_t addr = 0;
+        const object_track* track = nullptr;
+        std::uint32_t crc = 0;  // of the backtrace: equal leaks group by it
+    };
+    // The scan: finds the unreferenced objects, raises a report (kind
+    // kmemleak) for each, and logs the first object of each distinct
+    // backtrace with a count of the others, then "kmemleak: N new suspected
+    // memory leaks". Returns how many it found.
+    static constexpr std::size_t max_backtraces_logged = 20;
+    std::size_t scan();
+    // What the last scan found, in address order (objects freed since are
+    // left out).
+    std::size_t unreferenced_count() const { return unreferenced_.size(); }
+    void for_each_unreferenced(const std::function<void(const unreferenced_object&)>& f) const;
+    // The text of /sys/kernel/debug/kmemleak after the scan.
+    std::string debugfs_text() const;
+    // print_unreferenced(): one object's block, each line after PREFIX.
+    std::string object_text(const unreferenced_object& o, std::string_view prefix) const;
+    // The backtrace's lines, innermost first.
+    std::vector<std::string> backtrace(const unreferenced_object& o) const;
 
 private:
     object_track* track_of(std::uint64_t addr);
+    const object_track* track_of(std::uint64_t addr) const
+    {
+        return const_cast<kmemleak*>(this)->track_of(addr);  // the same lookup; the caller only reads
+    }
+    // The live object the scan tracks whose [start, start + size) holds
+    // VALUE (a pointer into an object's middle references it), or nullptr.
+    object_track* scanned_object_at(std::uint64_t value, std::uint64_t* start);
+    // Every live object the scan tracks (not pages), in address order.
+    void for_each_scanned(const std::function<void(std::uint64_t addr, object_track&)>& f);
+    std::uint32_t backtrace_crc(std::uint32_t stack) const;
     // Inline: every slab allocation makes one.
     void record(object_track& t, std::uint64_t size, std::uint8_t extra_flags)
     {
@@ -101,6 +147,9 @@ private:
     slab_allocator& slabs_;
     std::map<std::uint64_t, object_track> pages_;  // page-allocator memory, by address
     std::uint64_t leaks_ = 0;
+    root_walker roots_;
+    std::vector<std::uint64_t> unreferenced_;  // addresses: 8 bytes each, for millions of objects
+    mutable std::map<std::uint32_t, std::uint32_t> crc_of_stack_;  // stack_depot handle -> backtrace crc
 };
 
 }  // namespace kmsim::mm

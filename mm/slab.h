@@ -96,7 +96,7 @@ struct slab_track {
 // objects, in kmemleak's own table for page-allocator memory. The
 // allocation half stays after a free, for KASAN's "Allocated by task".
 struct object_track {
-    enum : std::uint8_t { live = 1, not_leak = 2, freed = 4, is_page = 8 };
+    enum : std::uint8_t { live = 1, not_leak = 2, freed = 4, is_page = 8, referenced = 16 /* by kmemleak's last scan */ };
     sim::time_point allocated_at{};     // (reports print it as jiffies)
     std::uint32_t size = 0;             // requested (ksize() grows it)
     std::uint32_t stack = 0;            // allocating stack (a stack_depot handle)

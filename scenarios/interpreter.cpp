@@ -14,6 +14,7 @@
 #include "mm/proc.h"
 #include "sim/error.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -34,8 +35,15 @@ public:
     {
         ctx_.frames().push_back(arch::frame{owner, w.sc.file, decl_line});
         frame_index_ = ctx_.frames().size() - 1;
+        w_.live_vars.push_back(&vars_);
     }
-    ~interp() { ctx_.frames().pop_back(); }
+    ~interp()
+    {
+        ctx_.frames().pop_back();
+        // Bodies end in any order (each context has its own stack).
+        auto& live = w_.live_vars;
+        live.erase(std::find(live.rbegin(), live.rend(), &vars_).base() - 1);
+    }
 
     void set_slot(std::size_t slot, std::uint64_t v) { vars_.at(slot) = v; }
 

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 namespace kmsim::scenarios {
 
 namespace {
@@ -47,8 +49,10 @@ void print_summary(std::ostream& out, const world& w, const scenario_run& run,
             out << fmt::format("  ... and {} more (--json lists them)\n", reports.size() - max_summary_reports);
             break;
         }
-        out << fmt::format("  {}{:<13} {:<12} CPU{:<3} {}{}\n", sim::dmesg_timestamp(r.when), arch::to_string(r.kind),
-                           r.context, r.cpu, r.title.substr(0, 100), "");
+        // A report raised on no CPU (kmemleak's scan, at the end) shows "-".
+        out << fmt::format("  {}{:<13} {:<12} {:<6} {}\n", sim::dmesg_timestamp(r.when), arch::to_string(r.kind),
+                           r.context, r.cpu < 0 ? std::string("-") : fmt::format("CPU{}", r.cpu),
+                           r.title.substr(0, 100));
     }
     if (run.leaks) {
         out << fmt::format("leaks: {}\n", run.leaks);
@@ -71,7 +75,7 @@ void print_summary(std::ostream& out, const world& w, const scenario_run& run,
                                r.held ? "" : "  (" + r.why + ")");
     }
     for (const auto& v : style.show)
-        out << "\n--- /proc/" << v << " ---\n" << w.mem.proc_show(v);
+        out << "\n--- " << (v == "kmemleak" ? "/sys/kernel/debug/" : "/proc/") << v << " ---\n" << w.mem.proc_show(v);
 }
 
 void write_json_summary(std::ostream& out, const world& w, const scenario_run& run,
@@ -159,7 +163,30 @@ void write_json_summary(std::ostream& out, const world& w, const scenario_run& r
         append_inline(leak, json{{"context", site.context}, {"line", site.line}, {"call", site.call}, {"size", a.size}});
         out << leak;
     });
-    out << "]\n}\n";
+    // What kmemleak's scan found unreferenced, as /sys/kernel/debug/kmemleak
+    // lists it (streamed too), and each distinct backtrace once, by its crc.
+    out << "],\n  \"kmemleak\": {\"unreferenced\": [";
+    first = true;
+    const mm::kmemleak& kl = w.mem.kmemleak();
+    std::map<std::uint32_t, mm::kmemleak::unreferenced_object> backtraces;
+    kl.for_each_unreferenced([&](const mm::kmemleak::unreferenced_object& u) {
+        leak = first ? "" : ", ";
+        first = false;
+        append_inline(leak, json{{"address", fmt::format("{:#018x}", u.addr)},
+                                 {"size", u.track->size},
+                                 {"comm", w.mem.stacks().call_site(u.track->stack).context},
+                                 {"pid", u.track->pid},
+                                 {"jiffies", w.m.jiffies_at(u.track->allocated_at)},
+                                 {"backtrace_crc", fmt::format("{:x}", u.crc)}});
+        out << leak;
+        backtraces.try_emplace(u.crc, u);
+    });
+    json by_crc = json::object();
+    for (const auto& [crc, u] : backtraces)
+        by_crc[fmt::format("{:x}", crc)] = kl.backtrace(u);
+    leak.clear();
+    append_inline(leak, by_crc);
+    out << "], \"backtraces\": " << leak << "}\n}\n";
 }
 
 }  // namespace kmsim::scenarios

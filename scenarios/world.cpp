@@ -252,6 +252,12 @@ std::unique_ptr<world> build_world(const scenario& sc, const build_options& opts
     if (opts.attach)
         opts.attach(w);
     w.api.call_done.attach([&w](const call_record& c) { record_call(w, c); });
+    // kmemleak's roots: what the running bodies' variables hold.
+    w.mem.kmemleak().set_roots([&w](const std::function<void(std::uint64_t)>& visit) {
+        for (const std::vector<std::uint64_t>* vars : w.live_vars)
+            for (std::uint64_t v : *vars)
+                visit(v);
+    });
 
     create_objects(w);
     create_blockdevs(w);

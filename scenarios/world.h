@@ -51,6 +51,10 @@ struct alloc_stats {
 
 struct world {
     const scenario& sc;
+    // The variables of every body running now (each an interpreter frame on
+    // its context's stack): kmemleak's roots, as the kernel's task stacks.
+    // Declared before the machine, whose contexts drop theirs as they unwind.
+    std::vector<const std::vector<std::uint64_t>*> live_vars;
     sim::engine eng;
     arch::machine m;
     mm::kernel_memory mem;

@@ -140,7 +140,8 @@ int main(int argc, char** argv)
     run->add_flag("-q,--quiet", quiet, "Print only reports and the summary");
     run->add_option("--color", color, "Colour: auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
     run->add_option("--show", show,
-                    fmt::format("Print /proc views at the end: {}", fmt::join(mm::proc_views, ",")));
+                    fmt::format("Print kernel views at the end (/proc files; kmemleak: /sys/kernel/debug/kmemleak): {}",
+                                fmt::join(mm::proc_views, ",")));
     run->add_option("--json", json, "Write the JSON summary to FILE (- for standard output)");
     run->add_option("--log-level", log_level,
                     "kmsim's own diagnostics on standard error: off, info, debug or trace (default: KMSIM_LOG, else "

@@ -62,7 +62,9 @@ TEST_CASE("judge is a pure function of the scenario and the run's value", "[scen
     CHECK_FALSE(verdicts[2].held);
     CHECK(verdicts[2].why == "1 allocation never freed");
     CHECK(verdicts[3].held);
-    CHECK(verdicts[4].held);
+    CHECK_FALSE(verdicts[4].held);  // kmemleak's finding is a report: nothing points to p any more
+    INFO(verdicts[4].why);
+    CHECK(verdicts[4].why.find("unreferenced object 0x") != std::string::npos);
     CHECK(verdicts[5].held);
     CHECK_FALSE(verdicts[6].held);
     CHECK(verdicts[6].why == "no such stat: zone.Nowhere.free");

@@ -286,7 +286,8 @@ expect completed
     std::string j = out.substr(out.find("{\n"));
     for (const char* field : {"\"kmsim\": \"9.9.9\"", "\"scenario\": \"json\"", "\"file\": \"t.kms\"", "\"seed\": 1",
                               "\"outcome\": \"completed\"", "\"sim_time_ns\": ", "\"events\": ",
-                              "{\"line\": 8, \"text\": \"expect completed\", \"held\": true}", "\"reports\": []",
+                              "{\"line\": 8, \"text\": \"expect completed\", \"held\": true}",
+                              "\"reports\": [\n    {\"kind\": \"kmemleak\", \"title\": \"unreferenced object 0x",
                               "\"deadlock\": null", "\"allocations\": {\"calls\": 2, \"failed\": 0, \"by_gfp\": {",
                               "\"GFP_KERNEL\": {\"calls\": 1, \"failed\": 0, \"stall_ns_max\": 0}",
                               "\"GFP_KERNEL|GFP_DMA\": {\"calls\": 1",
@@ -294,7 +295,10 @@ expect completed
                               "\"protection\": [0, 48, 48]", "\"min_free_kbytes\": 3180", "\"vmstat\": {\"nr_free_pages\": ",
                               "\"allocstall_normal\": 0",
                               "{\"name\": \"kmalloc-128\", \"active_objs\": ", "\"objperslab\": 32, \"pagesperslab\": 1}",
-                              "\"leaks\": [{\"context\": \"t\", \"line\": 4, \"call\": \"kmalloc\", \"size\": 100}]"}) {
+                              "\"leaks\": [{\"context\": \"t\", \"line\": 4, \"call\": \"kmalloc\", \"size\": 100}]",
+                              "\"kmemleak\": {\"unreferenced\": [{\"address\": \"0xffff88800",
+                              "\"size\": 100, \"comm\": \"t\", \"pid\": 100, \"jiffies\": 4294667296, \"backtrace_crc\": ",
+                              "], \"backtraces\": {"}) {
         INFO(field);
         CHECK(j.find(field) != std::string::npos);
     }
