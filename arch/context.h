@@ -82,7 +82,7 @@ struct frame {
     // needs, e.g. the call's description) and the arguments.
     frame_renderer render = nullptr;
     const void* detail = nullptr;
-    std::array<std::uint64_t, 3> args{};
+    std::array<std::uint64_t, 5> args{};  // as many as a kernel call takes (kmem_cache_create: 5)
     std::uint8_t nargs = 0;
 
     frame() = default;

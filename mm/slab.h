@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kmsim::arch {
@@ -67,6 +68,14 @@ inline constexpr std::uint8_t SLUB_RED_ACTIVE = 0xcc;
 
 inline constexpr std::uint64_t ZERO_SIZE_PTR = 16;
 inline constexpr bool ZERO_OR_NULL_PTR(std::uint64_t p) { return p <= ZERO_SIZE_PTR; }
+
+// The SLAB_* flag NAME stands for ("SLAB_HWCACHE_ALIGN"), or nothing.
+std::optional<std::uint32_t> slab_flag_by_name(std::string_view name);
+// Every flag name slab_flag_by_name() knows, for suggestions.
+std::vector<std::string> slab_flag_names();
+// FLAGS by name, joined with '|' ("SLAB_HWCACHE_ALIGN|SLAB_PANIC"); bits
+// without a name in hex; "0" for none.
+std::string format_slab_flags(std::uint32_t flags);
 
 // Boot parameters that shape slab caches: slub_debug=, slub_min_objects=,
 // slub_max_order=, slub_min_order= (and their slab_ spellings).
@@ -169,7 +178,11 @@ struct kmem_cache {
     std::uint64_t nr_slabs = 0;
     std::uint64_t total_objects = 0;
     std::uint64_t inuse_objects = 0;  // allocated objects
+    // kmem_cache_destroy() was called: the cache left slab_caches (and
+    // /proc/slabinfo). Released too when it was empty; with objects
+    // remaining the kernel leaks the struct, so it still works.
     bool destroyed = false;
+    bool released = false;
 
     bool debug() const { return flags & SLAB_DEBUG_FLAGS; }
     bool tracks_orig_size() const { return (flags & SLAB_STORE_USER) && (flags & SLAB_KMALLOC); }
@@ -237,8 +250,15 @@ public:
     slab_allocator(arch::machine& m, page_allocator& pa, vm_counters& vm, slab_boot_params params = {});
     ~slab_allocator();
 
-    // kmem_cache_create(); throws config_error for a size or name the kernel rejects.
+    // A cache made at boot (a scenario's declaration, kmalloc's caches);
+    // throws config_error for a size or name kmsim cannot make.
     kmem_cache* create(const std::string& name, std::uint32_t size, kmem_cache_options opts = {});
+    // kmem_cache_create() at run time (fiber side, may sleep), as 6.15's
+    // __kmem_cache_create_args() without CONFIG_DEBUG_VM: a size that gives
+    // no slab fails with "...(NAME) failed with error -22" and a stack, and
+    // NULL (a panic with SLAB_PANIC); names may repeat.
+    kmem_cache* kmem_cache_create(const std::string& name, std::uint32_t size, kmem_cache_options opts = {});
+    // The most recent listed cache of that name, or nullptr.
     kmem_cache* find(const std::string& name) const;
     // Creation order, most recent first (as /proc/slabinfo lists them).
     const std::vector<kmem_cache*>& caches() const { return order_; }
@@ -260,7 +280,10 @@ public:
     // cleared, after the kernel's "Unexpected gfp: ... Fix your code!" and a
     // stack. For a new slab and for a large kmalloc.
     gfp_t kmalloc_fix_flags(gfp_t gfp);
-    // kmem_cache_destroy(): keeps the cache and reports if objects remain.
+    // kmem_cache_destroy() (6.15): frees the empty slabs and takes the cache
+    // off the list. Objects remaining are reported per slab ("Objects
+    // remaining in NAME on __kmem_cache_shutdown()") with a WARNING, and the
+    // cache is left allocated (released stays false); otherwise released.
     void destroy(kmem_cache* s);
 
     // The slab holding ADDR, if ADDR is inside a slab page.
@@ -315,6 +338,9 @@ public:
     void report_object(kmem_cache* s, slab& sl, unsigned index, const std::string& reason, const std::string& fix);
 
 private:
+    // The geometry and the cache (calculate_sizes()); throws config_error
+    // when its objects do not fit a slab.
+    kmem_cache* make_cache(const std::string& name, std::uint32_t size, kmem_cache_options opts);
     void calculate_sizes(kmem_cache& s) const;
     unsigned calculate_order(std::uint32_t size) const;
     slab* new_slab(kmem_cache& s, gfp_t gfp);

@@ -211,6 +211,11 @@ kmem_cache* slab_allocator::create(const std::string& name, std::uint32_t size, 
         throw sim::config_error(fmt::format("kmem_cache_create({}): align {} is not a power of two", name, opts.align));
     if (find(name))
         throw sim::config_error(fmt::format("kmem_cache_create({}): a cache with that name exists", name));
+    return make_cache(name, size, opts);
+}
+
+kmem_cache* slab_allocator::make_cache(const std::string& name, std::uint32_t size, kmem_cache_options opts)
+{
     auto s = std::make_unique<kmem_cache>();
     s->id = static_cast<int>(caches_.size());
     s->name = name;
@@ -248,11 +253,38 @@ kmem_cache* slab_allocator::create(const std::string& name, std::uint32_t size, 
     return raw;
 }
 
+kmem_cache* slab_allocator::kmem_cache_create(const std::string& name, std::uint32_t size, kmem_cache_options opts)
+{
+    machine_.might_sleep("kernel/locking/mutex.c", 283);  // mutex_lock(&slab_mutex)
+    // Without CONFIG_DEBUG_VM there is no sanity check of the name; a size
+    // that calculate_sizes() cannot fit in a slab is -EINVAL. An object is
+    // at least a word.
+    kmem_cache* s = nullptr;
+    if (size > 0 && !(opts.align & (opts.align - 1))) {
+        try {
+            s = make_cache(name, std::max(size, PTR), opts);
+        } catch (const sim::config_error&) {
+            s = nullptr;  // does not fit a slab
+        }
+    }
+    if (s)
+        return s;
+    if (opts.flags & SLAB_PANIC) {
+        machine_.panic(fmt::format("__kmem_cache_create_args: Failed to create slab '{}'. Error -22", name));
+        return nullptr;
+    }
+    std::string text = fmt::format("__kmem_cache_create_args({}) failed with error -22\n", name);
+    if (machine_.current_context())
+        text += machine_.dump_stack(machine_.current());
+    machine_.log().printk(machine_.now(), arch::log_level::warning, text, machine_.current_comm());
+    return nullptr;
+}
+
 kmem_cache* slab_allocator::find(const std::string& name) const
 {
-    for (auto& c : caches_)
+    for (kmem_cache* c : order_)
         if (c->name == name)
-            return c.get();
+            return c;
     return nullptr;
 }
 
@@ -605,7 +637,7 @@ void slab_allocator::isolate_slab(kmem_cache& s, slab& sl)
 
 std::uint64_t slab_allocator::alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig_size)
 {
-    KMSIM_ASSERT(s && !s->destroyed, "allocating from a destroyed cache");
+    KMSIM_ASSERT(s && !s->released, "allocating from a released cache (its handle is checked first)");
     gfp &= gfp::BITS_MASK;
     if (!machine_.current_context())
         gfp &= ~(gfp::RECLAIM | gfp::IO | gfp::FS);  // boot: GFP_BOOT_MASK
@@ -749,10 +781,11 @@ void slab_allocator::destroy(kmem_cache* s)
 {
     if (!s || s->destroyed)
         return;
-    // flush: give every CPU slab back, then free the empty slabs.
+    machine_.might_sleep("kernel/locking/mutex.c", 283);  // mutex_lock(&slab_mutex)
+    // __kmem_cache_shutdown(): flush every CPU slab back, then free_partial()
+    // frees the empty slabs, oldest first, and lists the objects of the others.
     for (int c = 0; c < machine_.nr_cpus(); ++c)
         deactivate_cpu_slab(*s, c);
-    // Oldest first.
     for (slab* sl = s->partial.back(); sl;) {
         slab* newer = sl->partial_prev;
         if (sl->inuse == 0) {
@@ -761,22 +794,21 @@ void slab_allocator::destroy(kmem_cache* s)
         }
         sl = newer;
     }
-    if (s->inuse_objects == 0) {
-        s->destroyed = true;
-        order_.erase(std::find(order_.begin(), order_.end(), s));
-        return;
-    }
-    // Objects remain: list them per slab, then WARN; the cache stays.
+    const bool err = s->inuse_objects != 0;
     for (auto& owned : slabs_) {
         slab* sl = owned.get();
-        if (!sl || sl->cache != s || sl->inuse == 0)
+        if (!err || !sl || sl->cache != s || sl->inuse == 0)
             continue;
-        const std::string reason = "Objects remaining on __kmem_cache_shutdown()";
+        // list_slab_objects(): slab_err() - the banner, the slab, the stack,
+        // taint B - then each object still allocated.
+        const std::string reason = fmt::format("Objects remaining in {} on __kmem_cache_shutdown()", s->name);
         std::string text = slab_bug_header(*s, reason);
         text += fmt::format("Slab 0x{:016x} objects={} used={} fp=0x{:016x} flags=0x{:x}({}zone={})\n",
                             memmap::pfn_to_page_addr(sl->pfn), sl->objects, sl->inuse,
                             sl->free.empty() ? 0 : object_addr(*sl, sl->free.back()), sl->order ? 0x240 : 0x200,
                             sl->order ? "slab|head|" : "slab|", static_cast<int>(pa_.nd().map()[sl->pfn].zone));
+        if (machine_.current_context())
+            text += machine_.dump_stack(machine_.current());
         const std::uint64_t base = memmap::pfn_to_virt(sl->pfn);
         for (unsigned i = 0; i < sl->objects; ++i) {
             if (!sl->allocated[i])
@@ -787,16 +819,64 @@ void slab_allocator::destroy(kmem_cache* s)
                                     machine_.jiffies() - sl->alloc_track[i].when, sl->alloc_track[i].cpu,
                                     sl->alloc_track[i].pid);
         }
-        if (machine_.current_context())
-            text += machine_.dump_stack(machine_.current());
         machine_.add_report(arch::report_kind::slab,
                             "BUG " + s->name + " (" + machine_.taint_string() + "): " + reason, text);
         machine_.add_taint(arch::taint::bad_page);
     }
-    machine_.warn(fmt::format("kmem_cache_destroy {}: Slab cache still has objects when called from {}", s->name,
-                              machine_.current().location() ? machine_.current().location()->format()
-                                                            : machine_.current().name()),
-                  "mm/slab_common.c", 537, "kmem_cache_destroy");
+    if (err)
+        machine_.warn(fmt::format("kmem_cache_destroy {}: Slab cache still has objects when called from {}", s->name,
+                                  machine_.current().location() ? machine_.current().location()->format()
+                                                                : machine_.current().name()),
+                      "mm/slab_common.c", 537, "kmem_cache_destroy");
+    // list_del(&s->list) either way; the struct is freed only if it was empty.
+    s->destroyed = true;
+    s->released = !err;
+    order_.erase(std::find(order_.begin(), order_.end(), s));
+}
+
+namespace {
+const std::pair<const char*, std::uint32_t> slab_flag_table[] = {
+    {"SLAB_CONSISTENCY_CHECKS", SLAB_CONSISTENCY_CHECKS},
+    {"SLAB_RED_ZONE", SLAB_RED_ZONE},
+    {"SLAB_POISON", SLAB_POISON},
+    {"SLAB_STORE_USER", SLAB_STORE_USER},
+    {"SLAB_HWCACHE_ALIGN", SLAB_HWCACHE_ALIGN},
+    {"SLAB_CACHE_DMA", SLAB_CACHE_DMA},
+    {"SLAB_CACHE_DMA32", SLAB_CACHE_DMA32},
+    {"SLAB_RECLAIM_ACCOUNT", SLAB_RECLAIM_ACCOUNT},
+    {"SLAB_ACCOUNT", SLAB_ACCOUNT},
+    {"SLAB_PANIC", SLAB_PANIC},
+};
+}  // namespace
+
+std::optional<std::uint32_t> slab_flag_by_name(std::string_view name)
+{
+    for (const auto& [n, v] : slab_flag_table)
+        if (name == n)
+            return v;
+    return std::nullopt;
+}
+
+std::string format_slab_flags(std::uint32_t flags)
+{
+    std::string out;
+    for (const auto& [n, v] : slab_flag_table)
+        if (flags & v) {
+            out += out.empty() ? "" : "|";
+            out += n;
+            flags &= ~v;
+        }
+    if (flags)
+        out += fmt::format("{}{:#x}", out.empty() ? "" : "|", flags);
+    return out.empty() ? "0" : out;
+}
+
+std::vector<std::string> slab_flag_names()
+{
+    std::vector<std::string> names;
+    for (const auto& [n, v] : slab_flag_table)
+        names.emplace_back(n);
+    return names;
 }
 
 std::string slab_allocator::slabinfo() const

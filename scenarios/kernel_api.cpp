@@ -25,6 +25,17 @@ arch::spinlock& spinlock_of(kernel_env& e, std::uint64_t i) { return *e.objects.
 arch::mutex& mutex_of(kernel_env& e, std::uint64_t i) { return *e.objects.mutexes[i]; }
 arch::completion& completion_of(kernel_env& e, std::uint64_t i) { return *e.objects.completions[i]; }
 mm::gfp_t gfp(std::uint64_t v) { return static_cast<mm::gfp_t>(v); }
+
+// The cache behind a `struct kmem_cache *`. NULL (a failed
+// kmem_cache_create()'s) or anything else that is no live cache faults, as
+// the kernel's dereference of it would.
+mm::kmem_cache& cache_of(kernel_env& e, std::uint64_t handle)
+{
+    if (mm::kmem_cache* s = e.objects.cache_at(handle))
+        return *s;
+    arch::page_fault_oops(e.m, handle, false,
+                          handle < mm::PAGE_SIZE ? arch::fault_kind::null_pointer : arch::fault_kind::unmapped);
+}
 unsigned order(std::uint64_t v) { return static_cast<unsigned>(v); }
 
 // The code that made the call: the frame below the call's own.
@@ -128,7 +139,7 @@ std::vector<kernel_call> make_table()
         {"kmem_cache_alloc", "void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)", {a::cache, a::gfp}, false,
          r::pointer, ctx::gfp, 100, 0, false, "An object from cache S; NULL on failure.",
          [](kernel_env& e, call_args& x) {
-             const std::uint64_t p = e.mem.slabs().kmem_cache_alloc(e.objects.caches[x.v[0]], gfp(x.v[1]));
+             const std::uint64_t p = e.mem.slabs().kmem_cache_alloc(&cache_of(e, x.v[0]), gfp(x.v[1]));
              x.alloc = alloc_outcome{gfp(x.v[1]), p != 0};
              return p;
          }},
@@ -136,7 +147,7 @@ std::vector<kernel_call> make_table()
          r::pointer, ctx::gfp, 100, 0, false, "kmem_cache_alloc() with __GFP_ZERO.",
          [](kernel_env& e, call_args& x) {
              const mm::gfp_t g = gfp(x.v[1]) | mm::gfp::ZERO;
-             const std::uint64_t p = e.mem.slabs().kmem_cache_alloc(e.objects.caches[x.v[0]], g);
+             const std::uint64_t p = e.mem.slabs().kmem_cache_alloc(&cache_of(e, x.v[0]), g);
              x.alloc = alloc_outcome{g, p != 0};
              return p;
          }},
@@ -144,7 +155,36 @@ std::vector<kernel_call> make_table()
          ctx::any, 50, 0, false,
          "Frees P into S. Into the wrong cache, SLUB warns and frees it into its own, as cache_from_obj() does.",
          [](kernel_env& e, call_args& x) {
-             e.mem.slabs().kmem_cache_free(e.objects.caches[x.v[0]], x.v[1]);
+             e.mem.slabs().kmem_cache_free(&cache_of(e, x.v[0]), x.v[1]);
+             return std::uint64_t{0};
+         }},
+        {"kmem_cache_create",
+         "struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align, "
+         "slab_flags_t flags, void (*ctor)(void *))",
+         {a::name, a::value, a::value, a::slab_flags, a::ctor}, false, r::pointer, ctx::process, 1000, 0, false,
+         "A new cache of SIZE-byte objects (SLAB_* FLAGS, ALIGN 0 or a power of two), listed in /proc/slabinfo "
+         "under NAME; NULL, with a warning and a stack, when no slab can hold such objects (a panic with "
+         "SLAB_PANIC). It may sleep.",
+         [](kernel_env& e, call_args& x) -> std::uint64_t {
+             const std::uint64_t size = x.v[1], align = x.v[2];
+             mm::kmem_cache_options o;
+             o.align = align > UINT32_MAX ? 3 : static_cast<std::uint32_t>(align);  // 3: not a power of two
+             o.flags = static_cast<std::uint32_t>(x.v[3]);
+             mm::kmem_cache* s = e.mem.slabs().kmem_cache_create(
+                 *x.text[0], size > UINT32_MAX ? 0 : static_cast<std::uint32_t>(size), o);
+             if (!s)
+                 return 0;
+             e.objects.caches.push_back(s);
+             return kernel_objects::cache_handle(e.objects.caches.size() - 1);
+         }},
+        {"kmem_cache_destroy", "void kmem_cache_destroy(struct kmem_cache *s)", {a::cache}, false, r::none,
+         ctx::process, 1000, 0, false,
+         "Frees S's empty slabs and takes it off /proc/slabinfo. Objects still allocated are reported (\"Objects "
+         "remaining in NAME on __kmem_cache_shutdown()\") with a WARNING, and S stays usable; an empty S is freed, "
+         "and using it again faults. NULL is a no-op.",
+         [](kernel_env& e, call_args& x) {
+             if (x.v[0] != 0)
+                 e.mem.slabs().destroy(&cache_of(e, x.v[0]));
              return std::uint64_t{0};
          }},
         // -- the page allocator
@@ -446,7 +486,13 @@ std::string render_call(const arch::frame& f)
         if (i)
             s += ", ";
         const arg_kind k = i < c.args.size() ? c.args[i] : arg_kind::value;
-        if (k != arg_kind::value && k != arg_kind::gfp) {
+        if (k == arg_kind::name) {
+            s += '"' + *reinterpret_cast<const std::string*>(static_cast<std::uintptr_t>(f.args[i])) + '"';
+        } else if (k == arg_kind::ctor) {
+            s += "NULL";
+        } else if (k == arg_kind::slab_flags) {
+            s += mm::format_slab_flags(static_cast<std::uint32_t>(f.args[i]));
+        } else if (k != arg_kind::value && k != arg_kind::gfp) {
             const auto* name = reinterpret_cast<const std::string*>(static_cast<std::uintptr_t>(f.args[i]));
             s += name->empty() ? "\"...\"" : *name;
         } else if (k == arg_kind::gfp) {
@@ -479,8 +525,16 @@ std::uint64_t kernel_api::invoke(const kernel_call& c, call_args& a, std::int64_
     f.render = render_call;
     f.detail = &c;
     f.nargs = static_cast<std::uint8_t>(std::min(a.v.size(), f.args.size()));
-    for (unsigned i = 0; i < f.nargs; ++i)
-        f.args[i] = i < a.text.size() && a.text[i] ? reinterpret_cast<std::uintptr_t>(a.text[i]) : a.v[i];
+    static const std::string null_cache = "NULL", bad_cache = "(struct kmem_cache *)?";
+    for (unsigned i = 0; i < f.nargs; ++i) {
+        const std::string* named = i < a.text.size() ? a.text[i] : nullptr;
+        if (!named && i < c.args.size() && c.args[i] == arg_kind::cache) {
+            // A handle: the frame shows the cache's name.
+            const mm::kmem_cache* s = env_.objects.cache_named(a.v[i]);
+            named = s ? &s->name : a.v[i] == 0 ? &null_cache : &bad_cache;
+        }
+        f.args[i] = named ? reinterpret_cast<std::uintptr_t>(named) : a.v[i];
+    }
     arch::frame_guard fg(ctx, f);
     const sim::time_point start = env_.m.now();
     const std::uint64_t result = c.handler(env_, a);

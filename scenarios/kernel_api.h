@@ -38,8 +38,30 @@ struct kernel_objects {
     std::vector<std::unique_ptr<arch::spinlock>> spinlocks;  // by lock index (nullptr for mutexes)
     std::vector<std::unique_ptr<arch::mutex>> mutexes;       // by lock index (nullptr for spinlocks)
     std::vector<std::unique_ptr<arch::completion>> completions;
+    // Slab caches: the declared ones first, then those kmem_cache_create()
+    // made at run time. A `struct kmem_cache *` is a handle: an address
+    // outside the direct map (nothing else lives there, so a handle is never
+    // taken for memory), one per cache, never reused.
     std::vector<mm::kmem_cache*> caches;
     std::vector<std::unique_ptr<drivers::blockdev>> blockdevs;
+
+    static constexpr std::uint64_t cache_handle_base = 0xffffffffc1000000ULL;
+    static constexpr std::uint64_t cache_handle_stride = 0x100;  // sizeof(struct kmem_cache), about
+    static std::uint64_t cache_handle(std::size_t index) { return cache_handle_base + index * cache_handle_stride; }
+    // The cache a handle stands for, released or not; else nullptr.
+    mm::kmem_cache* cache_named(std::uint64_t handle) const
+    {
+        if (handle < cache_handle_base || (handle - cache_handle_base) % cache_handle_stride)
+            return nullptr;
+        const std::uint64_t i = (handle - cache_handle_base) / cache_handle_stride;
+        return i < caches.size() ? caches[i] : nullptr;
+    }
+    // The cache a handle stands for, while it is not released; else nullptr.
+    mm::kmem_cache* cache_at(std::uint64_t handle) const
+    {
+        mm::kmem_cache* s = cache_named(handle);
+        return s && !s->released ? s : nullptr;
+    }
 };
 
 // What a handler works with.
@@ -55,9 +77,12 @@ enum class arg_kind {
     spinlock,    // a declared object, by name
     mutex,
     completion,
-    cache,
+    cache,       // a struct kmem_cache *: a declared cache's name, or a handle kmem_cache_create() returned
     device,
     format,      // printk's format string literal
+    name,        // a string literal the kernel keeps (kmem_cache_create's name)
+    slab_flags,  // SLAB_* flags, joined with |
+    ctor,        // a constructor function: only NULL, as kmsim runs no C function
 };
 
 enum class result_kind { none, value, pointer };
@@ -85,7 +110,7 @@ inline constexpr std::uint64_t bytes_per_step = 64;
 // One call being made: the arguments as the front end evaluated them, and
 // what the handler reports back.
 struct call_args {
-    std::span<const std::uint64_t> v;                // every argument; an object's is its index
+    std::span<const std::uint64_t> v;                // every argument; an object's is its index (a cache's, its handle)
     std::span<const std::string* const> text;       // string-literal arguments (printk), else nullptr
     std::uint64_t bytes = 0;                         // out: bytes copied (memset, memcpy, kzalloc)
     std::optional<alloc_outcome> alloc;              // out: the allocation made, if any

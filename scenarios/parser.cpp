@@ -665,21 +665,12 @@ private:
                 for (;;) {
                     source_pos p = cur().pos;
                     std::string f = name("a SLAB_ flag");
-                    static const std::map<std::string, std::uint32_t> flags = {
-                        {"SLAB_HWCACHE_ALIGN", mm::SLAB_HWCACHE_ALIGN}, {"SLAB_CACHE_DMA", mm::SLAB_CACHE_DMA},
-                        {"SLAB_CACHE_DMA32", mm::SLAB_CACHE_DMA32},     {"SLAB_POISON", mm::SLAB_POISON},
-                        {"SLAB_RED_ZONE", mm::SLAB_RED_ZONE},           {"SLAB_STORE_USER", mm::SLAB_STORE_USER},
-                        {"SLAB_RECLAIM_ACCOUNT", mm::SLAB_RECLAIM_ACCOUNT}, {"SLAB_ACCOUNT", mm::SLAB_ACCOUNT},
-                        {"SLAB_CONSISTENCY_CHECKS", mm::SLAB_CONSISTENCY_CHECKS}};
-                    auto it = flags.find(f);
-                    if (it == flags.end()) {
-                        std::vector<std::string> names;
-                        for (auto& kv : flags)
-                            names.push_back(kv.first);
-                        std::string near = nearest(f, names);
+                    const auto flag = mm::slab_flag_by_name(f);
+                    if (!flag) {
+                        std::string near = nearest(f, mm::slab_flag_names());
                         error(p, fmt::format("unknown cache flag '{}'{}", f, near.empty() ? "" : "; did you mean " + near + "?"));
                     }
-                    c.flags |= it->second;
+                    c.flags |= *flag;
                     if (!at_punct("|"))
                         break;
                     take();
@@ -1373,6 +1364,11 @@ private:
             e->value = *m;
             return e;
         }
+        if (auto f = mm::slab_flag_by_name(n)) {
+            auto e = make(expr::kind::number, t.pos);
+            e->value = *f;
+            return e;
+        }
         int slot = slot_for(n, false);
         if (slot >= 0) {
             auto e = make(expr::kind::var, t.pos);
@@ -1480,14 +1476,23 @@ private:
         if (!at_punct(")")) {
             for (;;) {
                 const arg_kind kind = i < bi->args.size() ? bi->args[i] : arg_kind::value;
-                if (kind == arg_kind::value || kind == arg_kind::gfp || kind == arg_kind::format) {
+                // A cache is a declared one's name or any value (a handle
+                // kmem_cache_create() returned).
+                // (A name that is no variable and no constant is taken for a
+                // cache that should have been declared.)
+                const bool cache_value = kind == arg_kind::cache &&
+                                         !(at(tok::ident) && !is_constant(cur().text) && slot_for(cur().text, false) < 0);
+                if (kind == arg_kind::value || kind == arg_kind::gfp || kind == arg_kind::format ||
+                    kind == arg_kind::name || kind == arg_kind::ctor || kind == arg_kind::slab_flags || cache_value) {
                     adopt(*e, expression());
                 } else {
                     if (!at(tok::ident) && !at(tok::string))
                         error_here(fmt::format("{}() takes the name of a declared object here", bi->name));
                     token obj = take();
                     auto o = make(expr::kind::object, obj.pos);
-                    o->value = static_cast<std::uint64_t>(object_index(obj, kind, *bi));
+                    const int index = object_index(obj, kind, *bi);
+                    o->value = kind == arg_kind::cache ? kernel_objects::cache_handle(static_cast<std::size_t>(index))
+                                                       : static_cast<std::uint64_t>(index);
                     o->text = obj.text;
                     adopt(*e, std::move(o));
                 }
@@ -1507,6 +1512,14 @@ private:
         if (bi->variadic ? i < bi->args.size() : i != bi->args.size())
             error(t.pos, fmt::format("{}() takes {}{} argument{}, not {}", bi->name, bi->variadic ? "at least " : "",
                                      bi->args.size(), bi->args.size() == 1 ? "" : "s", i));
+        for (std::size_t k = 0; k < bi->args.size(); ++k) {
+            const expr& x = *e->args[k];
+            if (bi->args[k] == arg_kind::name && x.k != expr::kind::string)
+                error(x.pos, fmt::format("{}() takes a string literal here, as {}(\"my_cache\", ...)", bi->name,
+                                         bi->name));
+            if (bi->args[k] == arg_kind::ctor && !(x.k == expr::kind::number && x.value == 0))
+                error(x.pos, fmt::format("{}() takes NULL here: kmsim runs no constructor", bi->name));
+        }
         for (std::size_t k = 0; k < bi->args.size(); ++k)
             if (bi->args[k] == arg_kind::format) {
                 if (e->args[k]->k != expr::kind::string)

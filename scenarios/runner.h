@@ -28,7 +28,7 @@ struct run_options {
     std::uint64_t max_steps = sim::default_max_steps;  // --budget
     verbosity level = verbosity::normal;
     bool color = false;
-    std::vector<std::string> show;  // buddyinfo, zoneinfo, slabinfo, meminfo, vmstat
+    std::vector<std::string> show;  // buddyinfo, zoneinfo, slabinfo, meminfo, vmstat, kmemleak
     std::string json_path;          // "" none, "-" json_stream
     std::ostream* json_stream = nullptr;  // where "-" writes: the caller's standard output
     std::string version = "0.0.0";

@@ -44,6 +44,9 @@ TEST_CASE("the parser takes every call in the table, with the table's arguments"
             case arg_kind::cache: args.push_back("objs"); break;
             case arg_kind::device: args.push_back("disk"); break;
             case arg_kind::format: args.push_back("\"x\""); break;
+            case arg_kind::name: args.push_back("\"name\""); break;
+            case arg_kind::slab_flags: args.push_back("SLAB_HWCACHE_ALIGN"); break;
+            case arg_kind::ctor: args.push_back("NULL"); break;
             }
         }
         const std::string text = fmt::format(

@@ -129,6 +129,24 @@ TEST_CASE("an undeclared lock or cache", "[scenarios][parser]")
     CHECK(d3.message == "spin_lock() needs a spinlock, but 'm' is a mutex");
 }
 
+TEST_CASE("kmem_cache_create takes a string literal name and a NULL constructor", "[scenarios][parser]")
+{
+    diagnostic d = error_of("machine cpus=1\nthread t\n  n = 3\n  c = kmem_cache_create(n, 64, 0, 0, NULL)\nend\n");
+    CHECK(d.line == 4);
+    CHECK(d.col == 25);
+    CHECK(d.message == "kmem_cache_create() takes a string literal here, as kmem_cache_create(\"my_cache\", ...)");
+    diagnostic d2 = error_of("machine cpus=1\nthread t\n  c = kmem_cache_create(\"c\", 64, 0, 0, 5)\nend\n");
+    CHECK(d2.message == "kmem_cache_create() takes NULL here: kmsim runs no constructor");
+    diagnostic d3 = error_of("machine cpus=1\nthread t\n  c = kmem_cache_create(\"c\", 64, 0, SLAB_HWCACHE_ALIGNED, NULL)\nend\n");
+    CHECK(d3.message.rfind("'SLAB_HWCACHE_ALIGNED' is not defined here", 0) == 0);
+    // A handle in a variable is a cache; so is a declared cache's name.
+    CHECK_NOTHROW(parse_scenario("machine cpus=1\ncache objs size=64\nthread t\n"
+                                 "  c = kmem_cache_create(\"c\", 64, 0, SLAB_HWCACHE_ALIGN | SLAB_PANIC, NULL)\n"
+                                 "  p = kmem_cache_alloc(c, GFP_KERNEL)\n  q = kmem_cache_alloc(objs, GFP_KERNEL)\n"
+                                 "  kmem_cache_destroy(NULL)\nend\n",
+                                 "t.kms"));
+}
+
 TEST_CASE("impossible machine values", "[scenarios][parser]")
 {
     CHECK(error_of("machine cpus=0 memory=64M\n").message == "a machine has 1 to 1024 CPUs, not 0");

@@ -249,6 +249,43 @@ expect report "blocked for more than 120 seconds" in kswapd0
           std::string::npos);
 }
 
+TEST_CASE("caches made and destroyed at run time, as a module's init and exit do", "[scenarios][slab]")
+{
+    const char* text = R"kms(machine cpus=1 memory=64M
+thread t
+  c = kmem_cache_create("my_cache", 100, 0, SLAB_HWCACHE_ALIGN, NULL)
+  p = kmem_cache_alloc(c, GFP_KERNEL)
+  q = kmem_cache_zalloc(c, GFP_KERNEL)
+  kmem_cache_free(c, q)
+  kmem_cache_destroy(c)
+  kmem_cache_free(c, p)
+  d = kmem_cache_create("empty", 64, 0, 0, NULL)
+  kmem_cache_destroy(d)
+  kmem_cache_destroy(NULL)
+  r = kmem_cache_alloc(d, GFP_KERNEL)
+  printk("not reached\n")
+end
+expect report "Objects remaining in my_cache on __kmem_cache_shutdown()" in t
+expect report "kmem_cache_destroy my_cache: Slab cache still has objects when called from kmem_cache_destroy(my_cache) at t.kms:7"
+expect report "BUG: unable to handle page fault for address: ffffffffc1000100" in t
+expect no leaks
+)kms";
+    run_options o;
+    o.level = verbosity::verbose;
+    o.show = {"slabinfo"};
+    run_report rep;
+    const std::string out = run_text(text, o, &rep);
+    CHECK(rep.exit_code == 0);
+    CHECK(out.find("[CPU0 t] kmem_cache_create(\"my_cache\", 100, 0, SLAB_HWCACHE_ALIGN, NULL) = 0xffffffffc1000000\n") !=
+          std::string::npos);
+    CHECK(out.find("[CPU0 t] kmem_cache_alloc(my_cache, GFP_KERNEL) = 0xffff888") != std::string::npos);
+    CHECK(out.find(" kmem_cache_alloc(empty, GFP_KERNEL) at t.kms:12\n") != std::string::npos);  // in the Oops
+    CHECK(out.find("not reached") == std::string::npos);
+    const std::string slabinfo = out.substr(out.find("--- /proc/slabinfo ---"));
+    CHECK(slabinfo.find("my_cache") == std::string::npos);
+    CHECK(slabinfo.find("empty") == std::string::npos);
+}
+
 TEST_CASE("a failed assertion is a failure without expectations too, and the JSON says so", "[scenarios][run]")
 {
     const std::string text = "machine cpus=1 memory=64M\nthread t\n  assert 1 == 2\nend\n";
