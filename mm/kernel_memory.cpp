@@ -73,7 +73,7 @@ std::string kernel_memory::proc_show(std::string_view name) const
     if (name == "buddyinfo")
         return proc_buddyinfo(node_);
     if (name == "zoneinfo")
-        return proc_zoneinfo(node_, vm_);
+        return proc_zoneinfo(node_, vm_, zoneinfo_extra{machine_.nr_cpus(), reclaim_.all_unreclaimable()});
     if (name == "slabinfo")
         return slabs_.slabinfo();
     if (name == "meminfo")

@@ -255,6 +255,15 @@ std::uint64_t node::totalram_pages() const
     return n;
 }
 
+std::uint64_t node::present_pages_in(pfn_t start, pfn_t end) const
+{
+    std::uint64_t n = 0;
+    for (const range& r : present_)
+        if (r.start < end && start < r.end)
+            n += std::min(r.end, end) - std::max(r.start, start);
+    return n;
+}
+
 std::uint64_t node::nr_free_pages() const
 {
     std::uint64_t n = 0;

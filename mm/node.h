@@ -80,6 +80,8 @@ public:
     std::uint64_t totalram_pages() const;        // sum of managed pages (MemTotal)
     std::uint64_t nr_free_pages() const;         // sum of NR_FREE_PAGES
     std::uint64_t totalreserve_pages() const;    // calculate_totalreserve_pages()
+    // Present (RAM) pages with a pfn in [start, end).
+    std::uint64_t present_pages_in(pfn_t start, pfn_t end) const;
 
     // Recompute watermarks and reserves after a sysctl change.
     void setup_per_zone_wmarks();

@@ -69,6 +69,7 @@ page* page_allocator::get_page_from_freelist(gfp_t gfp, unsigned order, unsigned
         if (auto pfn = node_.buddy_of(t).allocate(order)) {
             prep_new_page(*pfn, order, gfp);
             vm_.add(static_cast<vm_item>(PGALLOC_DMA + t), 1LL << order);
+            ++z.numa_hit;  // zone_statistics()
             return node_.map().page_of(*pfn);
         }
     }

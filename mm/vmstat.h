@@ -1,8 +1,10 @@
-// mm/vmstat.h - the node's counters: page states and events, as /proc/vmstat names them.
+// mm/vmstat.h - the node's counters: page states and events.
 //
-// Owns: one array of counters and their names, in /proc/vmstat's order. Zone
-// free pages are not here (each zone counts its own); everything else that
-// kmsim counts is. Layers above add to them (slab pages, page cache, reclaim).
+// Owns: one array of the counters kmsim keeps, named after the kernel's
+// node_stat_item and vm_event_item. Zone free pages and NUMA hits are not
+// here (each zone counts its own). Layers above add to them (slab pages,
+// page cache, reclaim). mm/proc.cpp prints them under their /proc/vmstat
+// names, among the keys kmsim does not model.
 #pragma once
 
 #include <array>
@@ -25,8 +27,6 @@ enum vm_item : int {
     PAGEOUTRUN, DROP_PAGECACHE, DROP_SLAB, OOM_KILL,
     NR_VM_ITEMS
 };
-
-const char* vm_item_name(vm_item i);
 
 class vm_counters {
 public:

@@ -49,6 +49,9 @@ struct zone {
     std::array<mm::free_area, NR_PAGE_ORDERS> free_area{};
     std::uint64_t nr_free_pages = 0;    // NR_FREE_PAGES
     std::uint64_t allocated_pages = 0;  // managed pages handed out
+    // NUMA_HIT (and NUMA_LOCAL: one node, so every hit is local): the
+    // allocations this zone served, counted once per call.
+    std::uint64_t numa_hit = 0;
 
     std::array<std::uint64_t, NR_WMARK> watermark{};
     std::array<std::uint64_t, MAX_NR_ZONES> lowmem_reserve{};

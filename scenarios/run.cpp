@@ -20,12 +20,9 @@ std::optional<std::uint64_t> stat_value(const world& w, const std::string& path)
     if (path == "kmemleak")
         return w.mem.kmemleak().unreferenced_count();
     if (path.rfind("vmstat.", 0) == 0) {
-        const std::string item = path.substr(7);
-        if (item == "nr_free_pages")
-            return n.nr_free_pages();
-        for (int i = 0; i < mm::NR_VM_ITEMS; ++i)
-            if (item == mm::vm_item_name(static_cast<mm::vm_item>(i)))
-                return w.mem.vm()[static_cast<mm::vm_item>(i)];
+        for (const mm::vmstat_line& l : mm::vmstat(n, w.mem.vm()))
+            if (path.compare(7, std::string::npos, l.name) == 0)
+                return l.value;
         return std::nullopt;
     }
     if (path.rfind("zone.", 0) == 0) {
@@ -66,7 +63,7 @@ std::optional<std::uint64_t> stat_value(const world& w, const std::string& path)
     if (path.rfind("meminfo.", 0) == 0) {
         for (const mm::meminfo_line& l : mm::meminfo(n, w.mem.vm()))
             if (path.compare(8, std::string::npos, l.name) == 0)
-                return l.kb;
+                return l.value;
         return std::nullopt;
     }
     return std::nullopt;

@@ -138,9 +138,8 @@ void write_json_summary(std::ostream& out, const world& w, const scenario_run& r
     }
     doc["min_free_kbytes"] = n.min_free_kbytes();
     json& vmstat = doc["vmstat"] = json::object();
-    vmstat["nr_free_pages"] = n.nr_free_pages();
-    for (int i = 0; i < mm::NR_VM_ITEMS; ++i)
-        vmstat[mm::vm_item_name(static_cast<mm::vm_item>(i))] = w.mem.vm()[static_cast<mm::vm_item>(i)];
+    for (const mm::vmstat_line& l : mm::vmstat(n, w.mem.vm()))
+        vmstat[l.name] = l.value;
     json& slabinfo = doc["slabinfo"] = json::array();
     for (const mm::kmem_cache* s : w.mem.slabs().caches())
         slabinfo.push_back({{"name", s->name},

@@ -65,7 +65,7 @@ golden_outputs run_for_golden(const bundled_scenario& b)
     g.log = log.str();
 
     o.level = verbosity::verbose;
-    o.show = {"buddyinfo", "zoneinfo", "slabinfo", "meminfo", "vmstat"};
+    o.show = {"buddyinfo", "zoneinfo", "slabinfo", "meminfo", "vmstat", "kmemleak"};
     std::ostringstream verbose;
     run_scenario(sc, o, verbose);
     g.verbose = verbose.str();
