@@ -43,6 +43,7 @@ public:
           kasan_(m, node_, slabs_, kmemleak_, depot_), pages_(m, node_, vm_), reclaim_(m, node_, pages_, vm_),
           slabs_(m, pages_, vm_, std::move(cfg.slab)), kmalloc_(m, pages_, slabs_, vm_)
     {
+        reclaim_.set_slabs(&slabs_);
         kasan_.set_enabled(cfg.kasan);
         slabs_.set_debug({&kasan_, &kmemleak_});
         kmalloc_.set_debug({&kasan_, &kmemleak_});

@@ -419,22 +419,33 @@ std::string page_allocator::show_mem(int max_zone_idx) const
                      node_.nr_free_pages());
     o += fmt::format("Node 0 active_anon:{}kB inactive_anon:{}kB active_file:{}kB inactive_file:{}kB "
                      "unevictable:{}kB isolated(anon):{}kB isolated(file):{}kB mapped:{}kB dirty:{}kB "
-                     "writeback:{}kB shmem:{}kB writeback_tmp:0kB kernel_stack:0kB pagetables:0kB "
-                     "sec_pagetables:0kB all_unreclaimable? {}\n",
+                     "writeback:{}kB shmem:{}kB shmem_thp:0kB shmem_pmdmapped:0kB anon_thp:0kB writeback_tmp:0kB "
+                     "kernel_stack:0kB pagetables:0kB sec_pagetables:0kB all_unreclaimable? {} Balloon:0kB\n",
                      K(v[NR_ACTIVE_ANON]), K(v[NR_INACTIVE_ANON]), K(v[NR_ACTIVE_FILE]), K(v[NR_INACTIVE_FILE]),
                      K(v[NR_UNEVICTABLE]), K(v[NR_ISOLATED_ANON]), K(v[NR_ISOLATED_FILE]), K(v[NR_FILE_MAPPED]),
                      K(v[NR_FILE_DIRTY]), K(v[NR_WRITEBACK]), K(v[NR_SHMEM]),
                      reclaim_->all_unreclaimable() ? "yes" : "no");
+    // A CONFIG_NUMA kernel's show_node() puts "Node 0 " before each zone's
+    // lines. The LRU pages are the node's, shown against the zone that
+    // holds them all (the highest populated one), as /proc/zoneinfo does.
+    int lru = 0;
+    for (int t = 0; t < MAX_NR_ZONES; ++t)
+        if (node_.zone_at(t).populated())
+            lru = t;
     for (int t = 0; t <= max_zone_idx && t < MAX_NR_ZONES; ++t) {
         const zone& z = node_.zone_at(t);
         if (!z.populated())
             continue;
-        o += fmt::format("{} free:{}kB boost:0kB min:{}kB low:{}kB high:{}kB reserved_highatomic:0KB "
-                         "active_anon:0kB inactive_anon:0kB active_file:0kB inactive_file:0kB unevictable:0kB "
-                         "writepending:0kB present:{}kB managed:{}kB mlocked:0kB bounce:0kB free_pcp:0kB "
+        auto lru_kb = [&](vm_item i) { return t == lru ? K(v[i]) : 0; };
+        o += fmt::format("Node 0 {} free:{}kB boost:0kB min:{}kB low:{}kB high:{}kB reserved_highatomic:0KB "
+                         "active_anon:{}kB inactive_anon:{}kB active_file:{}kB inactive_file:{}kB unevictable:{}kB "
+                         "writepending:{}kB present:{}kB managed:{}kB mlocked:0kB bounce:0kB free_pcp:0kB "
                          "local_pcp:0kB free_cma:0kB\n",
                          z.name, K(z.nr_free_pages), K(z.min_wmark()), K(z.low_wmark()), K(z.high_wmark()),
-                         K(z.present_pages), K(z.managed_pages));
+                         lru_kb(NR_ACTIVE_ANON), lru_kb(NR_INACTIVE_ANON), lru_kb(NR_ACTIVE_FILE),
+                         lru_kb(NR_INACTIVE_FILE), lru_kb(NR_UNEVICTABLE),
+                         t == lru ? K(v[NR_FILE_DIRTY] + v[NR_WRITEBACK]) : 0, K(z.present_pages),
+                         K(z.managed_pages));
         o += "lowmem_reserve[]:";
         for (std::uint64_t r : z.lowmem_reserve)
             o += fmt::format(" {}", r);
@@ -444,7 +455,7 @@ std::string page_allocator::show_mem(int max_zone_idx) const
         const zone& z = node_.zone_at(t);
         if (!z.populated())
             continue;
-        o += z.name + ": ";
+        o += "Node 0 " + z.name + ": ";
         std::uint64_t total = 0;
         for (unsigned ord = 0; ord < NR_PAGE_ORDERS; ++ord) {
             const std::uint64_t n = z.free_area[ord].nr_free;
@@ -455,6 +466,8 @@ std::string page_allocator::show_mem(int max_zone_idx) const
         }
         o += fmt::format("= {}kB\n", K(total));
     }
+    // hugetlb_show_meminfo_node(): the 2 MiB hstate (no 1 GiB pages).
+    o += "Node 0 hugepages_total=0 hugepages_free=0 hugepages_surp=0 hugepages_size=2048kB\n";
     o += fmt::format("{} total pagecache pages\n", v[NR_FILE_PAGES]);
     o += "0 pages in swap cache\nFree swap  = 0kB\nTotal swap = 0kB\n";
     std::uint64_t ram = 0, reserved = 0;

@@ -214,6 +214,20 @@ constexpr named_item vm_event_items[] = {
 
 std::uint64_t value_of(const vm_counters& v, vm_item i) { return i == none ? 0 : v[i]; }
 
+// A zone stat item's value for the whole node (ZONE: nullptr) or one zone
+// (LRU: whether it is the zone shown holding the node's LRU pages).
+std::uint64_t zone_stat_value(const named_item& i, const node& n, const vm_counters& v, const zone* z, bool lru)
+{
+    const std::string_view name(i.name);
+    if (name == "nr_free_pages")
+        return z ? z->nr_free_pages : n.nr_free_pages();
+    if (z && !lru)
+        return 0;
+    if (name == "nr_zone_write_pending")
+        return v[NR_FILE_DIRTY] + v[NR_WRITEBACK];
+    return value_of(v, i.item);
+}
+
 int lru_zone(const node& n)
 {
     for (int t = MAX_NR_ZONES - 1; t >= 0; --t)
@@ -289,9 +303,7 @@ std::string proc_zoneinfo(const node& n, const vm_counters& v, zoneinfo_extra ex
             continue;
         }
         for (const named_item& i : zone_stat_items)
-            o += fmt::format("\n      {:<12} {}", i.name,
-                             i.item == none ? (std::string_view(i.name) == "nr_free_pages" ? z.nr_free_pages : 0)
-                                            : (t == lru ? v[i.item] : 0));
+            o += fmt::format("\n      {:<12} {}", i.name, zone_stat_value(i, n, v, &z, t == lru));
         for (const char* name : numa_stat_items) {
             const std::string_view nm(name);
             o += fmt::format("\n      {:<12} {}", name, nm == "numa_hit" || nm == "numa_local" ? z.numa_hit : 0);
@@ -439,7 +451,7 @@ std::vector<vmstat_line> vmstat(const node& n, const vm_counters& v)
     for (int t = 0; t < MAX_NR_ZONES; ++t)
         numa_hit += n.zone_at(t).numa_hit;
     for (const named_item& i : zone_stat_items)
-        out.push_back({i.name, std::string_view(i.name) == "nr_free_pages" ? n.nr_free_pages() : value_of(v, i.item)});
+        out.push_back({i.name, zone_stat_value(i, n, v, nullptr, true)});
     for (const char* name : numa_stat_items) {
         const std::string_view nm(name);
         out.push_back({name, nm == "numa_hit" || nm == "numa_local" ? numa_hit : 0});

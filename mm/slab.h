@@ -331,6 +331,9 @@ public:
     }
 
     std::string slabinfo() const;
+    // dump_unreclaimable_slab(): for the OOM report, each cache without
+    // SLAB_RECLAIM_ACCOUNT that holds objects, its used and total kB.
+    std::string dump_unreclaimable_slab() const;
     std::string check_invariants() const;
     const slab_boot_params& params() const { return params_; }
 

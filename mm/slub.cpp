@@ -879,6 +879,18 @@ std::vector<std::string> slab_flag_names()
     return names;
 }
 
+std::string slab_allocator::dump_unreclaimable_slab() const
+{
+    std::string o = "Unreclaimable slab info:\nName                      Used          Total\n";
+    for (const kmem_cache* s : order_) {
+        if ((s->flags & SLAB_RECLAIM_ACCOUNT) || s->total_objects == 0)
+            continue;
+        o += fmt::format("{:<17} {:>10}KB {:>10}KB\n", s->name, s->active_objs() * s->size / 1024,
+                         s->total_objects * s->size / 1024);
+    }
+    return o;
+}
+
 std::string slab_allocator::slabinfo() const
 {
     std::string o = "slabinfo - version: 2.1\n"

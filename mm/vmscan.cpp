@@ -3,6 +3,7 @@
 
 #include "arch/machine.h"
 #include "mm/memmap.h"
+#include "mm/slab.h"
 #include "sim/error.h"
 
 #include <fmt/format.h>
@@ -485,6 +486,12 @@ bool vmscan::out_of_memory(gfp_t gfp, unsigned order, bool* did_some_progress)
     std::string header = fmt::format("{} invoked oom-killer: gfp_mask={}, order={}, oom_score_adj=0", comm,
                                      format_gfp_mode(gfp), order);
     std::string text = header + "\n" + machine_.dump_stack(machine_.current()) + pa_.show_mem(ZONE_NORMAL);
+    // should_dump_unreclaim_slab(): more unreclaimable slab than LRU pages.
+    const std::uint64_t nr_lru = vm_[NR_ACTIVE_ANON] + vm_[NR_INACTIVE_ANON] + vm_[NR_ACTIVE_FILE] +
+                                 vm_[NR_INACTIVE_FILE] + vm_[NR_ISOLATED_ANON] + vm_[NR_ISOLATED_FILE] +
+                                 vm_[NR_UNEVICTABLE];
+    if (slabs_ && vm_[NR_SLAB_UNRECLAIMABLE] > nr_lru)
+        text += slabs_->dump_unreclaimable_slab();
     text += "Tasks state (memory values in pages):\n";
     text += "[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents "
             "oom_score_adj name\n";

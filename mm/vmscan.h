@@ -26,6 +26,8 @@
 
 namespace kmsim::mm {
 
+class slab_allocator;
+
 // The names of the kernel threads reclaim runs (their comm).
 inline constexpr const char* kswapd_comm = "kswapd0";
 inline constexpr const char* flusher_comm = "flusher";
@@ -88,6 +90,9 @@ public:
     // CPU time reclaim spends per page it scans.
     static constexpr sim::duration scan_cost = sim::usecs(1);  // ~4 GB/s of clean page cache
     bool panic_on_oom = false;
+    // The slab allocator, for the OOM report's "Unreclaimable slab info:"
+    // (it is built after reclaim, so it is given here).
+    void set_slabs(const slab_allocator* s) { slabs_ = s; }
     std::uint64_t page_cache_pages() const { return file_lru_.size(); }
     // show_mem's "all_unreclaimable?": kswapd has given up on the node.
     bool all_unreclaimable() const override { return pgdat_hopeless(); }
@@ -144,6 +149,7 @@ private:
     node& node_;
     page_allocator& pa_;
     vm_counters& vm_;
+    const slab_allocator* slabs_ = nullptr;
     std::deque<pfn_t> file_lru_;                  // clean page cache, oldest first
     std::array<std::uint64_t, MAX_NR_ZONES> file_in_zone_{};
     std::vector<shrinker*> shrinkers_;

@@ -114,7 +114,7 @@ TEST_CASE("GFP_DMA is served only by ZONE_DMA and fails with a DMA-only report",
     CHECK(r->kind == arch::report_kind::alloc_failure);
     CHECK(r->title == "worker: page allocation failure: order:0, mode:0xcc1(GFP_KERNEL|GFP_DMA), nodemask=(null)");
     CHECK(r->text.find("Mem-Info:\n") != std::string::npos);
-    CHECK(r->text.find("\nDMA free:780kB boost:0kB min:780kB low:972kB high:1164kB reserved_highatomic:0KB") !=
+    CHECK(r->text.find("\nNode 0 DMA free:780kB boost:0kB min:780kB low:972kB high:1164kB reserved_highatomic:0KB") !=
           std::string::npos);
     CHECK(r->text.find("\nlowmem_reserve[]: 0 48 48\n") != std::string::npos);
     CHECK(r->text.find("DMA32 free:") == std::string::npos);  // zones above the request's are omitted

@@ -5,6 +5,8 @@
 #include "drivers/blockdev.h"
 #include "mm/vmscan.h"
 
+#include <fmt/format.h>
+
 using namespace kmsim;
 using namespace kmsim::test;
 
@@ -105,6 +107,33 @@ TEST_CASE("GFP_KERNEL with nothing to reclaim: the OOM killer finds only kernel 
     CHECK(oom->text.find("Tasks state (memory values in pages):\n") != std::string::npos);
     CHECK(oom->text.find("Out of memory and no killable processes...") != std::string::npos);
     CHECK(f.find_report("Kernel panic - not syncing: System is deadlocked on memory"));
+}
+
+TEST_CASE("the OOM report is a NUMA kernel's, with the unreclaimable slab table when slab outweighs the LRU",
+          "[mm][vmscan]")
+{
+    reclaim_fixture f;
+    std::uint64_t objects = 0;
+    f.in_thread([&] {
+        while (f.mem.kmalloc().kmalloc(1024, mm::GFP_KERNEL | mm::gfp::NORETRY | mm::gfp::NOWARN))
+            ++objects;
+        f.take(mm::GFP_KERNEL, 1000000);
+    });
+    const arch::report* oom = f.find_report("worker invoked oom-killer");
+    REQUIRE(oom);
+    const std::string& t = oom->text;
+    CHECK(t.find("\nNode 0 DMA32 free:") != std::string::npos);
+    CHECK(t.find("\nNode 0 DMA32: ") != std::string::npos);
+    CHECK(t.find(" shmem:0kB shmem_thp:0kB shmem_pmdmapped:0kB anon_thp:0kB writeback_tmp:0kB ") != std::string::npos);
+    CHECK(t.find(" all_unreclaimable? ") != std::string::npos);
+    CHECK(t.find("\nNode 0 hugepages_total=0 hugepages_free=0 hugepages_surp=0 hugepages_size=2048kB\n") !=
+          std::string::npos);
+    // kmalloc-1k holds OBJECTS objects of 1024 bytes: used is their size.
+    const std::size_t table = t.find("Unreclaimable slab info:\nName                      Used          Total\n");
+    REQUIRE(table != std::string::npos);
+    CHECK(t.find(fmt::format("\nkmalloc-1k        {:>10}KB ", objects)) > table);
+    CHECK(table < t.find("Tasks state (memory values in pages):"));
+    CHECK(t.find("kmalloc-rcl-") == std::string::npos);  // SLAB_RECLAIM_ACCOUNT caches are left out
 }
 
 TEST_CASE("GFP_DMA and GFP_NOFS never invoke the OOM killer", "[mm][vmscan]")
@@ -290,7 +319,7 @@ TEST_CASE("kswapd gives up after MAX_RECLAIM_RETRIES runs that reclaim nothing, 
     CHECK(f.vm(mm::PGSCAN_DIRECT_THROTTLE) == throttles);
     CHECK(stall < sim::msecs(10));
     CHECK(f.mem.reclaim().all_unreclaimable());
-    CHECK(f.mem.pages().show_mem(mm::ZONE_NORMAL).find("all_unreclaimable? yes\n") != std::string::npos);
+    CHECK(f.mem.pages().show_mem(mm::ZONE_NORMAL).find("all_unreclaimable? yes Balloon:0kB\n") != std::string::npos);
 }
 
 namespace {
