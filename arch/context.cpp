@@ -114,7 +114,6 @@ void context::wake()
     if (rstate_ != run_state::sleeping)
         return;
     waiting_on_ = nullptr;
-    machine_.note_task_woken(*this);
     if (is_irq()) {
         // A sleeping IRQ handler never left its CPU.
         enter(run_state::resumable);

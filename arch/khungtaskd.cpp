@@ -20,30 +20,25 @@ bool khungtaskd::candidate(const context& c) const
            !c.hung_reported_;
 }
 
+bool khungtaskd::any_candidate() const
+{
+    for (const auto& c : machine_.threads())
+        if (candidate(*c))
+            return true;
+    return false;
+}
+
 void khungtaskd::arm(const context& c)
 {
     if (candidate(c))
-        schedule(c, sim::saturating_add(c.wait_start(), timeout()));
+        schedule(sim::saturating_add(c.wait_start(), timeout()));
 }
 
-void khungtaskd::rearm()
-{
-    machine_.eng().cancel(pending_);
-    armed_ = false;
-    armed_for_ = nullptr;
-    const context* oldest = nullptr;
-    for (const auto& c : machine_.threads())
-        if (candidate(*c) && (!oldest || c->wait_start() < oldest->wait_start()))
-            oldest = c.get();
-    if (oldest)
-        arm(*oldest);
-}
-
-void khungtaskd::schedule(const context& c, sim::time_point when)
+void khungtaskd::schedule(sim::time_point when)
 {
     armed_ = true;
-    armed_for_ = &c;
-    pending_ = machine_.eng().schedule_at(std::max(when, machine_.now()), [this] { check(); });
+    const sim::event_queue::handle h = machine_.eng().schedule_at(std::max(when, machine_.now()), [this] { check(); });
+    machine_.eng().set_watchdog(h, [this] { return any_candidate(); });
 }
 
 void khungtaskd::check()
@@ -57,7 +52,6 @@ void khungtaskd::check()
     // kernel repeats the report at every check, up to
     // kernel.hung_task_warnings).
     armed_ = false;
-    armed_for_ = nullptr;
     const context* oldest = nullptr;
     for (const auto& c : machine_.threads()) {
         if (!candidate(*c))

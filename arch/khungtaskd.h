@@ -10,10 +10,11 @@
 // timeouts into its wait, repeatedly; kmsim's reports it exactly one timeout
 // into the wait, once per wait. Invariant: while a candidate task may still
 // be reported, a check is pending, so the run cannot look finished (and a
-// deadlock be declared) before every hung task is reported.
+// deadlock be declared) before every hung task is reported. The check is the
+// engine's watchdog: left alone with no candidate to find, it does not hold
+// the run open.
 #pragma once
 
-#include "sim/event_queue.h"
 #include "sim/time.h"
 
 #include <cstdint>
@@ -34,20 +35,12 @@ public:
         if (!armed_ && timeout_secs_ != 0)
             arm(c);
     }
-    // A task's wait ended. If the pending check was for that wait, it is
-    // moved to the oldest wait left (or dropped), so that a check nobody
-    // needs does not keep the run going.
-    void note_task_woken(const context& c)
-    {
-        if (&c == armed_for_)
-            rearm();
-    }
 
 private:
     bool candidate(const context& c) const;
+    bool any_candidate() const;
     void arm(const context& c);
-    void rearm();
-    void schedule(const context& c, sim::time_point when);
+    void schedule(sim::time_point when);
     void check();
     void report(context& c);
     sim::duration timeout() const { return sim::units(timeout_secs_, 1000 * 1000 * 1000); }
@@ -55,8 +48,6 @@ private:
     machine& machine_;
     std::uint64_t timeout_secs_ = 120;
     bool armed_ = false;
-    const context* armed_for_ = nullptr;  // whose wait the pending check is due for
-    sim::event_queue::handle pending_{};
 };
 
 }  // namespace kmsim::arch

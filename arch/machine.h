@@ -219,7 +219,6 @@ private:
     void note_irq_storm(const irq_line& line);
     // A task began an uninterruptible wait (for the hung-task detector).
     void note_task_blocked(const context& c) { hung_tasks_.note_task_blocked(c); }
-    void note_task_woken(const context& c) { hung_tasks_.note_task_woken(c); }
     void emit_context_report(report_kind kind, const context& c, std::string title, std::string body);
     std::string held_locks_text(const context& c) const;
 

@@ -206,7 +206,7 @@ run_result engine::run(run_limits limits)
             stop(outcome::completed, "every thread returned");
             break;
         }
-        if (queue_.empty()) {
+        if (queue_.empty() || only_idle_watchdog_left()) {
             quiesce();
             break;
         }

@@ -7,7 +7,8 @@
 //     while not stopping:
 //         all foreground actors done and
 //           every background one idle     -> completed
-//         no event left                   -> deadlock if anyone waits, else completed
+//         no event left (or only a watchdog
+//           with nothing to find)         -> deadlock if anyone waits, else completed
 //         next event later than the limit -> stopped
 //         settling for longer than allowed -> deadlock if anyone waits, else completed
 //         pop the earliest event, advance now() to it, run its callback
@@ -116,6 +117,14 @@ public:
         return schedule_at(now_ + d, std::forward<F>(fn));
     }
     bool cancel(event_queue::handle h) { return queue_.cancel(h); }
+    // A periodic check (the hung-task detector): left as the only pending
+    // event while NEEDED() says it has nothing to find, it does not keep the
+    // run going - the run ends as if the queue were empty. One at a time.
+    void set_watchdog(event_queue::handle h, std::function<bool()> needed)
+    {
+        watchdog_ = h;
+        watchdog_needed_ = std::move(needed);
+    }
     bool is_pending(event_queue::handle h) const { return queue_.is_pending(h); }
     std::size_t pending_events() const { return queue_.size(); }
 
@@ -183,6 +192,12 @@ private:
     std::vector<actor*> actors_;
     std::size_t foreground_alive_ = 0;
     bool foreground_seen_ = false;
+    event_queue::handle watchdog_{};
+    std::function<bool()> watchdog_needed_;
+    bool only_idle_watchdog_left() const
+    {
+        return queue_.size() == 1 && queue_.is_pending(watchdog_) && !watchdog_needed_();
+    }
     bool settling_ = false;
     time_point settle_deadline_{};
     duration settle_limit_;

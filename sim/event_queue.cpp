@@ -46,6 +46,19 @@ bool event_queue::cancel(handle h)
         return false;
     slots_[h.slot].fn = nullptr;
     release(h.slot);
+    // A stale key is dropped when it surfaces, but one due far ahead (a
+    // watchdog re-armed at every wait) would sit in the heap for long: when
+    // stale keys outnumber live ones, sweep them all. Amortised O(1) per
+    // cancel; the order of what remains is the keys', so nothing changes.
+    if (heap_.size() > 2 * live_ + 64) {
+        heap_.erase(std::remove_if(heap_.begin(), heap_.end(),
+                                   [this](const key& k) {
+                                       const slot_state& s = slots_[k.slot];
+                                       return !s.live || s.generation != k.generation;
+                                   }),
+                    heap_.end());
+        std::make_heap(heap_.begin(), heap_.end(), later);
+    }
     return true;
 }
 

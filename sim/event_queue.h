@@ -10,7 +10,8 @@
 //   - size() counts live (not cancelled, not yet popped) events.
 // Implementation: a binary heap of 24-byte keys (time, seq, slot, generation)
 // over a slot table holding the callbacks. Cancel frees the slot and bumps its
-// generation; the stale heap key is dropped when it surfaces.
+// generation; the stale heap key is dropped when it surfaces, or swept with
+// the others once stale keys outnumber live ones (the heap stays O(live)).
 #pragma once
 
 #include "sim/time.h"
