@@ -1,10 +1,10 @@
 // mm/node.cpp - zone layout and the boot-time watermark arithmetic.
 #include "mm/node.h"
 
+#include "mm/cmdline.h"
 #include "sim/error.h"
 
 #include <algorithm>
-#include <cctype>
 #include <fmt/format.h>
 
 namespace kmsim::mm {
@@ -120,25 +120,16 @@ std::uint64_t node::recommended_min_free_kbytes() const
 
 std::optional<std::string> parse_thp_boot_param(const std::string& cmdline, bool& out)
 {
-    std::size_t i = 0;
-    while (i < cmdline.size()) {
-        while (i < cmdline.size() && std::isspace(static_cast<unsigned char>(cmdline[i])))
-            ++i;
-        std::size_t j = i;
-        while (j < cmdline.size() && !std::isspace(static_cast<unsigned char>(cmdline[j])))
-            ++j;
-        const std::string word = cmdline.substr(i, j - i);
-        i = j;
-        constexpr std::string_view key = "transparent_hugepage=";
-        if (word.rfind(key, 0) != 0)
+    // setup_transparent_hugepage() in mm/huge_memory.c.
+    for (const cmdline_param& p : parse_cmdline(cmdline)) {
+        if (p.key != "transparent_hugepage")
             continue;
-        const std::string value = word.substr(key.size());
-        if (value == "always" || value == "madvise")
+        if (p.value == "always" || p.value == "madvise")
             out = true;
-        else if (value == "never")
+        else if (p.value == "never")
             out = false;
         else
-            return fmt::format("{}: '{}' is not always, madvise or never", word, value);
+            return fmt::format("{}: '{}' is not always, madvise or never", p.word, p.value);
     }
     return std::nullopt;
 }

@@ -3,6 +3,7 @@
 
 #include "arch/hexdump.h"
 #include "arch/machine.h"
+#include "mm/cmdline.h"
 #include "mm/kasan.h"
 #include "mm/kmemleak.h"
 #include "mm/memmap.h"
@@ -52,24 +53,11 @@ std::uint32_t debug_letters(const std::string& s, bool* order_o, bool* ok)
 
 std::optional<std::string> parse_slab_boot_params(const std::string& cmdline, slab_boot_params& out)
 {
-    std::size_t i = 0;
-    while (i < cmdline.size()) {
-        while (i < cmdline.size() && std::isspace(static_cast<unsigned char>(cmdline[i])))
-            ++i;
-        std::size_t j = i;
-        while (j < cmdline.size() && !std::isspace(static_cast<unsigned char>(cmdline[j])))
-            ++j;
-        std::string word = cmdline.substr(i, j - i);
-        i = j;
-        if (word.empty())
-            continue;
-        std::string key = word, value;
-        bool has_value = false;
-        if (auto eq = word.find('='); eq != std::string::npos) {
-            key = word.substr(0, eq);
-            value = word.substr(eq + 1);
-            has_value = true;
-        }
+    for (const cmdline_param& param : parse_cmdline(cmdline)) {
+        const std::string& word = param.word;
+        const std::string& value = param.value;
+        const bool has_value = param.has_value;
+        std::string key = param.key;
         if (key.rfind("slub_", 0) == 0)
             key = "slab_" + key.substr(5);
         auto number = [&](unsigned& dst, unsigned max) -> std::optional<std::string> {
