@@ -27,6 +27,7 @@
 #include "sim/time.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -263,6 +264,13 @@ public:
     // Creation order, most recent first (as /proc/slabinfo lists them).
     const std::vector<kmem_cache*>& caches() const { return order_; }
 
+    // Fault injection (should_failslab(), in slab_pre_alloc_hook()): return
+    // true to fail this allocation as if memory were short.
+    std::function<bool(const kmem_cache&, gfp_t)> should_failslab;
+    // Whether the page allocator is now working for new_slab() (whose
+    // pages are the slab's, not a caller's own allocation).
+    bool growing() const { return growing_; }
+
     // Fiber side. Addresses are simulated kernel addresses; 0 on failure.
     std::uint64_t alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig_size = 0);
     // Frees OBJ into S (nullptr: the cache its slab belongs to, as kfree).
@@ -341,6 +349,7 @@ public:
     void report_object(kmem_cache* s, slab& sl, unsigned index, const std::string& reason, const std::string& fix);
 
 private:
+    bool growing_ = false;
     // The geometry and the cache (calculate_sizes()); throws config_error
     // when its objects do not fit a slab.
     kmem_cache* make_cache(const std::string& name, std::uint32_t size, kmem_cache_options opts);

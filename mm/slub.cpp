@@ -463,6 +463,7 @@ slab* slab_allocator::new_slab(kmem_cache& s, gfp_t gfp)
     gfp_t try_gfp = (flags | gfp::NOWARN | gfp::NORETRY) & ~gfp::NOFAIL;
     if ((try_gfp & gfp::DIRECT_RECLAIM) && s.order > s.min_order)
         try_gfp = (try_gfp | gfp::NOMEMALLOC) & ~gfp::RECLAIM;
+    growing_ = true;
     page* pg = pa_.alloc_pages(try_gfp, order);
     if (!pg && s.order != s.min_order) {
         order = s.min_order;
@@ -470,6 +471,7 @@ slab* slab_allocator::new_slab(kmem_cache& s, gfp_t gfp)
     } else if (!pg) {
         pg = pa_.alloc_pages(flags, order);
     }
+    growing_ = false;
     if (!pg)
         return nullptr;
 
@@ -631,6 +633,8 @@ std::uint64_t slab_allocator::alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig
         gfp &= ~(gfp::RECLAIM | gfp::IO | gfp::FS);  // boot: GFP_BOOT_MASK
     else
         pa_.might_alloc(gfp);  // slab_pre_alloc_hook()
+    if (should_failslab && should_failslab(*s, gfp)) [[unlikely]]
+        return 0;
     for (;;) {
         const int cpu = machine_.smp_processor_id();
         slab* sl = s->cpu_slab[static_cast<std::size_t>(cpu)];

@@ -78,7 +78,11 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     b.version = opts.version;
     b.diag = opts.diag;
     b.chooser = opts.chooser;
-    b.attach = [&](world& w) { attach_live_output(w, opts, out); };
+    b.attach = [&](world& w) {
+        attach_live_output(w, opts, out);
+        if (opts.prepare)
+            opts.prepare(w);
+    };
     const std::unique_ptr<world> w = build_world(sc, b);
 
     sim::run_limits limits;

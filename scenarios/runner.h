@@ -12,6 +12,7 @@
 #include "sim/engine.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -19,6 +20,8 @@
 #include <vector>
 
 namespace kmsim::scenarios {
+
+struct world;
 
 enum class verbosity { quiet, normal, verbose };
 
@@ -34,6 +37,9 @@ struct run_options {
     std::string version = "0.0.0";
     sim::diagnostics diag;  // kmsim's own debug lines (KMSIM_LOG), not the run's output
     sim::chooser* chooser = nullptr;  // the scheduling decisions (nullptr: kmsim's own); must outlive the run
+    // Called once the world is built, before it boots (explore and
+    // --schedule hook their fault points here).
+    std::function<void(world&)> prepare;
 };
 
 struct run_report {

@@ -6,9 +6,11 @@
 #include "mm/gfp.h"
 #include "mm/kernel_memory.h"
 #include "scenarios/bundled.h"
+#include "scenarios/explore.h"
 #include "scenarios/limits.h"
 #include "scenarios/parser.h"
 #include "scenarios/runner.h"
+#include "scenarios/world.h"
 #include "sim/error.h"
 
 #include <CLI/CLI.hpp>
@@ -26,6 +28,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <unistd.h>
 
@@ -123,7 +126,7 @@ int main(int argc, char** argv)
     CLI::App app{"kmsim - a simulator of the Linux kernel's memory allocation, GFP semantics and execution contexts",
                  "kmsim"};
     app.set_version_flag("--version", std::string("kmsim ") + KMSIM_VERSION);
-    app.footer("--explain, --trace, --ftrace, --html and `kmsim explore` come in a later version.");
+    app.footer("--explain, --trace, --ftrace and --html come in a later version.");
     app.require_subcommand(0, 1);
 
     std::string scenario_arg, until, color = "auto", show, json, seed, budget, log_level;
@@ -146,6 +149,23 @@ int main(int argc, char** argv)
     run->add_option("--log-level", log_level,
                     "kmsim's own diagnostics on standard error: off, info, debug or trace (default: KMSIM_LOG, else "
                     "off)");
+    std::string schedule_token;
+    run->add_option("--schedule", schedule_token,
+                    "Replay the schedule kmsim explore printed (its seed, preemptions, picks and injected faults)");
+
+    std::string explore_arg, runs = "1000", strategy = "pct", depth = "3", faults, explore_seed = "1", explore_json;
+    bool keep_going = false;
+    CLI::App* explore_cmd = app.add_subcommand(
+        "explore", "Run a scenario under many legal schedules and injected faults; print a failing run, shrunk");
+    explore_cmd->add_option("SCENARIO", explore_arg, "A .kms file, or the name of a bundled scenario")->required();
+    explore_cmd->add_option("--runs", runs, "How many runs (default 1000)");
+    explore_cmd->add_option("--strategy", strategy, "pct (default) or random")
+        ->check(CLI::IsMember({"pct", "random"}));
+    explore_cmd->add_option("--depth", depth, "Deviations per run: PCT's depth D, D-1 change points (default 3)");
+    explore_cmd->add_option("--faults", faults, "Fault kinds to inject: alloc, or all (default none)");
+    explore_cmd->add_option("--seed", explore_seed, "Seed of the schedules (default 1)");
+    explore_cmd->add_flag("--keep-going", keep_going, "Go on after the first failure; collect up to 10 distinct ones");
+    explore_cmd->add_option("--json", explore_json, "Write the results as JSON to FILE (- for standard output)");
 
     std::vector<std::string> check_args;
     CLI::App* check = app.add_subcommand("check", "Parse and validate scenarios; simulate nothing");
@@ -205,6 +225,24 @@ int main(int argc, char** argv)
             }
             o.json_path = json;
             const scenarios::scenario sc = load(scenario_arg);
+            std::optional<scenarios::schedule_chooser> replay;
+            if (!schedule_token.empty()) {
+                std::string why;
+                auto s = scenarios::decode(schedule_token, &why);
+                if (!s) {
+                    std::cerr << "kmsim run: --schedule: " << why << "\n";
+                    return 2;
+                }
+                if (!seed.empty() && *o.seed != s->seed) {
+                    std::cerr << "kmsim run: --seed and --schedule disagree: the schedule's seed is " << s->seed
+                              << "\n";
+                    return 2;
+                }
+                o.seed = s->seed;
+                replay.emplace(std::move(*s));
+                o.chooser = &*replay;
+                o.prepare = [&replay](scenarios::world& w) { scenarios::attach_schedule(w, *replay); };
+            }
             // --json -: only the JSON on standard output, the log on standard error.
             o.json_stream = &std::cout;
             std::ostream& log = json == "-" ? std::cerr : std::cout;
@@ -215,6 +253,38 @@ int main(int argc, char** argv)
                 return 2;
             }
             return r.exit_code;
+        }
+        if (explore_cmd->parsed()) {
+            scenarios::explore_options eo;
+            eo.version = KMSIM_VERSION;
+            eo.runs = parse_count("--runs", runs, true);
+            eo.depth = static_cast<unsigned>(parse_count("--depth", depth, false));
+            if (eo.depth == 0 || eo.depth > 64)
+                throw std::invalid_argument("--depth " + depth + ": a depth is 1 to 64");
+            eo.seed = parse_count("--seed", explore_seed, false);
+            eo.strategy = strategy == "random" ? scenarios::explore_strategy::random : scenarios::explore_strategy::pct;
+            std::stringstream kinds(faults);
+            for (std::string k; std::getline(kinds, k, ',');) {
+                if (k == "alloc" || k == "all")
+                    eo.fail_allocs = true;
+                else
+                    throw std::invalid_argument("--faults " + k + ": the fault kinds are alloc (or all)");
+            }
+            eo.keep_going = keep_going;
+            eo.color = ::isatty(1);
+            const scenarios::scenario sc = load(explore_arg);
+            std::ofstream json_file;
+            if (!explore_json.empty() && explore_json != "-") {
+                json_file.open(explore_json, std::ios::out | std::ios::trunc);
+                if (!json_file)
+                    throw std::invalid_argument(fmt::format("--json {}: cannot write it", explore_json));
+            }
+            std::ostream& log = explore_json == "-" ? std::cerr : std::cout;
+            const scenarios::explore_result r = scenarios::explore(sc, explore_arg, eo, log);
+            if (!explore_json.empty())
+                scenarios::write_explore_json(explore_json == "-" ? std::cout : json_file, r, eo);
+            std::cout.flush();
+            return r.failing_runs ? 1 : 0;
         }
         if (check->parsed()) {
             int rc = 0;

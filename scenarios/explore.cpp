@@ -1,0 +1,300 @@
+// scenarios/explore.cpp - runs under strategies, failure detection, shrinking, and the report of a failing run.
+#include "scenarios/explore.h"
+
+#include "scenarios/judge.h"
+#include "scenarios/run.h"
+#include "scenarios/runner.h"
+#include "scenarios/summary_json.h"
+#include "scenarios/world.h"
+#include "sim/random.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <unordered_map>
+
+namespace kmsim::scenarios {
+
+namespace {
+
+// "kmalloc(128, GFP_KERNEL) at probe.kms:9", or the context's line when
+// it is not in a call.
+std::string where(const arch::context& c)
+{
+    return c.frames().empty() ? c.name() : c.frames().back().format();
+}
+
+}  // namespace
+
+void attach_schedule(world& w, schedule_chooser& chooser)
+{
+    // The last kernel call each context made, to say where a preemption came.
+    auto last_call = std::make_shared<std::unordered_map<const arch::context*, arch::frame>>();
+    w.api.call_done.attach([last_call, &w](const call_record& r) {
+        if (const arch::context* c = w.m.current_context())
+            (*last_call)[c] = r.frame;
+    });
+    chooser.describe = [&w, last_call](deviation& d) {
+        d.time_ns = sim::to_ns(w.eng.now());
+        const arch::context* c = w.m.current_context();
+        d.context = c ? c->name() : "";
+        switch (d.kind) {
+        case choice_kind::preempt: {
+            auto it = last_call->find(c);
+            d.text = it != last_call->end() ? fmt::format("preempt {} after {}", d.context, it->second.format())
+                                            : fmt::format("preempt {} before its first kernel call", d.context);
+            break;
+        }
+        case choice_kind::fail:
+            d.text = fmt::format("fail {}", c ? where(*c) : "an allocation at boot");
+            break;
+        case choice_kind::irq_arrival:
+            d.text = fmt::format("deliver an interrupt {} ns into its jitter window (decided at {})", d.value,
+                                 sim::dmesg_timestamp(w.eng.now()).substr(1, 13));
+            break;
+        case choice_kind::next_task:
+            d.text = fmt::format("run runnable task #{} next instead of the oldest", d.value + 1);
+            break;
+        case choice_kind::lock_waiter:
+            d.text = fmt::format("hand the released lock to waiter #{} instead of the first", d.value + 1);
+            break;
+        case choice_kind::completion_waiter:
+            d.text = fmt::format("let complete() wake waiter #{} instead of the first", d.value + 1);
+            break;
+        case choice_kind::wake_cpu:
+            d.text = fmt::format("queue the woken task on CPU choice #{} instead of the usual one", d.value + 1);
+            break;
+        case choice_kind::event_order:
+            d.text = fmt::format("run event #{} of those due at this instant first", d.value + 1);
+            break;
+        }
+        if (c && d.kind != choice_kind::preempt && d.kind != choice_kind::fail)
+            d.text += fmt::format(" (in {})", d.context);
+    };
+    // Fault injection: every allocation call a context makes is one point
+    // (failslab for slab objects, fail_page_alloc for pages and large
+    // kmalloc; a slab's own pages are its call's); boot's are not, and
+    // __GFP_NOFAIL ones are never failed (should_failslab() and
+    // should_fail_alloc_page() refuse them).
+    auto fault = [&w, &chooser](mm::gfp_t gfp, const char* name) {
+        if ((gfp & mm::gfp::NOFAIL) || !w.m.current_context() || !chooser.should_fail())
+            return false;
+        arch::context& c = w.m.current();
+        w.m.log().printk(w.m.now(), arch::log_level::warning,
+                         fmt::format("FAULT_INJECTION: forcing a failure.\nname {}, interval 1, probability 0, "
+                                     "space 0, times 0\n{}",
+                                     name, w.m.dump_stack(c)),
+                         c.name(), c.on_cpu() ? c.on_cpu()->id() : -1);
+        return true;
+    };
+    w.mem.slabs().should_failslab = [fault](const mm::kmem_cache&, mm::gfp_t g) { return fault(g, "failslab"); };
+    w.mem.pages().should_fail_alloc_page = [fault, &w](mm::gfp_t g, unsigned) {
+        return !w.mem.slabs().growing() && fault(g, "fail_page_alloc");
+    };
+}
+
+namespace {
+
+// How a run failed: its outcome and what did not hold. Two runs fail "the
+// same way" when these are equal.
+struct verdict {
+    bool failed = false;
+    std::string outcome;
+    std::vector<std::string> failed_expectations;
+    bool operator==(const verdict& o) const
+    {
+        return failed == o.failed && outcome == o.outcome && failed_expectations == o.failed_expectations;
+    }
+};
+
+struct one_run {
+    verdict v;
+    std::vector<deviation> taken;
+    std::uint64_t points = 0;
+};
+
+one_run run_once(const scenario& sc, const schedule& s, strategy_fn strategy, const explore_options& opts)
+{
+    schedule_chooser chooser(s, std::move(strategy));
+    build_options b;
+    b.seed = s.seed;
+    b.version = opts.version;
+    b.chooser = &chooser;
+    b.attach = [&chooser](world& w) { attach_schedule(w, chooser); };
+    const std::unique_ptr<world> w = build_world(sc, b);
+    const scenario_run run = run_world(*w, sim::run_limits{});
+    const std::vector<expectation_result> verdicts = judge(sc, run);
+
+    one_run r;
+    r.v.outcome = run.outcome();
+    for (const expectation_result& e : verdicts)
+        if (!e.held)
+            r.v.failed_expectations.push_back(e.text);
+    if (!run.assert_message.empty())
+        r.v.failed_expectations.push_back("assert: " + run.assert_message);
+    if (sc.expects.empty()) {
+        // Without expectations: a deadlock, a panic or any report.
+        const bool reported = !w->m.log().reports().empty() || w->m.log().suppressed_total() != 0;
+        r.v.failed = r.v.outcome == "deadlock" || r.v.outcome == "panic" || reported || !run.assert_message.empty();
+    } else {
+        r.v.failed = !r.v.failed_expectations.empty();
+    }
+    r.taken = chooser.taken();
+    r.points = chooser.total_points();
+    return r;
+}
+
+// The strategy of run INDEX: which points deviate, and how.
+strategy_fn make_strategy(const explore_options& opts, std::uint64_t run_index, std::uint64_t expected_points)
+{
+    auto rng = std::make_shared<sim::random_stream>(opts.seed * 0x9e3779b97f4a7c15ULL + run_index + 1);
+    const std::uint64_t k = std::max<std::uint64_t>(expected_points, 1);
+    auto seen = std::make_shared<std::uint64_t>(0);
+    auto deviate = [rng, fail_allocs = opts.fail_allocs](choice_kind kind, std::int64_t alternatives,
+                                                         std::int64_t seeded) -> std::optional<std::int64_t> {
+        (void)seeded;
+        switch (kind) {
+        case choice_kind::fail:
+            if (!fail_allocs)
+                return std::nullopt;
+            return 1;
+        case choice_kind::irq_arrival:
+            return static_cast<std::int64_t>(rng->uniform(0, static_cast<std::uint64_t>(alternatives)));
+        default:
+            if (alternatives < 2)
+                return std::nullopt;
+            return static_cast<std::int64_t>(rng->uniform(1, static_cast<std::uint64_t>(alternatives - 1)));
+        }
+    };
+    if (opts.strategy == explore_strategy::random) {
+        const std::uint64_t d = std::max(1u, opts.depth);
+        return [rng, seen, k, d, deviate](choice_kind kind, std::uint64_t, std::int64_t n,
+                                          std::int64_t seeded) -> std::optional<std::int64_t> {
+            ++*seen;
+            if (rng->uniform(1, k) > d)
+                return std::nullopt;
+            return deviate(kind, n, seeded);
+        };
+    }
+    // pct: D-1 change points, uniformly among the points the run is
+    // expected to meet.
+    auto points = std::make_shared<std::set<std::uint64_t>>();
+    for (unsigned i = 1; i < std::max(2u, opts.depth); ++i)
+        points->insert(rng->uniform(0, k - 1));
+    return [seen, points, deviate](choice_kind kind, std::uint64_t, std::int64_t n,
+                                   std::int64_t seeded) -> std::optional<std::int64_t> {
+        const std::uint64_t at = (*seen)++;
+        if (!points->count(at))
+            return std::nullopt;
+        return deviate(kind, n, seeded);
+    };
+}
+
+// Drops deviations one at a time while the run still fails the same way,
+// until none can go.
+std::vector<deviation> shrink(const scenario& sc, std::uint64_t seed, std::vector<deviation> devs, const verdict& v,
+                              const explore_options& opts)
+{
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (std::size_t i = 0; i < devs.size(); ++i) {
+            schedule s{seed, devs};
+            s.deviations.erase(s.deviations.begin() + static_cast<std::ptrdiff_t>(i));
+            const one_run r = run_once(sc, s, {}, opts);
+            if (r.v == v) {
+                devs = r.taken;  // what the shorter schedule really took
+                changed = true;
+                break;
+            }
+        }
+    }
+    return devs;
+}
+
+}  // namespace
+
+explore_result explore(const scenario& sc, const std::string& file, const explore_options& opts, std::ostream& out)
+{
+    const auto start = std::chrono::steady_clock::now();
+    const std::uint64_t seed = sc.seed ? *sc.seed : 1;
+    // kmsim's own run tells how many choice points a run meets.
+    const one_run baseline = run_once(sc, schedule{seed, {}}, {}, opts);
+
+    explore_result result;
+    std::set<std::vector<std::string>> seen_failures;
+    for (std::uint64_t i = opts.shard_index; i < opts.runs; i += std::max<std::uint64_t>(opts.shard_count, 1)) {
+        ++result.runs;
+        const one_run r = run_once(sc, schedule{seed, {}}, make_strategy(opts, i, baseline.points), opts);
+        if (!r.v.failed)
+            continue;
+        ++result.failing_runs;
+        std::vector<std::string> key = r.v.failed_expectations;
+        key.push_back(r.v.outcome);
+        if (!seen_failures.insert(key).second || result.failing.size() >= 10)
+            continue;
+        explore_failure f;
+        f.run = i;
+        f.outcome = r.v.outcome;
+        f.failed_expectations = r.v.failed_expectations;
+        f.shrunk = schedule{seed, shrink(sc, seed, r.taken, r.v, opts)};
+
+        // The run, as `kmsim run FILE --schedule TOKEN` prints it.
+        out << fmt::format("kmsim explore: run {} fails ({}{}); shrunk to {} deviation{}:\n\n", i, f.outcome,
+                           f.failed_expectations.empty() ? "" : ", " + f.failed_expectations.front(),
+                           f.shrunk.deviations.size(), f.shrunk.deviations.size() == 1 ? "" : "s");
+        schedule_chooser replay(f.shrunk);
+        run_options ro;
+        ro.version = opts.version;
+        ro.color = opts.color;
+        ro.chooser = &replay;
+        ro.prepare = [&replay](world& w) { attach_schedule(w, replay); };
+        run_scenario(sc, ro, out);
+        f.shrunk.deviations = replay.taken();
+        out << "\ndeviations from kmsim's own schedule:\n";
+        for (const deviation& d : f.shrunk.deviations)
+            out << fmt::format("  {}{}\n", sim::dmesg_timestamp(sim::at_ns(d.time_ns)), d.text);
+        out << fmt::format("replay: kmsim run {} --schedule {}\n", file, encode(f.shrunk));
+        result.failing.push_back(std::move(f));
+        if (!opts.keep_going)
+            break;
+    }
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.runs_per_second = secs > 0 ? static_cast<double>(result.runs) / secs : 0;
+    out << fmt::format("kmsim explore: {} run{}, {} failing ({} strategy, depth {}, seed {}{})\n", result.runs,
+                       result.runs == 1 ? "" : "s", result.failing_runs,
+                       opts.strategy == explore_strategy::pct ? "pct" : "random", opts.depth, opts.seed,
+                       opts.fail_allocs ? ", faults alloc" : "");
+    return result;
+}
+
+void write_explore_json(std::ostream& out, const explore_result& result, const explore_options& opts)
+{
+    using json = nlohmann::ordered_json;
+    json doc;
+    doc["runs"] = result.runs;
+    doc["failing_runs"] = result.failing_runs;
+    doc["runs_per_second"] = static_cast<std::uint64_t>(result.runs_per_second);
+    doc["seed"] = opts.seed;
+    doc["strategy"] = opts.strategy == explore_strategy::pct ? "pct" : "random";
+    doc["faults"] = opts.fail_allocs ? json::array({"alloc"}) : json::array();
+    doc["shard"] = {{"index", opts.shard_index}, {"count", opts.shard_count}};
+    json& failing = doc["failing"] = json::array();
+    for (const explore_failure& f : result.failing) {
+        json devs = json::array();
+        for (const deviation& d : f.shrunk.deviations)
+            devs.push_back({{"kind", to_string(d.kind)}, {"time_ns", d.time_ns}, {"context", d.context}, {"call", d.text}});
+        failing.push_back({{"run", f.run},
+                           {"schedule", encode(f.shrunk)},
+                           {"outcome", f.outcome},
+                           {"failed_expectations", f.failed_expectations},
+                           {"deviations", devs}});
+    }
+    out << doc.dump(2) << "\n";
+}
+
+}  // namespace kmsim::scenarios

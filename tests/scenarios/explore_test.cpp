@@ -1,0 +1,169 @@
+// tests/scenarios/explore_test.cpp - schedules as tokens, and explore finding, shrinking and replaying failing runs.
+#include "scenarios/explore.h"
+#include "scenarios/parser.h"
+#include "scenarios/runner.h"
+#include "scenarios/world.h"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using namespace kmsim::scenarios;
+
+namespace {
+
+const char* const abba = R"(machine cpus=1 memory=64M
+lock a mutex
+lock b mutex
+thread t1
+  mutex_lock(a)
+  mutex_lock(b)
+  mutex_unlock(b)
+  mutex_unlock(a)
+end
+thread t2
+  mutex_lock(b)
+  mutex_lock(a)
+  mutex_unlock(a)
+  mutex_unlock(b)
+end
+expect completed
+)";
+
+// The same threads with one lock order: no schedule can deadlock them.
+const char* const abba_fixed = R"(machine cpus=1 memory=64M
+lock a mutex
+lock b mutex
+thread t1
+  mutex_lock(a)
+  mutex_lock(b)
+  mutex_unlock(b)
+  mutex_unlock(a)
+end
+thread t2
+  mutex_lock(a)
+  mutex_lock(b)
+  mutex_unlock(b)
+  mutex_unlock(a)
+end
+expect completed
+expect no report
+)";
+
+const char* const leaky_probe = R"(machine cpus=1 memory=64M
+thread probe
+  a = kmalloc(64, GFP_KERNEL)
+  b = kmalloc(128, GFP_KERNEL)
+  c = kmalloc(32, GFP_KERNEL | __GFP_NOFAIL)
+  kfree(c)
+  if b == NULL
+    return
+  end
+  kfree(b)
+  kfree(a)
+end
+expect no leaks
+)";
+
+}  // namespace
+
+TEST_CASE("a schedule's token is printable, has no spaces, and reads back", "[scenarios][explore]")
+{
+    schedule s;
+    s.seed = 42;
+    s.deviations = {{choice_kind::preempt, 14, 1}, {choice_kind::irq_arrival, 2, 1500}, {choice_kind::fail, 7, 1},
+                    {choice_kind::lock_waiter, 0, 2}};
+    const std::string t = encode(s);
+    CHECK(t == "1.s42.p14.i2-1500.f7.l0-2");
+    std::string why;
+    const auto back = decode(t, &why);
+    REQUIRE(back);
+    CHECK(back->seed == 42);
+    CHECK(back->deviations == s.deviations);
+    CHECK_FALSE(decode("2.s1", &why));
+    CHECK_FALSE(decode("1.s1.x3", &why));
+    CHECK(why == "'x3' is not a deviation (a letter of ownlcpif and a number)");
+    CHECK_FALSE(decode("1.s1.p3-0", &why));
+    CHECK(why == "'p3-0' takes kmsim's own choice: it is no deviation");
+    CHECK(decode("1.s7", &why)->deviations.empty());
+}
+
+TEST_CASE("explore finds the ABBA that needs one preemption, shrunk to it, and the token replays it", "[scenarios][explore]")
+{
+    const scenario sc = parse_scenario(abba, "abba.kms");
+    explore_options o;
+    o.version = "test";
+    std::ostringstream out;
+    const explore_result r = explore(sc, "abba.kms", o, out);
+    REQUIRE(r.failing.size() == 1);
+    CHECK(r.failing_runs == 1);  // it stops at the first
+    const explore_failure& f = r.failing[0];
+    CHECK(f.outcome == "deadlock");
+    CHECK(f.failed_expectations == std::vector<std::string>{"expect completed"});
+    REQUIRE(f.shrunk.deviations.size() == 1);
+    CHECK(f.shrunk.deviations[0].kind == choice_kind::preempt);
+    CHECK(f.shrunk.deviations[0].text == "preempt t1 after mutex_lock(a) at abba.kms:5");
+    const std::string token = encode(f.shrunk);
+    CHECK(out.str().find("\nreplay: kmsim run abba.kms --schedule " + token + "\n") != std::string::npos);
+
+    // The token replays the same run: `kmsim run --schedule` prints what explore printed.
+    std::string why;
+    auto s = decode(token, &why);
+    REQUIRE(s);
+    schedule_chooser replay(*s);
+    run_options ro;
+    ro.version = "test";
+    ro.seed = s->seed;
+    ro.chooser = &replay;
+    ro.prepare = [&replay](world& w) { attach_schedule(w, replay); };
+    std::ostringstream again;
+    const run_report rep = run_scenario(sc, ro, again);
+    CHECK(rep.outcome == "deadlock");
+    CHECK(out.str().find(again.str()) != std::string::npos);
+}
+
+TEST_CASE("the fixed twin stays clean over 1000 runs of either strategy", "[scenarios][explore]")
+{
+    const scenario sc = parse_scenario(abba_fixed, "fixed.kms");
+    for (explore_strategy st : {explore_strategy::pct, explore_strategy::random}) {
+        explore_options o;
+        o.strategy = st;
+        o.depth = 4;
+        std::ostringstream out;
+        const explore_result r = explore(sc, "fixed.kms", o, out);
+        CHECK(r.runs == 1000);
+        CHECK(r.failing_runs == 0);
+    }
+}
+
+TEST_CASE("--faults alloc finds a leak on an error path with one injected failure, never failing __GFP_NOFAIL",
+          "[scenarios][explore]")
+{
+    const scenario sc = parse_scenario(leaky_probe, "probe.kms");
+    explore_options o;
+    std::ostringstream clean;
+    CHECK(explore(sc, "probe.kms", o, clean).failing_runs == 0);  // no faults: no leak
+
+    o.fail_allocs = true;
+    o.keep_going = true;
+    std::ostringstream out;
+    const explore_result r = explore(sc, "probe.kms", o, out);
+    REQUIRE_FALSE(r.failing.empty());
+    for (const explore_failure& f : r.failing) {
+        REQUIRE(f.shrunk.deviations.size() == 1);
+        CHECK(f.shrunk.deviations[0].kind == choice_kind::fail);
+        CHECK(f.shrunk.deviations[0].text.find("__GFP_NOFAIL") == std::string::npos);
+    }
+    CHECK(r.failing[0].shrunk.deviations[0].text == "fail kmalloc(128, GFP_KERNEL) at probe.kms:4");
+    CHECK(out.str().find("FAULT_INJECTION: forcing a failure.\nname failslab, interval 1, probability 0, space 0, "
+                         "times 0\n") == std::string::npos);  // the log's lines carry timestamps
+    CHECK(out.str().find("] FAULT_INJECTION: forcing a failure.\n") != std::string::npos);
+    CHECK(out.str().find("] name failslab, interval 1, probability 0, space 0, times 0\n") != std::string::npos);
+
+    std::ostringstream json;
+    write_explore_json(json, r, o);
+    CHECK(json.str().find("\"strategy\": \"pct\"") != std::string::npos);
+    CHECK(json.str().find("\"faults\": [\n    \"alloc\"\n  ]") != std::string::npos);
+    CHECK(json.str().find("\"kind\": \"fail\"") != std::string::npos);
+    CHECK(json.str().find("\"failed_expectations\": [\n        \"expect no leaks\"\n      ]") != std::string::npos);
+}
