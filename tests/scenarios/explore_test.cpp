@@ -136,7 +136,7 @@ TEST_CASE("the fixed twin stays clean over 1000 runs of either strategy", "[scen
     }
 }
 
-TEST_CASE("--faults alloc finds a leak on an error path with one injected failure, never failing __GFP_NOFAIL",
+TEST_CASE("alloc faults find a leak on an error path with one injected failure and never fail __GFP_NOFAIL",
           "[scenarios][explore]")
 {
     const scenario sc = parse_scenario(leaky_probe, "probe.kms");
