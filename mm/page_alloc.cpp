@@ -95,6 +95,15 @@ std::uint64_t page_allocator::direct_reclaim(gfp_t gfp, unsigned order, int high
     return progress;
 }
 
+bool page_allocator::force_direct_reclaim(gfp_t gfp)
+{
+    const gfp_t effective = current_gfp_context(gfp & gfp::BITS_MASK, current_task_flags());
+    if (!(effective & gfp::DIRECT_RECLAIM) || (current_task_flags() & PF_MEMALLOC) || !machine_.current_context())
+        return false;
+    direct_reclaim(effective, 0, gfp_zone(effective));
+    return true;
+}
+
 bool page_allocator::should_reclaim_retry(gfp_t gfp, unsigned order, unsigned alloc_flags, int highest_zoneidx,
                                           bool progress, int& no_progress_loops)
 {

@@ -78,6 +78,11 @@ public:
 
 class page_allocator {
 public:
+    // Direct reclaim for GFP now, as the slow path would enter it below
+    // the min watermark (fault injection's `reclaim`): with the task's
+    // scoped constraints applied, only for a mask that may block and not
+    // from inside reclaim. Returns whether it ran. Fiber side; may sleep.
+    bool force_direct_reclaim(gfp_t gfp);
     page_allocator(arch::machine& m, node& n, vm_counters& vm);
 
     void set_reclaim(reclaim_hooks* r) { reclaim_ = r ? r : &no_reclaim_; }

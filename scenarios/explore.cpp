@@ -52,6 +52,9 @@ void attach_schedule(world& w, schedule_chooser& chooser)
         case choice_kind::fail:
             d.text = fmt::format("fail {}", c ? where(*c) : "an allocation at boot");
             break;
+        case choice_kind::reclaim:
+            d.text = fmt::format("force direct reclaim at {}", c ? where(*c) : "an allocation at boot");
+            break;
         case choice_kind::irq_arrival:
             d.text = fmt::format("deliver an interrupt {} ns into its jitter window (decided at {})", d.value,
                                  sim::dmesg_timestamp(w.eng.now()).substr(1, 13));
@@ -72,7 +75,7 @@ void attach_schedule(world& w, schedule_chooser& chooser)
             d.text = fmt::format("run event #{} of those due at this instant first", d.value + 1);
             break;
         }
-        if (c && d.kind != choice_kind::preempt && d.kind != choice_kind::fail)
+        if (c && d.kind != choice_kind::preempt && d.kind != choice_kind::fail && d.kind != choice_kind::reclaim)
             d.text += fmt::format(" (in {})", d.context);
     };
     // Fault injection: every allocation call a context makes is one point
@@ -81,9 +84,21 @@ void attach_schedule(world& w, schedule_chooser& chooser)
     // __GFP_NOFAIL ones are never failed (should_failslab() and
     // should_fail_alloc_page() refuse them).
     auto fault = [&w, &chooser](mm::gfp_t gfp, const char* name) {
-        if ((gfp & mm::gfp::NOFAIL) || !w.m.current_context() || !chooser.should_fail())
+        if (!w.m.current_context())
             return false;
         arch::context& c = w.m.current();
+        // Reclaim first: a point only for a mask that may block, outside reclaim.
+        const mm::gfp_t effective = mm::current_gfp_context(gfp, c.task_flags());
+        if ((effective & mm::gfp::DIRECT_RECLAIM) && !(c.task_flags() & mm::PF_MEMALLOC) && chooser.should_reclaim()) {
+            w.m.log().printk(w.m.now(), arch::log_level::warning,
+                             fmt::format("kmsim: explore forces direct reclaim here, as if the zone were below its "
+                                         "min watermark\n{}",
+                                         w.m.dump_stack(c)),
+                             c.name(), c.on_cpu() ? c.on_cpu()->id() : -1);
+            w.mem.pages().force_direct_reclaim(gfp);
+        }
+        if ((gfp & mm::gfp::NOFAIL) || !chooser.should_fail())
+            return false;
         w.m.log().printk(w.m.now(), arch::log_level::warning,
                          fmt::format("FAULT_INJECTION: forcing a failure.\nname {}, interval 1, probability 0, "
                                      "space 0, times 0\n{}",
@@ -154,12 +169,16 @@ strategy_fn make_strategy(const explore_options& opts, std::uint64_t run_index, 
     auto rng = std::make_shared<sim::random_stream>(opts.seed * 0x9e3779b97f4a7c15ULL + run_index + 1);
     const std::uint64_t k = std::max<std::uint64_t>(expected_points, 1);
     auto seen = std::make_shared<std::uint64_t>(0);
-    auto deviate = [rng, fail_allocs = opts.fail_allocs](choice_kind kind, std::int64_t alternatives,
-                                                         std::int64_t seeded) -> std::optional<std::int64_t> {
+    auto deviate = [rng, fail_allocs = opts.fail_allocs, force_reclaim = opts.force_reclaim](
+                       choice_kind kind, std::int64_t alternatives, std::int64_t seeded) -> std::optional<std::int64_t> {
         (void)seeded;
         switch (kind) {
         case choice_kind::fail:
             if (!fail_allocs)
+                return std::nullopt;
+            return 1;
+        case choice_kind::reclaim:
+            if (!force_reclaim)
                 return std::nullopt;
             return 1;
         case choice_kind::irq_arrival:
@@ -268,7 +287,10 @@ explore_result explore(const scenario& sc, const std::string& file, const explor
     out << fmt::format("kmsim explore: {} run{}, {} failing ({} strategy, depth {}, seed {}{})\n", result.runs,
                        result.runs == 1 ? "" : "s", result.failing_runs,
                        opts.strategy == explore_strategy::pct ? "pct" : "random", opts.depth, opts.seed,
-                       opts.fail_allocs ? ", faults alloc" : "");
+                       opts.fail_allocs && opts.force_reclaim ? ", faults alloc,reclaim"
+                       : opts.fail_allocs                     ? ", faults alloc"
+                       : opts.force_reclaim                   ? ", faults reclaim"
+                                                              : "");
     return result;
 }
 
@@ -281,7 +303,12 @@ void write_explore_json(std::ostream& out, const explore_result& result, const e
     doc["runs_per_second"] = static_cast<std::uint64_t>(result.runs_per_second);
     doc["seed"] = opts.seed;
     doc["strategy"] = opts.strategy == explore_strategy::pct ? "pct" : "random";
-    doc["faults"] = opts.fail_allocs ? json::array({"alloc"}) : json::array();
+    json faults = json::array();
+    if (opts.fail_allocs)
+        faults.push_back("alloc");
+    if (opts.force_reclaim)
+        faults.push_back("reclaim");
+    doc["faults"] = faults;
     doc["shard"] = {{"index", opts.shard_index}, {"count", opts.shard_count}};
     json& failing = doc["failing"] = json::array();
     for (const explore_failure& f : result.failing) {

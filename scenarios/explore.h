@@ -14,10 +14,12 @@
 //           ASPLOS 2010): a bug of depth D is found with probability at
 //           least 1/K^(D-1) per run, K the number of points;
 //   random  every point deviates with probability D/K.
-// Faults (`alloc`): an allocation's fault-injection point (failslab,
-// fail_page_alloc) counts as a choice point that may fail it; a
-// __GFP_NOFAIL request is never failed, as the kernel's should_fail_*()
-// refuse to.
+// Faults: each allocation call is a point of two kinds: `alloc` may fail it
+// (failslab, fail_page_alloc; never a __GFP_NOFAIL request, as the
+// kernel's should_fail_*() refuse), `reclaim` may send it into direct
+// reclaim first, as if its zone were below the min watermark (a mask that
+// may block, outside reclaim: shrinkers run with its mask, and the
+// __GFP_IO/__GFP_FS gates apply).
 #pragma once
 
 #include "scenarios/ast.h"
@@ -39,7 +41,8 @@ struct explore_options {
     std::uint64_t runs = 1000;
     explore_strategy strategy = explore_strategy::pct;
     unsigned depth = 3;
-    bool fail_allocs = false;  // --faults alloc
+    bool fail_allocs = false;     // --faults alloc
+    bool force_reclaim = false;   // --faults reclaim
     std::uint64_t seed = 1;
     std::uint64_t shard_index = 0, shard_count = 1;
     bool keep_going = false;

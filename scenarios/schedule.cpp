@@ -13,7 +13,7 @@ namespace kmsim::scenarios {
 namespace {
 
 // Each kind's letter in a token.
-constexpr char letters[nr_choice_kinds] = {'o', 'w', 'n', 'l', 'c', 'p', 'i', 'f'};
+constexpr char letters[nr_choice_kinds] = {'o', 'w', 'n', 'l', 'c', 'p', 'i', 'f', 'r'};
 
 choice_kind kind_of(sim::decision d)
 {
@@ -49,6 +49,7 @@ const char* to_string(choice_kind k)
     case choice_kind::preempt: return "preempt";
     case choice_kind::irq_arrival: return "irq";
     case choice_kind::fail: return "fail";
+    case choice_kind::reclaim: return "reclaim";
     }
     return "?";
 }
@@ -163,6 +164,11 @@ std::int64_t schedule_chooser::choose_delay(sim::decision d, std::int64_t max, s
 bool schedule_chooser::should_fail()
 {
     return next(choice_kind::fail, 2, 0).has_value();
+}
+
+bool schedule_chooser::should_reclaim()
+{
+    return next(choice_kind::reclaim, 2, 0).has_value();
 }
 
 }  // namespace kmsim::scenarios

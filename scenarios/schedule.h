@@ -38,8 +38,9 @@ enum class choice_kind : std::uint8_t {
     preempt,
     irq_arrival,  // value: the delay inside the interrupt's window, ns
     fail,         // an allocation that fails as if memory were short
+    reclaim,      // an allocation that enters direct reclaim as if below the min watermark
 };
-inline constexpr std::size_t nr_choice_kinds = static_cast<std::size_t>(choice_kind::fail) + 1;
+inline constexpr std::size_t nr_choice_kinds = static_cast<std::size_t>(choice_kind::reclaim) + 1;
 const char* to_string(choice_kind k);  // "preempt", "fail", ... as the JSON names them
 
 struct deviation {
@@ -61,7 +62,7 @@ struct schedule {
     std::vector<deviation> deviations;
 };
 
-// "1.s1.p14.i2-1500.f7": version, seed, then each deviation as its kind's
+// "1.s1.p14.i2-1500.f7.r3": version, seed, then each deviation as its kind's
 // letter, ordinal and (when not 1) value.
 std::string encode(const schedule& s);
 // The schedule of TOKEN, or nullopt with *ERROR saying what is wrong.
@@ -78,8 +79,10 @@ public:
 
     std::size_t choose(sim::decision d, std::size_t n) override;
     std::int64_t choose_delay(sim::decision d, std::int64_t max, std::int64_t seeded) override;
-    // A fault-injection point: true to fail this allocation.
+    // Fault-injection points: true to fail this allocation, or to send it
+    // into direct reclaim first.
     bool should_fail();
+    bool should_reclaim();
 
     // Called as a deviation is applied, to say in words where it happened.
     std::function<void(deviation&)> describe;

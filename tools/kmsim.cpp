@@ -162,7 +162,7 @@ int main(int argc, char** argv)
     explore_cmd->add_option("--strategy", strategy, "pct (default) or random")
         ->check(CLI::IsMember({"pct", "random"}));
     explore_cmd->add_option("--depth", depth, "Deviations per run: PCT's depth D, D-1 change points (default 3)");
-    explore_cmd->add_option("--faults", faults, "Fault kinds to inject: alloc, or all (default none)");
+    explore_cmd->add_option("--faults", faults, "Fault kinds to inject: alloc, reclaim, or all (default none)");
     explore_cmd->add_option("--seed", explore_seed, "Seed of the schedules (default 1)");
     explore_cmd->add_flag("--keep-going", keep_going, "Go on after the first failure; collect up to 10 distinct ones");
     explore_cmd->add_option("--json", explore_json, "Write the results as JSON to FILE (- for standard output)");
@@ -267,8 +267,10 @@ int main(int argc, char** argv)
             for (std::string k; std::getline(kinds, k, ',');) {
                 if (k == "alloc" || k == "all")
                     eo.fail_allocs = true;
-                else
-                    throw std::invalid_argument("--faults " + k + ": the fault kinds are alloc (or all)");
+                if (k == "reclaim" || k == "all")
+                    eo.force_reclaim = true;
+                if (k != "alloc" && k != "reclaim" && k != "all")
+                    throw std::invalid_argument("--faults " + k + ": the fault kinds are alloc and reclaim (or all)");
             }
             eo.keep_going = keep_going;
             eo.color = ::isatty(1);

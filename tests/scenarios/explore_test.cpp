@@ -82,7 +82,7 @@ TEST_CASE("a schedule's token is printable, has no spaces, and reads back", "[sc
     CHECK(back->deviations == s.deviations);
     CHECK_FALSE(decode("2.s1", &why));
     CHECK_FALSE(decode("1.s1.x3", &why));
-    CHECK(why == "'x3' is not a deviation (a letter of ownlcpif and a number)");
+    CHECK(why == "'x3' is not a deviation (a letter of ownlcpifr and a number)");
     CHECK_FALSE(decode("1.s1.p3-0", &why));
     CHECK(why == "'p3-0' takes kmsim's own choice: it is no deviation");
     CHECK(decode("1.s7", &why)->deviations.empty());
@@ -166,4 +166,44 @@ TEST_CASE("alloc faults find a leak on an error path with one injected failure a
     CHECK(json.str().find("\"faults\": [\n    \"alloc\"\n  ]") != std::string::npos);
     CHECK(json.str().find("\"kind\": \"fail\"") != std::string::npos);
     CHECK(json.str().find("\"failed_expectations\": [\n        \"expect no leaks\"\n      ]") != std::string::npos);
+}
+
+TEST_CASE("reclaim faults expose a filesystem reclaim recursion under plenty of free memory", "[scenarios][explore]")
+{
+    const std::string writer = R"(machine cpus=1 memory=64M
+lock fs_lock mutex
+shrinker inode_cache objects=1000 size=256
+  if (sc.gfp_mask & __GFP_FS) == 0
+    return SHRINK_STOP
+  end
+  mutex_lock(fs_lock)
+  mutex_unlock(fs_lock)
+  return sc.nr_to_scan
+end
+thread writer
+  mutex_lock(fs_lock)
+  buf = kmalloc(512, MASK)
+  kfree(buf)
+  mutex_unlock(fs_lock)
+end
+expect completed
+)";
+    auto with = [&](const std::string& mask) {
+        std::string text = writer;
+        text.replace(text.find("MASK"), 4, mask);
+        return parse_scenario(text, "fs.kms");
+    };
+    explore_options o;
+    o.force_reclaim = true;
+    std::ostringstream out;
+    const explore_result r = explore(with("GFP_KERNEL"), "fs.kms", o, out);
+    REQUIRE(r.failing.size() == 1);
+    CHECK(r.failing[0].outcome == "deadlock");
+    REQUIRE(r.failing[0].shrunk.deviations.size() == 1);
+    CHECK(r.failing[0].shrunk.deviations[0].text == "force direct reclaim at kmalloc(512, GFP_KERNEL) at fs.kms:13");
+    CHECK(encode(r.failing[0].shrunk) == "1.s1.r0");
+    // GFP_NOFS: reclaim runs the shrinker without __GFP_FS, which stops at once.
+    o.fail_allocs = true;
+    std::ostringstream clean;
+    CHECK(explore(with("GFP_NOFS"), "fs.kms", o, clean).failing_runs == 0);
 }
