@@ -49,7 +49,8 @@ void irq_line::schedule_periodic(std::uint64_t index)
         std::int64_t delay = static_cast<std::int64_t>(rng.uniform(0, static_cast<std::uint64_t>(max)));
         if (machine_.eng().exploring())
             delay = std::clamp<std::int64_t>(
-                machine_.eng().choices().choose_delay(sim::decision::irq_arrival, max, delay), 0, max);
+                machine_.eng().choices().choose_delay(sim::decision::irq_arrival, sim::to_ns(when), max, cpu_, delay),
+                0, max);
         when = sim::saturating_add(when, sim::nsecs(delay));
     }
     if (when == sim::never())

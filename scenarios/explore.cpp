@@ -56,8 +56,9 @@ void attach_schedule(world& w, schedule_chooser& chooser)
             d.text = fmt::format("force direct reclaim at {}", c ? where(*c) : "an allocation at boot");
             break;
         case choice_kind::irq_arrival:
-            d.text = fmt::format("deliver an interrupt {} ns into its jitter window (decided at {})", d.value,
-                                 sim::dmesg_timestamp(w.eng.now()).substr(1, 13));
+            d.text = fmt::format("deliver the interrupt{} at {}.{:09} ({} ns into its jitter window)",
+                                 d.cpu >= 0 ? fmt::format(" on CPU{}", d.cpu) : std::string(),
+                                 d.arrival_ns / 1000000000, d.arrival_ns % 1000000000, d.value);
             break;
         case choice_kind::next_task:
             d.text = fmt::format("run runnable task #{} next instead of the oldest", d.value + 1);
@@ -132,14 +133,28 @@ struct one_run {
     std::uint64_t points = 0;
 };
 
-one_run run_once(const scenario& sc, const schedule& s, strategy_fn strategy, const explore_options& opts)
+// When each CPU's state changed in a run: the instants its kernel calls
+// returned (a lock just taken, interrupts just enabled ...), in ns, sorted.
+using cpu_instants = std::vector<std::vector<std::int64_t>>;
+
+one_run run_once(const scenario& sc, const schedule& s, strategy_fn strategy, const explore_options& opts,
+                 cpu_instants* instants = nullptr)
 {
     schedule_chooser chooser(s, std::move(strategy));
     build_options b;
     b.seed = s.seed;
     b.version = opts.version;
     b.chooser = &chooser;
-    b.attach = [&chooser](world& w) { attach_schedule(w, chooser); };
+    b.attach = [&chooser, instants](world& w) {
+        attach_schedule(w, chooser);
+        if (!instants)
+            return;
+        instants->assign(static_cast<std::size_t>(w.m.nr_cpus()), {});
+        w.api.call_done.attach([&w, instants](const call_record&) {
+            if (const arch::context* c = w.m.current_context(); c && c->on_cpu())
+                (*instants)[static_cast<std::size_t>(c->on_cpu()->id())].push_back(sim::to_ns(w.m.now()));
+        });
+    };
     const std::unique_ptr<world> w = build_world(sc, b);
     const scenario_run run = run_world(*w, sim::run_limits{});
     const std::vector<expectation_result> verdicts = judge(sc, run);
@@ -164,15 +179,15 @@ one_run run_once(const scenario& sc, const schedule& s, strategy_fn strategy, co
 }
 
 // The strategy of run INDEX: which points deviate, and how.
-strategy_fn make_strategy(const explore_options& opts, std::uint64_t run_index, std::uint64_t expected_points)
+strategy_fn make_strategy(const explore_options& opts, std::uint64_t run_index, std::uint64_t expected_points,
+                          std::shared_ptr<const cpu_instants> instants)
 {
     auto rng = std::make_shared<sim::random_stream>(opts.seed * 0x9e3779b97f4a7c15ULL + run_index + 1);
     const std::uint64_t k = std::max<std::uint64_t>(expected_points, 1);
     auto seen = std::make_shared<std::uint64_t>(0);
-    auto deviate = [rng, fail_allocs = opts.fail_allocs, force_reclaim = opts.force_reclaim](
-                       choice_kind kind, std::int64_t alternatives, std::int64_t seeded) -> std::optional<std::int64_t> {
-        (void)seeded;
-        switch (kind) {
+    auto deviate = [rng, instants, fail_allocs = opts.fail_allocs,
+                    force_reclaim = opts.force_reclaim](const choice_point& p) -> std::optional<std::int64_t> {
+        switch (p.kind) {
         case choice_kind::fail:
             if (!fail_allocs)
                 return std::nullopt;
@@ -181,22 +196,37 @@ strategy_fn make_strategy(const explore_options& opts, std::uint64_t run_index, 
             if (!force_reclaim)
                 return std::nullopt;
             return 1;
-        case choice_kind::irq_arrival:
-            return static_cast<std::int64_t>(rng->uniform(0, static_cast<std::uint64_t>(alternatives)));
+        case choice_kind::irq_arrival: {
+            // Mostly aimed: just after an instant its CPU's state changed
+            // (in kmsim's own run) inside the window - a lock just taken,
+            // interrupts just re-enabled - where a short critical section
+            // is; else anywhere in the window.
+            const auto max = static_cast<std::uint64_t>(p.alternatives);
+            if (instants && p.cpu >= 0 && static_cast<std::size_t>(p.cpu) < instants->size() && rng->uniform(0, 3)) {
+                const std::vector<std::int64_t>& at = (*instants)[static_cast<std::size_t>(p.cpu)];
+                const auto lo = std::upper_bound(at.begin(), at.end(), p.from_ns - 1);
+                const auto hi = std::upper_bound(lo, at.end(), p.from_ns + p.alternatives - 1);
+                if (lo != hi) {
+                    const auto n = static_cast<std::uint64_t>(hi - lo);
+                    const std::int64_t t = *(lo + static_cast<std::ptrdiff_t>(rng->uniform(0, n - 1)));
+                    return std::min<std::int64_t>(t - p.from_ns + 1, p.alternatives);
+                }
+            }
+            return static_cast<std::int64_t>(rng->uniform(0, max));
+        }
         default:
-            if (alternatives < 2)
+            if (p.alternatives < 2)
                 return std::nullopt;
-            return static_cast<std::int64_t>(rng->uniform(1, static_cast<std::uint64_t>(alternatives - 1)));
+            return static_cast<std::int64_t>(rng->uniform(1, static_cast<std::uint64_t>(p.alternatives - 1)));
         }
     };
     if (opts.strategy == explore_strategy::random) {
         const std::uint64_t d = std::max(1u, opts.depth);
-        return [rng, seen, k, d, deviate](choice_kind kind, std::uint64_t, std::int64_t n,
-                                          std::int64_t seeded) -> std::optional<std::int64_t> {
+        return [rng, seen, k, d, deviate](const choice_point& p) -> std::optional<std::int64_t> {
             ++*seen;
             if (rng->uniform(1, k) > d)
                 return std::nullopt;
-            return deviate(kind, n, seeded);
+            return deviate(p);
         };
     }
     // pct: D-1 change points, uniformly among the points the run is
@@ -204,12 +234,11 @@ strategy_fn make_strategy(const explore_options& opts, std::uint64_t run_index, 
     auto points = std::make_shared<std::set<std::uint64_t>>();
     for (unsigned i = 1; i < std::max(2u, opts.depth); ++i)
         points->insert(rng->uniform(0, k - 1));
-    return [seen, points, deviate](choice_kind kind, std::uint64_t, std::int64_t n,
-                                   std::int64_t seeded) -> std::optional<std::int64_t> {
+    return [seen, points, deviate](const choice_point& p) -> std::optional<std::int64_t> {
         const std::uint64_t at = (*seen)++;
         if (!points->count(at))
             return std::nullopt;
-        return deviate(kind, n, seeded);
+        return deviate(p);
     };
 }
 
@@ -240,14 +269,18 @@ explore_result explore(const scenario& sc, const std::string& file, const explor
 {
     const auto start = std::chrono::steady_clock::now();
     const std::uint64_t seed = sc.seed ? *sc.seed : 1;
-    // kmsim's own run tells how many choice points a run meets.
-    const one_run baseline = run_once(sc, schedule{seed, {}}, {}, opts);
+    // kmsim's own run tells how many choice points a run meets, and when
+    // each CPU's state changes.
+    auto instants = std::make_shared<cpu_instants>();
+    const one_run baseline = run_once(sc, schedule{seed, {}}, {}, opts, instants.get());
+    for (auto& at : *instants)
+        std::sort(at.begin(), at.end());
 
     explore_result result;
     std::set<std::vector<std::string>> seen_failures;
     for (std::uint64_t i = opts.shard_index; i < opts.runs; i += std::max<std::uint64_t>(opts.shard_count, 1)) {
         ++result.runs;
-        const one_run r = run_once(sc, schedule{seed, {}}, make_strategy(opts, i, baseline.points), opts);
+        const one_run r = run_once(sc, schedule{seed, {}}, make_strategy(opts, i, baseline.points, instants), opts);
         if (!r.v.failed)
             continue;
         ++result.failing_runs;

@@ -118,31 +118,34 @@ std::uint64_t schedule_chooser::total_points() const
     return n;
 }
 
-std::optional<std::int64_t> schedule_chooser::next(choice_kind k, std::int64_t alternatives, std::int64_t seeded)
+std::optional<std::int64_t> schedule_chooser::next(choice_point p)
 {
-    const std::uint64_t ordinal = counts_[static_cast<std::size_t>(k)]++;
+    const choice_kind k = p.kind;
+    p.ordinal = counts_[static_cast<std::size_t>(k)]++;
     std::optional<std::int64_t> value;
     for (const deviation& d : schedule_.deviations)
-        if (d.kind == k && d.ordinal == ordinal) {
+        if (d.kind == k && d.ordinal == p.ordinal) {
             value = d.value;
             break;
         }
     if (!value && strategy_)
-        value = strategy_(k, ordinal, alternatives, seeded);
+        value = strategy_(p);
     if (!value)
         return std::nullopt;
     // A replayed value the run cannot take (the scenario changed) is the
     // nearest it can.
     if (k == choice_kind::irq_arrival)
-        *value = std::clamp<std::int64_t>(*value, 0, alternatives);
-    else if (*value >= alternatives)
-        *value = alternatives - 1;
+        *value = std::clamp<std::int64_t>(*value, 0, p.alternatives);
+    else if (*value >= p.alternatives)
+        *value = p.alternatives - 1;
     if (k != choice_kind::irq_arrival && *value == 0)
         return std::nullopt;
     deviation d;
     d.kind = k;
-    d.ordinal = ordinal;
+    d.ordinal = p.ordinal;
     d.value = *value;
+    d.arrival_ns = p.from_ns + *value;
+    d.cpu = p.cpu;
     if (describe)
         describe(d);
     taken_.push_back(std::move(d));
@@ -151,24 +154,25 @@ std::optional<std::int64_t> schedule_chooser::next(choice_kind k, std::int64_t a
 
 std::size_t schedule_chooser::choose(sim::decision d, std::size_t n)
 {
-    const auto v = next(kind_of(d), static_cast<std::int64_t>(n), 0);
+    const auto v = next(choice_point{kind_of(d), 0, static_cast<std::int64_t>(n), 0});
     return v ? static_cast<std::size_t>(*v) : 0;
 }
 
-std::int64_t schedule_chooser::choose_delay(sim::decision d, std::int64_t max, std::int64_t seeded)
+std::int64_t schedule_chooser::choose_delay(sim::decision d, std::int64_t from_ns, std::int64_t max, int target,
+                                            std::int64_t seeded)
 {
-    const auto v = next(kind_of(d), max, seeded);
+    const auto v = next(choice_point{kind_of(d), 0, max, seeded, from_ns, target});
     return v ? *v : seeded;
 }
 
 bool schedule_chooser::should_fail()
 {
-    return next(choice_kind::fail, 2, 0).has_value();
+    return next(choice_point{choice_kind::fail, 0, 2, 0}).has_value();
 }
 
 bool schedule_chooser::should_reclaim()
 {
-    return next(choice_kind::reclaim, 2, 0).has_value();
+    return next(choice_point{choice_kind::reclaim, 0, 2, 0}).has_value();
 }
 
 }  // namespace kmsim::scenarios

@@ -49,6 +49,8 @@ struct deviation {
     std::int64_t value = 1;     // the alternative taken (a delay for irq_arrival; 1 for fail)
     // How the run met it (filled as it is applied; not part of the token).
     std::int64_t time_ns = 0;
+    std::int64_t arrival_ns = 0;  // irq_arrival: when the interrupt arrives
+    int cpu = -1;                 // irq_arrival: the CPU it targets
     std::string context;
     std::string text;  // "preempt t1 after mutex_lock(a) at abba.kms:9"
     bool operator==(const deviation& o) const
@@ -68,9 +70,17 @@ std::string encode(const schedule& s);
 // The schedule of TOKEN, or nullopt with *ERROR saying what is wrong.
 std::optional<schedule> decode(std::string_view token, std::string* error);
 
+// One choice point, as a strategy sees it.
+struct choice_point {
+    choice_kind kind;
+    std::uint64_t ordinal;      // among the points of its kind
+    std::int64_t alternatives;  // how many (for irq_arrival: the window's length, ns)
+    std::int64_t seeded;        // irq_arrival: the default delay
+    std::int64_t from_ns = 0;   // irq_arrival: when the window opens
+    int cpu = -1;               // irq_arrival: the CPU the interrupt targets
+};
 // What a strategy may do at one point: deviate (return the value), or not.
-using strategy_fn = std::function<std::optional<std::int64_t>(choice_kind kind, std::uint64_t ordinal,
-                                                               std::int64_t alternatives, std::int64_t seeded)>;
+using strategy_fn = std::function<std::optional<std::int64_t>(const choice_point& p)>;
 
 class schedule_chooser final : public sim::chooser {
 public:
@@ -78,7 +88,8 @@ public:
     explicit schedule_chooser(schedule s, strategy_fn strategy = {});
 
     std::size_t choose(sim::decision d, std::size_t n) override;
-    std::int64_t choose_delay(sim::decision d, std::int64_t max, std::int64_t seeded) override;
+    std::int64_t choose_delay(sim::decision d, std::int64_t from_ns, std::int64_t max, int target,
+                              std::int64_t seeded) override;
     // Fault-injection points: true to fail this allocation, or to send it
     // into direct reclaim first.
     bool should_fail();
@@ -94,7 +105,7 @@ public:
     std::uint64_t total_points() const;
 
 private:
-    std::optional<std::int64_t> next(choice_kind k, std::int64_t alternatives, std::int64_t seeded);
+    std::optional<std::int64_t> next(choice_point p);
 
     schedule schedule_;
     strategy_fn strategy_;

@@ -40,16 +40,21 @@ public:
     virtual ~chooser() = default;
     // One of N alternatives of decision D; 0 is kmsim's default choice.
     virtual std::size_t choose(decision d, std::size_t n) = 0;
-    // An interrupt's delay inside its window [0, MAX] ns; SEEDED is the
-    // default policy's draw from the run's seed.
-    virtual std::int64_t choose_delay(decision d, std::int64_t max, std::int64_t seeded) = 0;
+    // An interrupt's delay inside its window [FROM, FROM + MAX] (ns), on
+    // CPU TARGET (-1: any); SEEDED is the default policy's draw from the
+    // run's seed.
+    virtual std::int64_t choose_delay(decision d, std::int64_t from_ns, std::int64_t max, int target,
+                                      std::int64_t seeded) = 0;
 };
 
 // kmsim's own choices.
 class default_chooser final : public chooser {
 public:
     std::size_t choose(decision, std::size_t) override { return 0; }
-    std::int64_t choose_delay(decision, std::int64_t, std::int64_t seeded) override { return seeded; }
+    std::int64_t choose_delay(decision, std::int64_t, std::int64_t, int, std::int64_t seeded) override
+    {
+        return seeded;
+    }
 };
 
 }  // namespace kmsim::sim

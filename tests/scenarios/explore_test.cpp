@@ -1,4 +1,5 @@
 // tests/scenarios/explore_test.cpp - schedules as tokens, and explore finding, shrinking and replaying failing runs.
+#include "scenarios/bundled.h"
 #include "scenarios/explore.h"
 #include "scenarios/parser.h"
 #include "scenarios/runner.h"
@@ -206,4 +207,55 @@ expect completed
     o.fail_allocs = true;
     std::ostringstream clean;
     CHECK(explore(with("GFP_NOFS"), "fs.kms", o, clean).failing_runs == 0);
+}
+
+TEST_CASE("the bundled explore pairs: explore finds each bug with one deviation, and clears each fixed twin",
+          "[scenarios][explore][bundled]")
+{
+    struct pair {
+        const char* name;
+        bool alloc, reclaim;
+        const char* deviation;
+    };
+    for (const pair& p : {pair{"explore-abba", false, false, "preempt t1 after mutex_lock(a) at explore-abba.kms:18"},
+                          pair{"explore-irq-window", false, false, "deliver the interrupt on CPU0 at "},
+                          pair{"explore-leak", true, false, "fail kmalloc(128, GFP_KERNEL) at explore-leak.kms:19"},
+                          pair{"explore-fs-reclaim", false, true,
+                               "force direct reclaim at kmalloc(512, GFP_KERNEL) at explore-fs-reclaim.kms:28"}}) {
+        INFO(p.name);
+        explore_options o;
+        o.fail_allocs = p.alloc;
+        o.force_reclaim = p.reclaim;
+        const bundled_scenario* bug = find_bundled(p.name);
+        REQUIRE(bug);
+        std::ostringstream out;
+        const explore_result r =
+            explore(parse_scenario(bug->source, std::string(p.name) + ".kms"), p.name, o, out);
+        REQUIRE(r.failing.size() == 1);
+        CHECK(r.runs < 50);  // found within a few runs
+        REQUIRE(r.failing[0].shrunk.deviations.size() == 1);
+        CHECK(r.failing[0].shrunk.deviations[0].text.rfind(p.deviation, 0) == 0);
+
+        // The twin, with every fault kind.
+        const std::string twin = std::string(p.name) + "-fixed";
+        const bundled_scenario* fixed = find_bundled(twin);
+        REQUIRE(fixed);
+        o.fail_allocs = o.force_reclaim = true;
+        std::ostringstream clean;
+        const explore_result c = explore(parse_scenario(fixed->source, twin + ".kms"), twin, o, clean);
+        CHECK(c.runs == 1000);
+        CHECK(c.failing_runs == 0);
+    }
+}
+
+TEST_CASE("every bundled scenario can be explored", "[scenarios][explore][bundled]")
+{
+    for (const auto& b : bundled_scenarios()) {
+        INFO(b.name);
+        explore_options o;
+        o.runs = 8;
+        o.fail_allocs = o.force_reclaim = true;
+        std::ostringstream out;
+        CHECK_NOTHROW(explore(parse_scenario(b.source, std::string(b.name) + ".kms"), b.name, o, out));
+    }
 }
