@@ -12,9 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 namespace kmsim::scenarios {
@@ -265,6 +268,86 @@ std::vector<deviation> shrink(const scenario& sc, std::uint64_t seed, std::vecto
 
 }  // namespace
 
+namespace {
+
+// The runs of the shard, in index order, in OPTS.jobs threads: each world is
+// built and run in one thread, and nothing is shared but the scenario (read
+// only) and the baseline's instants. Without --keep-going the search stops
+// at the first failing index: runs past it are abandoned, runs before it
+// finish (one of them may fail first), so any --jobs finds the same run.
+struct search_result {
+    std::uint64_t runs = 0;
+    std::vector<std::pair<std::uint64_t, one_run>> failing;  // by run index
+};
+
+search_result search(const scenario& sc, std::uint64_t seed, const explore_options& opts, std::uint64_t points,
+                     const std::shared_ptr<const cpu_instants>& instants)
+{
+    std::vector<std::uint64_t> indices;
+    for (std::uint64_t i = opts.shard_index; i < opts.runs; i += std::max<std::uint64_t>(opts.shard_count, 1))
+        indices.push_back(i);
+    const auto start = std::chrono::steady_clock::now();
+    const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+
+    std::atomic<std::size_t> next{0}, done{0}, failed{0};
+    std::atomic<std::size_t> first_fail{indices.size()};
+    std::atomic<bool> out_of_time{false};
+    std::mutex m;
+    std::vector<std::pair<std::size_t, one_run>> failing;
+    auto worker = [&](bool reporter) {
+        double last_report = 0;
+        for (;;) {
+            const std::size_t pos = next++;
+            if (pos >= indices.size() || (!opts.keep_going && pos > first_fail.load()))
+                break;
+            if (opts.time_limit_s > 0 && elapsed() > opts.time_limit_s) {
+                out_of_time = true;
+                break;
+            }
+            one_run r = run_once(sc, schedule{seed, {}}, make_strategy(opts, indices[pos], points, instants), opts);
+            if (r.v.failed) {
+                ++failed;
+                std::lock_guard<std::mutex> lock(m);
+                failing.emplace_back(pos, std::move(r));
+                for (std::size_t f = first_fail.load(); pos < f && !first_fail.compare_exchange_weak(f, pos);)
+                    ;
+            }
+            ++done;
+            if (reporter && opts.progress && elapsed() - last_report > 0.25) {
+                last_report = elapsed();
+                *opts.progress << fmt::format("\rkmsim explore: {} runs, {:.0f} runs/s, {} failing ", done.load(),
+                                              static_cast<double>(done.load()) / last_report, failed.load())
+                               << std::flush;
+            }
+        }
+    };
+    const unsigned jobs = std::max(1u, opts.jobs);
+    std::vector<std::thread> threads;
+    for (unsigned t = 1; t < jobs; ++t)
+        threads.emplace_back(worker, false);
+    worker(true);
+    for (std::thread& t : threads)
+        t.join();
+    if (opts.progress && elapsed() > 0.25)
+        *opts.progress << "\r" << std::string(60, ' ') << "\r" << std::flush;
+
+    std::sort(failing.begin(), failing.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    search_result r;
+    if (!opts.keep_going && !failing.empty()) {
+        // As one worker would have: the runs up to the first failure.
+        failing.resize(1);
+        r.runs = failing.front().first + 1;
+    } else {
+        r.runs = done.load();
+    }
+    for (auto& [pos, run] : failing)
+        r.failing.emplace_back(indices[pos], std::move(run));
+    (void)out_of_time;
+    return r;
+}
+
+}  // namespace
+
 explore_result explore(const scenario& sc, const std::string& file, const explore_options& opts, std::ostream& out)
 {
     const auto start = std::chrono::steady_clock::now();
@@ -276,26 +359,27 @@ explore_result explore(const scenario& sc, const std::string& file, const explor
     for (auto& at : *instants)
         std::sort(at.begin(), at.end());
 
+    search_result found = search(sc, seed, opts, baseline.points, instants);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     explore_result result;
+    result.runs = found.runs;
+    result.failing_runs = found.failing.size();
+    result.runs_per_second = secs > 0 ? static_cast<double>(result.runs) / secs : 0;
+
     std::set<std::vector<std::string>> seen_failures;
-    for (std::uint64_t i = opts.shard_index; i < opts.runs; i += std::max<std::uint64_t>(opts.shard_count, 1)) {
-        ++result.runs;
-        const one_run r = run_once(sc, schedule{seed, {}}, make_strategy(opts, i, baseline.points, instants), opts);
-        if (!r.v.failed)
-            continue;
-        ++result.failing_runs;
+    for (auto& [index, r] : found.failing) {
         std::vector<std::string> key = r.v.failed_expectations;
         key.push_back(r.v.outcome);
         if (!seen_failures.insert(key).second || result.failing.size() >= 10)
             continue;
         explore_failure f;
-        f.run = i;
+        f.run = index;
         f.outcome = r.v.outcome;
         f.failed_expectations = r.v.failed_expectations;
         f.shrunk = schedule{seed, shrink(sc, seed, r.taken, r.v, opts)};
 
         // The run, as `kmsim run FILE --schedule TOKEN` prints it.
-        out << fmt::format("kmsim explore: run {} fails ({}{}); shrunk to {} deviation{}:\n\n", i, f.outcome,
+        out << fmt::format("kmsim explore: run {} fails ({}{}); shrunk to {} deviation{}:\n\n", index, f.outcome,
                            f.failed_expectations.empty() ? "" : ", " + f.failed_expectations.front(),
                            f.shrunk.deviations.size(), f.shrunk.deviations.size() == 1 ? "" : "s");
         schedule_chooser replay(f.shrunk);
@@ -311,12 +395,7 @@ explore_result explore(const scenario& sc, const std::string& file, const explor
             out << fmt::format("  {}{}\n", sim::dmesg_timestamp(sim::at_ns(d.time_ns)), d.text);
         out << fmt::format("replay: kmsim run {} --schedule {}\n", file, encode(f.shrunk));
         result.failing.push_back(std::move(f));
-        if (!opts.keep_going)
-            break;
     }
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    result.runs_per_second = secs > 0 ? static_cast<double>(result.runs) / secs : 0;
     out << fmt::format("kmsim explore: {} run{}, {} failing ({} strategy, depth {}, seed {}{})\n", result.runs,
                        result.runs == 1 ? "" : "s", result.failing_runs,
                        opts.strategy == explore_strategy::pct ? "pct" : "random", opts.depth, opts.seed,
@@ -355,6 +434,47 @@ void write_explore_json(std::ostream& out, const explore_result& result, const e
                            {"deviations", devs}});
     }
     out << doc.dump(2) << "\n";
+}
+
+std::optional<merged_explore> merge_explore_json(const std::vector<std::string>& texts,
+                                                 const std::vector<std::string>& files, std::string* error)
+{
+    using json = nlohmann::ordered_json;
+    json out;
+    std::uint64_t runs = 0, failing_runs = 0, per_second = 0;
+    json failing = json::array();
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        const json doc = json::parse(texts[i], nullptr, false);
+        if (doc.is_discarded() || !doc.is_object() || !doc.contains("runs") || !doc.contains("failing") ||
+            !doc["runs"].is_number_unsigned() || !doc["failing"].is_array()) {
+            if (error)
+                *error = fmt::format("{} is not the JSON of kmsim explore", i < files.size() ? files[i] : "?");
+            return std::nullopt;
+        }
+        if (i == 0)
+            out = doc;
+        else if (doc.value("seed", json()) != out.value("seed", json()) ||
+                 doc.value("strategy", json()) != out.value("strategy", json()) ||
+                 doc.value("faults", json()) != out.value("faults", json())) {
+            if (error)
+                *error = fmt::format("{} explored with another seed, strategy or fault kinds than {}", files[i],
+                                     files[0]);
+            return std::nullopt;
+        }
+        runs += doc["runs"].get<std::uint64_t>();
+        failing_runs += doc.value("failing_runs", std::uint64_t{0});
+        per_second += doc.value("runs_per_second", std::uint64_t{0});
+        for (const json& f : doc["failing"])
+            failing.push_back(f);
+    }
+    std::stable_sort(failing.begin(), failing.end(),
+                     [](const json& a, const json& b) { return a.value("run", 0) < b.value("run", 0); });
+    out["runs"] = runs;
+    out["failing_runs"] = failing_runs;
+    out["runs_per_second"] = per_second;  // all machines together
+    out["shard"] = {{"index", 0}, {"count", 1}};
+    out["failing"] = failing;
+    return merged_explore{out.dump(2) + "\n", failing_runs};
 }
 
 }  // namespace kmsim::scenarios

@@ -26,6 +26,7 @@
 #include "scenarios/schedule.h"
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ struct explore_options {
     std::uint64_t seed = 1;
     std::uint64_t shard_index = 0, shard_count = 1;
     bool keep_going = false;
+    unsigned jobs = 1;          // worker threads; the result does not depend on it
+    double time_limit_s = 0;    // stop starting runs after this long (0: no limit)
+    std::ostream* progress = nullptr;  // where the progress line goes (a terminal), or nowhere
     std::string version = "0.0.0";
     bool color = false;
 };
@@ -74,5 +78,15 @@ void attach_schedule(world& w, schedule_chooser& chooser);
 
 // The JSON of RESULT as docs/explore.md specifies it.
 void write_explore_json(std::ostream& out, const explore_result& result, const explore_options& opts);
+
+// `kmsim explore --merge`: the shards' JSON TEXTS (read from FILES) as one
+// summary - runs and failing runs added, failing runs by run index, the
+// shard 0 of 1 - or nullopt with *ERROR naming the file that is not one.
+struct merged_explore {
+    std::string json;
+    std::uint64_t failing_runs = 0;
+};
+std::optional<merged_explore> merge_explore_json(const std::vector<std::string>& texts,
+                                                 const std::vector<std::string>& files, std::string* error);
 
 }  // namespace kmsim::scenarios

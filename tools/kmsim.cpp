@@ -157,7 +157,7 @@ int main(int argc, char** argv)
     bool keep_going = false;
     CLI::App* explore_cmd = app.add_subcommand(
         "explore", "Run a scenario under many legal schedules and injected faults; print a failing run, shrunk");
-    explore_cmd->add_option("SCENARIO", explore_arg, "A .kms file, or the name of a bundled scenario")->required();
+    explore_cmd->add_option("SCENARIO", explore_arg, "A .kms file, or the name of a bundled scenario");
     explore_cmd->add_option("--runs", runs, "How many runs (default 1000)");
     explore_cmd->add_option("--strategy", strategy, "pct (default) or random")
         ->check(CLI::IsMember({"pct", "random"}));
@@ -166,6 +166,16 @@ int main(int argc, char** argv)
     explore_cmd->add_option("--seed", explore_seed, "Seed of the schedules (default 1)");
     explore_cmd->add_flag("--keep-going", keep_going, "Go on after the first failure; collect up to 10 distinct ones");
     explore_cmd->add_option("--json", explore_json, "Write the results as JSON to FILE (- for standard output)");
+    std::string jobs = "1", time_limit, shard, shard_count;
+    explore_cmd->add_option("--jobs", jobs, "Worker threads (default 1); the result does not depend on them");
+    explore_cmd->add_option("--time-limit", time_limit, "Stop starting runs after this long (wall clock: 30s, 5000ms)");
+    explore_cmd->add_option("--shard", shard,
+                            "Run only the run indices equal to I modulo N (I/N); default: from SLURM_ARRAY_TASK_ID "
+                            "and SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with --shard-count");
+    explore_cmd->add_option("--shard-count", shard_count, "N for JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)");
+    std::vector<std::string> merge_files;
+    explore_cmd->add_option("--merge", merge_files, "Merge the JSON results of shards into one summary")
+        ->expected(1, -1);
 
     std::vector<std::string> check_args;
     CLI::App* check = app.add_subcommand("check", "Parse and validate scenarios; simulate nothing");
@@ -254,8 +264,70 @@ int main(int argc, char** argv)
             }
             return r.exit_code;
         }
+        if (explore_cmd->parsed() && !merge_files.empty()) {
+            std::vector<std::string> texts;
+            for (const std::string& f : merge_files) {
+                std::ifstream in(f);
+                if (!in)
+                    throw std::invalid_argument(fmt::format("--merge {}: cannot read it", f));
+                texts.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            }
+            std::string why;
+            const auto merged = scenarios::merge_explore_json(texts, merge_files, &why);
+            if (!merged)
+                throw std::invalid_argument("--merge: " + why);
+            std::ofstream json_file;
+            if (!explore_json.empty() && explore_json != "-") {
+                json_file.open(explore_json, std::ios::out | std::ios::trunc);
+                if (!json_file)
+                    throw std::invalid_argument(fmt::format("--json {}: cannot write it", explore_json));
+                json_file << merged->json;
+            } else {
+                std::cout << merged->json;
+            }
+            return merged->failing_runs ? 1 : 0;
+        }
         if (explore_cmd->parsed()) {
+            if (explore_arg.empty())
+                throw std::invalid_argument("kmsim explore needs a SCENARIO (or --merge FILE.json...)");
             scenarios::explore_options eo;
+            eo.jobs = static_cast<unsigned>(parse_count("--jobs", jobs, false));
+            if (eo.jobs == 0 || eo.jobs > 1024)
+                throw std::invalid_argument("--jobs " + jobs + ": 1 to 1024 workers");
+            if (!time_limit.empty()) {
+                sim::duration d{};
+                if (auto e = sim::parse_duration(time_limit, d))
+                    throw std::invalid_argument("--time-limit " + *e);
+                eo.time_limit_s = static_cast<double>(sim::to_ns(d)) / 1e9;
+            }
+            // The shard: --shard I/N, else a job array's index.
+            auto env = [](const char* name) -> std::string {
+                const char* v = std::getenv(name);
+                return v ? v : "";
+            };
+            if (!shard.empty()) {
+                const auto slash = shard.find('/');
+                if (slash == std::string::npos)
+                    throw std::invalid_argument("--shard " + shard + ": write I/N, as 0/4");
+                eo.shard_index = parse_count("--shard", shard.substr(0, slash), false);
+                eo.shard_count = parse_count("--shard", shard.substr(slash + 1), false);
+            } else if (!env("SLURM_ARRAY_TASK_ID").empty() && !env("SLURM_ARRAY_TASK_COUNT").empty()) {
+                const std::uint64_t min = env("SLURM_ARRAY_TASK_MIN").empty()
+                                              ? 0
+                                              : parse_count("SLURM_ARRAY_TASK_MIN", env("SLURM_ARRAY_TASK_MIN"), false);
+                eo.shard_index = parse_count("SLURM_ARRAY_TASK_ID", env("SLURM_ARRAY_TASK_ID"), false) - min;
+                eo.shard_count = parse_count("SLURM_ARRAY_TASK_COUNT", env("SLURM_ARRAY_TASK_COUNT"), false);
+            } else if (!env("JOB_COMPLETION_INDEX").empty()) {
+                if (shard_count.empty())
+                    throw std::invalid_argument("JOB_COMPLETION_INDEX is set: give --shard-count N as well");
+                eo.shard_index = parse_count("JOB_COMPLETION_INDEX", env("JOB_COMPLETION_INDEX"), false);
+                eo.shard_count = parse_count("--shard-count", shard_count, false);
+            }
+            if (eo.shard_count == 0 || eo.shard_index >= eo.shard_count)
+                throw std::invalid_argument(fmt::format("shard {}/{}: the index must be below the count",
+                                                        eo.shard_index, eo.shard_count));
+            if (::isatty(2))
+                eo.progress = &std::cerr;
             eo.version = KMSIM_VERSION;
             eo.runs = parse_count("--runs", runs, true);
             eo.depth = static_cast<unsigned>(parse_count("--depth", depth, false));

@@ -259,3 +259,50 @@ TEST_CASE("every bundled scenario can be explored", "[scenarios][explore][bundle
         CHECK_NOTHROW(explore(parse_scenario(b.source, std::string(b.name) + ".kms"), b.name, o, out));
     }
 }
+
+TEST_CASE("more jobs find the same runs as one worker, shards cover the runs and merging adds them up",
+          "[scenarios][explore]")
+{
+    const bundled_scenario* b = find_bundled("explore-leak");
+    REQUIRE(b);
+    const scenario sc = parse_scenario(b->source, "explore-leak.kms");
+    auto run = [&](unsigned jobs, bool keep_going, std::uint64_t shard, std::uint64_t shards) {
+        explore_options o;
+        o.fail_allocs = true;
+        o.jobs = jobs;
+        o.keep_going = keep_going;
+        o.shard_index = shard;
+        o.shard_count = shards;
+        o.runs = 300;
+        std::ostringstream out;
+        explore_result r = explore(sc, "explore-leak.kms", o, out);
+        std::ostringstream json;
+        write_explore_json(json, r, o);
+        return std::pair{r, json.str()};
+    };
+    const auto [one, one_json] = run(1, false, 0, 1);
+    const auto [two, two_json] = run(2, false, 0, 1);
+    REQUIRE(one.failing.size() == 1);
+    REQUIRE(two.failing.size() == 1);
+    CHECK(two.failing[0].run == one.failing[0].run);
+    CHECK(encode(two.failing[0].shrunk) == encode(one.failing[0].shrunk));
+    CHECK(two.runs == one.runs);
+
+    const auto [all, all_json] = run(2, true, 0, 1);
+    std::vector<std::string> shards;
+    std::uint64_t failing = 0;
+    for (std::uint64_t i = 0; i < 3; ++i) {
+        const auto [part, part_json] = run(1, true, i, 3);
+        failing += part.failing_runs;
+        shards.push_back(part_json);
+    }
+    CHECK(failing == all.failing_runs);
+    std::string why;
+    const auto merged = merge_explore_json(shards, {"a.json", "b.json", "c.json"}, &why);
+    REQUIRE(merged);
+    CHECK(merged->failing_runs == all.failing_runs);
+    CHECK(merged->json.find("\"runs\": 300,") != std::string::npos);
+    CHECK(merged->json.find("\"shard\": {\n    \"index\": 0,\n    \"count\": 1\n  }") != std::string::npos);
+    CHECK_FALSE(merge_explore_json({"{}"}, {"x.json"}, &why));
+    CHECK(why == "x.json is not the JSON of kmsim explore");
+}

@@ -352,3 +352,28 @@ TEST_CASE("KMSIM_LOG and --log-level print kmsim's own diagnostics on standard e
     CHECK(bad.status == 2);
     CHECK(bad.output == "kmsim: log level 'loud': not one of off, error, warn, info, debug, trace\n");
 }
+
+TEST_CASE("kmsim explore: exit 1 with a replay line that kmsim run --schedule reproduces, 0 when clean, 2 when malformed",
+          "[tools][explore]")
+{
+    const result found = run({KMSIM_BINARY, "explore", "explore-abba"});
+    CHECK(found.status == 1);
+    const std::string prefix = "replay: kmsim run explore-abba --schedule ";
+    const std::size_t at = found.output.find(prefix);
+    REQUIRE(at != std::string::npos);
+    const std::size_t from = at + prefix.size();
+    const std::string token = found.output.substr(from, found.output.find('\n', from) - from);
+    CHECK(token == "1.s1.p1");
+    // The replay prints the run explore printed, byte for byte.
+    const result replay = run({KMSIM_BINARY, "run", "explore-abba", "--schedule", token});
+    CHECK(replay.status == 1);  // its expectation fails, as in explore
+    CHECK(found.output.find(replay.output) != std::string::npos);
+
+    CHECK(run({KMSIM_BINARY, "explore", "explore-abba-fixed", "--runs", "200"}).status == 0);
+    CHECK(run({KMSIM_BINARY, "explore", "explore-abba", "--faults", "disk"}).status == 2);
+    CHECK(run({KMSIM_BINARY, "explore", "explore-abba", "--shard", "3/3"}).status == 2);
+    CHECK(run({KMSIM_BINARY, "explore", "explore-abba", "--depth", "0"}).status == 2);
+    const result bad = run({KMSIM_BINARY, "run", "explore-abba", "--schedule", "1.s1.q7"});
+    CHECK(bad.status == 2);
+    CHECK(bad.output.find("kmsim run: --schedule: 'q7' is not a deviation") != std::string::npos);
+}
