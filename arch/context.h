@@ -227,7 +227,8 @@ inline context* take_chosen(sim::engine& e, sim::decision d, std::deque<context*
         q.pop_front();
         return c;
     }
-    const auto k = static_cast<std::ptrdiff_t>(e.choose(d, q.size()));
+    std::vector<const sim::actor*> alternatives(q.begin(), q.end());
+    const auto k = static_cast<std::ptrdiff_t>(e.choose_among(d, alternatives.data(), alternatives.size()));
     context* c = q[static_cast<std::size_t>(k)];
     q.erase(q.begin() + k);
     return c;

@@ -267,7 +267,12 @@ void machine::preemption_point()
     context& c = current();
     if (c.is_irq() || c.cpu_->runqueue().empty() || !c.cpu_->preemptible())
         return;
-    if (engine_.choose(sim::decision::preempt, 2) == 1)
+    // The alternatives: stay (the running task), or give the CPU to one of
+    // those waiting for it.
+    std::vector<const sim::actor*> alternatives{&c};
+    for (const context* r : c.cpu_->runqueue())
+        alternatives.push_back(r);
+    if (engine_.choose_among(sim::decision::preempt, alternatives.data(), alternatives.size()) != 0)
         yield_cpu(c, run_state::runnable);
 }
 

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -232,16 +233,47 @@ strategy_fn make_strategy(const explore_options& opts, std::uint64_t run_index, 
             return deviate(p);
         };
     }
-    // pct: D-1 change points, uniformly among the points the run is
-    // expected to meet.
-    auto points = std::make_shared<std::set<std::uint64_t>>();
-    for (unsigned i = 1; i < std::max(2u, opts.depth); ++i)
-        points->insert(rng->uniform(0, k - 1));
-    return [seen, points, deviate](const choice_point& p) -> std::optional<std::int64_t> {
-        const std::uint64_t at = (*seen)++;
-        if (!points->count(at))
+    // pct (Burckhardt et al.): every task gets a random priority when first
+    // seen, all above D; the highest-priority candidate wins every choice
+    // among tasks (which task runs, which waiter gets a lock or wakes, and
+    // a running task yields at a preemption point to a higher one). D-1
+    // change points, placed uniformly among the points the run is expected
+    // to meet, lower the running task's priority to D-1, ..., 1. A change
+    // point that falls on an interrupt's arrival or an allocation deviates
+    // there instead (an aimed delay, an injected fault).
+    struct pct_state {
+        std::unordered_map<const sim::actor*, std::uint64_t> priority;
+        std::map<std::uint64_t, std::uint64_t> change_points;  // step -> the priority it gives
+        std::uint64_t step = 0;
+    };
+    auto st = std::make_shared<pct_state>();
+    const unsigned d = std::max(1u, opts.depth);
+    for (unsigned i = 1; i < d; ++i)
+        st->change_points.emplace(rng->uniform(0, k - 1), d - i);
+    return [st, rng, d, deviate](const choice_point& p) -> std::optional<std::int64_t> {
+        auto prio = [&](const sim::actor* a) {
+            auto [it, fresh] = st->priority.try_emplace(a, 0);
+            if (fresh)
+                it->second = d + rng->uniform(0, 1ULL << 40);
+            return it->second;
+        };
+        const auto change = st->change_points.find(st->step++);
+        if (change != st->change_points.end()) {
+            if (!p.actors && p.kind != choice_kind::next_task && p.kind != choice_kind::lock_waiter &&
+                p.kind != choice_kind::completion_waiter && p.kind != choice_kind::preempt)
+                return deviate(p);
+            if (p.current)
+                st->priority[p.current] = change->second;
+        }
+        if (!p.actors || p.alternatives < 2)
             return std::nullopt;
-        return deviate(p);
+        std::size_t best = 0;
+        for (std::size_t i = 1; i < static_cast<std::size_t>(p.alternatives); ++i)
+            if (prio(p.actors[i]) > prio(p.actors[best]))
+                best = i;
+        if (best == 0)
+            return std::nullopt;
+        return static_cast<std::int64_t>(best);
     };
 }
 

@@ -9,10 +9,11 @@
 // with its deviations in words and the token that replays it.
 //
 // Strategies:
-//   pct     D-1 deviation points placed uniformly among the choice points
-//           of the run (PCT's priority change points, Burckhardt et al.,
-//           ASPLOS 2010): a bug of depth D is found with probability at
-//           least 1/K^(D-1) per run, K the number of points;
+//   pct     Burckhardt et al., ASPLOS 2010: random task priorities decide
+//           every choice among tasks, and D-1 change points placed
+//           uniformly among the K choice points lower the running task's
+//           priority; a bug of depth D among n tasks is found with
+//           probability at least 1/(n K^(D-1)) per run;
 //   random  every point deviates with probability D/K.
 // Faults: each allocation call is a point of two kinds: `alloc` may fail it
 // (failslab, fail_page_alloc; never a __GFP_NOFAIL request, as the

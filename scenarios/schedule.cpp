@@ -158,6 +158,16 @@ std::size_t schedule_chooser::choose(sim::decision d, std::size_t n)
     return v ? static_cast<std::size_t>(*v) : 0;
 }
 
+std::size_t schedule_chooser::choose_among(sim::decision d, const sim::actor* const* alternatives, std::size_t n,
+                                          const sim::actor* current)
+{
+    choice_point p{kind_of(d), 0, static_cast<std::int64_t>(n), 0};
+    p.actors = alternatives;
+    p.current = current;
+    const auto v = next(p);
+    return v ? static_cast<std::size_t>(*v) : 0;
+}
+
 std::int64_t schedule_chooser::choose_delay(sim::decision d, std::int64_t from_ns, std::int64_t max, int target,
                                             std::int64_t seeded)
 {

@@ -78,6 +78,10 @@ struct choice_point {
     std::int64_t seeded;        // irq_arrival: the default delay
     std::int64_t from_ns = 0;   // irq_arrival: when the window opens
     int cpu = -1;               // irq_arrival: the CPU the interrupt targets
+    // Where the alternatives are actors: which (for preempt, the running
+    // one first), and the actor running now.
+    const sim::actor* const* actors = nullptr;
+    const sim::actor* current = nullptr;
 };
 // What a strategy may do at one point: deviate (return the value), or not.
 using strategy_fn = std::function<std::optional<std::int64_t>(const choice_point& p)>;
@@ -88,6 +92,8 @@ public:
     explicit schedule_chooser(schedule s, strategy_fn strategy = {});
 
     std::size_t choose(sim::decision d, std::size_t n) override;
+    std::size_t choose_among(sim::decision d, const sim::actor* const* alternatives, std::size_t n,
+                             const sim::actor* current) override;
     std::int64_t choose_delay(sim::decision d, std::int64_t from_ns, std::int64_t max, int target,
                               std::int64_t seeded) override;
     // Fault-injection points: true to fail this allocation, or to send it

@@ -35,11 +35,24 @@ enum class decision : std::uint8_t {
 };
 const char* to_string(decision d);
 
+class actor;
+
 class chooser {
 public:
     virtual ~chooser() = default;
     // One of N alternatives of decision D; 0 is kmsim's default choice.
     virtual std::size_t choose(decision d, std::size_t n) = 0;
+    // The same, where the alternatives are actors (next_task, lock_waiter,
+    // completion_waiter: the candidates; preempt: the running actor, then
+    // the ones waiting for its CPU - any answer but 0 preempts). CURRENT is
+    // the running actor, if any. By default, choose(D, alternatives).
+    virtual std::size_t choose_among(decision d, const actor* const* alternatives, std::size_t n,
+                                     const actor* current)
+    {
+        (void)alternatives;
+        (void)current;
+        return choose(d, n);
+    }
     // An interrupt's delay inside its window [FROM, FROM + MAX] (ns), on
     // CPU TARGET (-1: any); SEEDED is the default policy's draw from the
     // run's seed.

@@ -50,6 +50,14 @@ std::size_t engine::checked(decision d, std::size_t n)
     return k;
 }
 
+std::size_t engine::checked_among(decision d, const actor* const* alternatives, std::size_t n)
+{
+    const std::size_t k = chooser_->choose_among(d, alternatives, n, current_);
+    KMSIM_ASSERT(k < n, fmt::format("the chooser picked alternative {} of {} for {}", k, n, to_string(d)));
+    diag_.trace("t={}ns choose {}: {} of {}", to_ns(now_), to_string(d), k, n);
+    return k;
+}
+
 void engine::check_not_past(time_point when) const
 {
     KMSIM_ASSERT(when >= now_, "scheduling an event in the past");

@@ -104,6 +104,11 @@ public:
     void set_chooser(chooser* c) { chooser_ = c ? c : &default_chooser_; }
     // Asks the chooser for one of N alternatives (N >= 2 asks; else 0).
     std::size_t choose(decision d, std::size_t n) { return n < 2 || !exploring() ? 0 : checked(d, n); }
+    // The same among actors (sim/chooser.h).
+    std::size_t choose_among(decision d, const actor* const* alternatives, std::size_t n)
+    {
+        return n < 2 || !exploring() ? 0 : checked_among(d, alternatives, n);
+    }
 
     template <typename F>
     event_queue::handle schedule_at(time_point when, F&& fn)
@@ -188,6 +193,7 @@ private:
     default_chooser default_chooser_;
     chooser* chooser_ = &default_chooser_;
     std::size_t checked(decision d, std::size_t n);
+    std::size_t checked_among(decision d, const actor* const* alternatives, std::size_t n);
     actor* current_ = nullptr;
     std::vector<actor*> actors_;
     std::size_t foreground_alive_ = 0;
