@@ -65,13 +65,13 @@ void attach_schedule(world& w, schedule_chooser& chooser)
                                  d.arrival_ns / 1000000000, d.arrival_ns % 1000000000, d.value);
             break;
         case choice_kind::next_task:
-            d.text = fmt::format("run runnable task #{} next instead of the oldest", d.value + 1);
+            d.text = fmt::format("run {} next instead of the oldest runnable task", d.chosen);
             break;
         case choice_kind::lock_waiter:
-            d.text = fmt::format("hand the released lock to waiter #{} instead of the first", d.value + 1);
+            d.text = fmt::format("hand the released lock to {} instead of the first waiter", d.chosen);
             break;
         case choice_kind::completion_waiter:
-            d.text = fmt::format("let complete() wake waiter #{} instead of the first", d.value + 1);
+            d.text = fmt::format("let complete() wake {} instead of the first waiter", d.chosen);
             break;
         case choice_kind::wake_cpu:
             d.text = fmt::format("queue the woken task on CPU choice #{} instead of the usual one", d.value + 1);

@@ -1,6 +1,7 @@
 // scenarios/schedule.cpp - schedule tokens, and playing a schedule at each choice point.
 #include "scenarios/schedule.h"
 
+#include "sim/actor.h"
 #include "sim/error.h"
 
 #include <fmt/format.h>
@@ -146,6 +147,8 @@ std::optional<std::int64_t> schedule_chooser::next(choice_point p)
     d.value = *value;
     d.arrival_ns = p.from_ns + *value;
     d.cpu = p.cpu;
+    if (p.actors)
+        d.chosen = p.actors[*value]->name();
     if (describe)
         describe(d);
     taken_.push_back(std::move(d));

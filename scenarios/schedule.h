@@ -51,6 +51,7 @@ struct deviation {
     std::int64_t time_ns = 0;
     std::int64_t arrival_ns = 0;  // irq_arrival: when the interrupt arrives
     int cpu = -1;                 // irq_arrival: the CPU it targets
+    std::string chosen;           // where the alternatives are actors: the one taken
     std::string context;
     std::string text;  // "preempt t1 after mutex_lock(a) at abba.kms:9"
     bool operator==(const deviation& o) const
