@@ -49,7 +49,7 @@ void irq_line::schedule_periodic(std::uint64_t index)
         std::int64_t delay = static_cast<std::int64_t>(rng.uniform(0, static_cast<std::uint64_t>(max)));
         if (machine_.eng().exploring())
             delay = std::clamp<std::int64_t>(
-                machine_.eng().choices().choose_delay(sim::decision::irq_arrival, sim::to_ns(when), max, cpu_, delay),
+                machine_.eng().choices().choose_delay(sim::decision::irq_arrival, sim::to_ns(when), max, cpu_, name_, delay),
                 0, max);
         when = sim::saturating_add(when, sim::nsecs(delay));
     }

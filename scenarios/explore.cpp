@@ -60,9 +60,10 @@ void attach_schedule(world& w, schedule_chooser& chooser)
             d.text = fmt::format("force direct reclaim at {}", c ? where(*c) : "an allocation at boot");
             break;
         case choice_kind::irq_arrival:
-            d.text = fmt::format("deliver the interrupt{} at {}.{:09} ({} ns into its jitter window)",
-                                 d.cpu >= 0 ? fmt::format(" on CPU{}", d.cpu) : std::string(),
-                                 d.arrival_ns / 1000000000, d.arrival_ns % 1000000000, d.value);
+            d.text = fmt::format("deliver {} at {}.{:09} ({} ns into its jitter window{})",
+                                 d.chosen.empty() ? "the interrupt" : d.chosen, d.arrival_ns / 1000000000,
+                                 d.arrival_ns % 1000000000, d.value,
+                                 d.cpu >= 0 ? fmt::format(", on CPU{}", d.cpu) : std::string());
             break;
         case choice_kind::next_task:
             d.text = fmt::format("run {} next instead of the oldest runnable task", d.chosen);
@@ -125,6 +126,7 @@ struct verdict {
     bool failed = false;
     std::string outcome;
     std::vector<std::string> failed_expectations;
+    std::string cycle;  // a deadlock's cycle, as contexts and what they wait for (tells failures apart)
     bool operator==(const verdict& o) const
     {
         return failed == o.failed && outcome == o.outcome && failed_expectations == o.failed_expectations;
@@ -170,6 +172,9 @@ one_run run_once(const scenario& sc, const schedule& s, strategy_fn strategy, co
             r.v.failed_expectations.push_back(e.text);
     if (!run.assert_message.empty())
         r.v.failed_expectations.push_back("assert: " + run.assert_message);
+    if (run.engine.deadlock)
+        for (const sim::wait_edge& e : run.engine.deadlock->cycle)
+            r.v.cycle += e.context + " -> " + e.waits_for + "; ";
     if (sc.expects.empty()) {
         // Without expectations: a deadlock, a panic or any report.
         const bool reported = !w->m.log().reports().empty() || w->m.log().suppressed_total() != 0;
@@ -402,6 +407,7 @@ explore_result explore(const scenario& sc, const std::string& file, const explor
     for (auto& [index, r] : found.failing) {
         std::vector<std::string> key = r.v.failed_expectations;
         key.push_back(r.v.outcome);
+        key.push_back(r.v.cycle);
         if (!seen_failures.insert(key).second || result.failing.size() >= 10)
             continue;
         explore_failure f;

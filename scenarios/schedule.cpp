@@ -43,10 +43,10 @@ const char* to_string(choice_kind k)
 {
     switch (k) {
     case choice_kind::event_order: return "order";
-    case choice_kind::wake_cpu: return "wake_cpu";
+    case choice_kind::wake_cpu: return "pick";           // where a woken task runs
     case choice_kind::next_task: return "pick";
     case choice_kind::lock_waiter: return "handoff";
-    case choice_kind::completion_waiter: return "complete";
+    case choice_kind::completion_waiter: return "handoff";  // which waiter a complete() hands on to
     case choice_kind::preempt: return "preempt";
     case choice_kind::irq_arrival: return "irq";
     case choice_kind::fail: return "fail";
@@ -149,6 +149,8 @@ std::optional<std::int64_t> schedule_chooser::next(choice_point p)
     d.cpu = p.cpu;
     if (p.actors)
         d.chosen = p.actors[*value]->name();
+    else if (!p.what.empty())
+        d.chosen = p.what;
     if (describe)
         describe(d);
     taken_.push_back(std::move(d));
@@ -172,9 +174,11 @@ std::size_t schedule_chooser::choose_among(sim::decision d, const sim::actor* co
 }
 
 std::int64_t schedule_chooser::choose_delay(sim::decision d, std::int64_t from_ns, std::int64_t max, int target,
-                                            std::int64_t seeded)
+                                            std::string_view what, std::int64_t seeded)
 {
-    const auto v = next(choice_point{kind_of(d), 0, max, seeded, from_ns, target});
+    choice_point p{kind_of(d), 0, max, seeded, from_ns, target};
+    p.what = what;
+    const auto v = next(p);
     return v ? *v : seeded;
 }
 

@@ -41,7 +41,9 @@ enum class choice_kind : std::uint8_t {
     reclaim,      // an allocation that enters direct reclaim as if below the min watermark
 };
 inline constexpr std::size_t nr_choice_kinds = static_cast<std::size_t>(choice_kind::reclaim) + 1;
-const char* to_string(choice_kind k);  // "preempt", "fail", ... as the JSON names them
+// As the JSON names them: preempt, pick (next_task, wake_cpu), handoff
+// (lock_waiter, completion_waiter), order, irq, fail, reclaim.
+const char* to_string(choice_kind k);
 
 struct deviation {
     choice_kind kind = choice_kind::preempt;
@@ -51,7 +53,7 @@ struct deviation {
     std::int64_t time_ns = 0;
     std::int64_t arrival_ns = 0;  // irq_arrival: when the interrupt arrives
     int cpu = -1;                 // irq_arrival: the CPU it targets
-    std::string chosen;           // where the alternatives are actors: the one taken
+    std::string chosen;           // the actor taken (or the interrupt delivered)
     std::string context;
     std::string text;  // "preempt t1 after mutex_lock(a) at abba.kms:9"
     bool operator==(const deviation& o) const
@@ -79,6 +81,7 @@ struct choice_point {
     std::int64_t seeded;        // irq_arrival: the default delay
     std::int64_t from_ns = 0;   // irq_arrival: when the window opens
     int cpu = -1;               // irq_arrival: the CPU the interrupt targets
+    std::string_view what;      // irq_arrival: the interrupt's name
     // Where the alternatives are actors: which (for preempt, the running
     // one first), and the actor running now.
     const sim::actor* const* actors = nullptr;
@@ -96,7 +99,7 @@ public:
     std::size_t choose_among(sim::decision d, const sim::actor* const* alternatives, std::size_t n,
                              const sim::actor* current) override;
     std::int64_t choose_delay(sim::decision d, std::int64_t from_ns, std::int64_t max, int target,
-                              std::int64_t seeded) override;
+                              std::string_view what, std::int64_t seeded) override;
     // Fault-injection points: true to fail this allocation, or to send it
     // into direct reclaim first.
     bool should_fail();

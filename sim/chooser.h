@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace kmsim::sim {
 
@@ -54,17 +55,17 @@ public:
         return choose(d, n);
     }
     // An interrupt's delay inside its window [FROM, FROM + MAX] (ns), on
-    // CPU TARGET (-1: any); SEEDED is the default policy's draw from the
-    // run's seed.
+    // CPU TARGET (-1: any); WHAT names it ("nic"); SEEDED is the default
+    // policy's draw from the run's seed.
     virtual std::int64_t choose_delay(decision d, std::int64_t from_ns, std::int64_t max, int target,
-                                      std::int64_t seeded) = 0;
+                                      std::string_view what, std::int64_t seeded) = 0;
 };
 
 // kmsim's own choices.
 class default_chooser final : public chooser {
 public:
     std::size_t choose(decision, std::size_t) override { return 0; }
-    std::int64_t choose_delay(decision, std::int64_t, std::int64_t, int, std::int64_t seeded) override
+    std::int64_t choose_delay(decision, std::int64_t, std::int64_t, int, std::string_view, std::int64_t seeded) override
     {
         return seeded;
     }

@@ -23,7 +23,8 @@ struct scripted : sim::chooser {
         asked.push_back(fmt::format("{}/{}", sim::to_string(d), n));
         return pick ? pick(d, n) : 0;
     }
-    std::int64_t choose_delay(sim::decision d, std::int64_t, std::int64_t max, int, std::int64_t seeded) override
+    std::int64_t choose_delay(sim::decision d, std::int64_t, std::int64_t max, int, std::string_view,
+                              std::int64_t seeded) override
     {
         asked.push_back(fmt::format("{}/{}", sim::to_string(d), max));
         return delay ? delay(max, seeded) : seeded;

@@ -218,7 +218,7 @@ TEST_CASE("the bundled explore pairs: explore finds each bug with one deviation,
         const char* deviation;
     };
     for (const pair& p : {pair{"explore-abba", false, false, "preempt t1 after mutex_lock(a) at explore-abba.kms:18"},
-                          pair{"explore-irq-window", false, false, "deliver the interrupt on CPU0 at "},
+                          pair{"explore-irq-window", false, false, "deliver nic at "},
                           pair{"explore-leak", true, false, "fail kmalloc(128, GFP_KERNEL) at explore-leak.kms:19"},
                           pair{"explore-fs-reclaim", false, true,
                                "force direct reclaim at kmalloc(512, GFP_KERNEL) at explore-fs-reclaim.kms:28"}}) {

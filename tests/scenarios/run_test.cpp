@@ -443,7 +443,8 @@ expect completed
         {
             return d == kmsim::sim::decision::lock_waiter ? n - 1 : 0;
         }
-        std::int64_t choose_delay(kmsim::sim::decision, std::int64_t, std::int64_t, int, std::int64_t seeded) override
+        std::int64_t choose_delay(kmsim::sim::decision, std::int64_t, std::int64_t, int, std::string_view,
+                                  std::int64_t seeded) override
         {
             return seeded;
         }
