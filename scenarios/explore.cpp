@@ -10,15 +10,19 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <iostream>
 #include <memory>
-#include <mutex>
 #include <set>
-#include <thread>
+#include <sstream>
 #include <unordered_map>
 
 namespace kmsim::scenarios {
@@ -307,15 +311,54 @@ std::vector<deviation> shrink(const scenario& sc, std::uint64_t seed, std::vecto
 
 namespace {
 
-// The runs of the shard, in index order, in OPTS.jobs threads: each world is
-// built and run in one thread, and nothing is shared but the scenario (read
-// only) and the baseline's instants. Without --keep-going the search stops
-// at the first failing index: runs past it are abandoned, runs before it
-// finish (one of them may fail first), so any --jobs finds the same run.
+// The runs of the shard, in index order, in OPTS.jobs worker processes
+// (forked: each has its own address space, so building and tearing down
+// worlds does not contend in the host kernel's mm as threads would). The
+// workers take run positions from a shared counter and report each failing
+// run as its position and schedule token; this process replays those
+// schedules to recover the runs. Without --keep-going the search stops at
+// the first failing position: later ones are abandoned, earlier ones
+// finish (one may fail first), so any --jobs finds the same run.
 struct search_result {
     std::uint64_t runs = 0;
     std::vector<std::pair<std::uint64_t, one_run>> failing;  // by run index
 };
+
+struct shared_counters {
+    std::atomic<std::uint64_t> next{0}, done{0}, failed{0}, first_fail{0};
+    std::atomic<bool> out_of_time{false};
+};
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "counters shared between processes");
+
+// One worker's loop: runs positions until there are none (or the search
+// stopped), calling ON_FAIL for each failing one.
+template <typename OnFail>
+void work(const scenario& sc, std::uint64_t seed, const explore_options& opts, std::uint64_t points,
+          const std::shared_ptr<const cpu_instants>& instants, const std::vector<std::uint64_t>& indices,
+          shared_counters& sh, std::chrono::steady_clock::time_point start, OnFail&& on_fail,
+          const std::function<void()>& tick)
+{
+    for (;;) {
+        const std::uint64_t pos = sh.next++;
+        if (pos >= indices.size() || (!opts.keep_going && pos > sh.first_fail.load()))
+            break;
+        if (opts.time_limit_s > 0 &&
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > opts.time_limit_s) {
+            sh.out_of_time = true;
+            break;
+        }
+        one_run r = run_once(sc, schedule{seed, {}}, make_strategy(opts, indices[pos], points, instants), opts);
+        if (r.v.failed) {
+            ++sh.failed;
+            for (std::uint64_t f = sh.first_fail.load(); pos < f && !sh.first_fail.compare_exchange_weak(f, pos);)
+                ;
+            on_fail(pos, std::move(r));
+        }
+        ++sh.done;
+        if (tick)
+            tick();
+    }
+}
 
 search_result search(const scenario& sc, std::uint64_t seed, const explore_options& opts, std::uint64_t points,
                      const std::shared_ptr<const cpu_instants>& instants)
@@ -326,45 +369,93 @@ search_result search(const scenario& sc, std::uint64_t seed, const explore_optio
     const auto start = std::chrono::steady_clock::now();
     const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
 
-    std::atomic<std::size_t> next{0}, done{0}, failed{0};
-    std::atomic<std::size_t> first_fail{indices.size()};
-    std::atomic<bool> out_of_time{false};
-    std::mutex m;
-    std::vector<std::pair<std::size_t, one_run>> failing;
-    auto worker = [&](bool reporter) {
-        double last_report = 0;
-        for (;;) {
-            const std::size_t pos = next++;
-            if (pos >= indices.size() || (!opts.keep_going && pos > first_fail.load()))
-                break;
-            if (opts.time_limit_s > 0 && elapsed() > opts.time_limit_s) {
-                out_of_time = true;
-                break;
-            }
-            one_run r = run_once(sc, schedule{seed, {}}, make_strategy(opts, indices[pos], points, instants), opts);
-            if (r.v.failed) {
-                ++failed;
-                std::lock_guard<std::mutex> lock(m);
-                failing.emplace_back(pos, std::move(r));
-                for (std::size_t f = first_fail.load(); pos < f && !first_fail.compare_exchange_weak(f, pos);)
-                    ;
-            }
-            ++done;
-            if (reporter && opts.progress && elapsed() - last_report > 0.25) {
-                last_report = elapsed();
-                *opts.progress << fmt::format("\rkmsim explore: {} runs, {:.0f} runs/s, {} failing ", done.load(),
-                                              static_cast<double>(done.load()) / last_report, failed.load())
-                               << std::flush;
-            }
-        }
+    void* mem = ::mmap(nullptr, sizeof(shared_counters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    KMSIM_ASSERT(mem != MAP_FAILED, "mmap of explore's shared counters");
+    auto* sh = new (mem) shared_counters;
+    sh->first_fail = indices.size();
+    double last_report = 0;
+    auto progress = [&] {
+        if (!opts.progress || elapsed() - last_report < 0.25)
+            return;
+        last_report = elapsed();
+        *opts.progress << fmt::format("\rkmsim explore: {} runs, {:.0f} runs/s, {} failing ", sh->done.load(),
+                                      static_cast<double>(sh->done.load()) / last_report, sh->failed.load())
+                       << std::flush;
     };
+
+    std::vector<std::pair<std::uint64_t, one_run>> failing;  // by position
     const unsigned jobs = std::max(1u, opts.jobs);
-    std::vector<std::thread> threads;
-    for (unsigned t = 1; t < jobs; ++t)
-        threads.emplace_back(worker, false);
-    worker(true);
-    for (std::thread& t : threads)
-        t.join();
+    if (jobs == 1) {
+        work(sc, seed, opts, points, instants, indices, *sh, start,
+             [&](std::uint64_t pos, one_run&& r) { failing.emplace_back(pos, std::move(r)); }, progress);
+    } else {
+        // Each worker writes "POSITION TOKEN\n" for a failing run.
+        std::vector<int> pipes;
+        std::vector<pid_t> pids;
+        std::cout.flush();
+        std::cerr.flush();
+        for (unsigned w = 0; w < jobs; ++w) {
+            int fd[2];
+            KMSIM_ASSERT(::pipe(fd) == 0, "pipe for an explore worker");
+            const pid_t pid = ::fork();
+            KMSIM_ASSERT(pid >= 0, "fork of an explore worker");
+            if (pid == 0) {
+                ::close(fd[0]);
+                for (int other : pipes)
+                    ::close(other);
+                work(sc, seed, opts, points, instants, indices, *sh, start,
+                     [&](std::uint64_t pos, one_run&& r) {
+                         const std::string line = fmt::format("{} {}\n", pos, encode(schedule{seed, r.taken}));
+                         for (std::size_t off = 0; off < line.size();) {
+                             const ssize_t n = ::write(fd[1], line.data() + off, line.size() - off);
+                             if (n <= 0)
+                                 ::_exit(3);
+                             off += static_cast<std::size_t>(n);
+                         }
+                     },
+                     {});
+                ::_exit(0);
+            }
+            ::close(fd[1]);
+            pipes.push_back(fd[0]);
+            pids.push_back(pid);
+        }
+        std::string lines;
+        std::vector<pollfd> fds;
+        for (int fd : pipes)
+            fds.push_back(pollfd{fd, POLLIN, 0});
+        for (std::size_t open = fds.size(); open > 0;) {
+            if (::poll(fds.data(), fds.size(), 250) > 0)
+                for (pollfd& p : fds) {
+                    if (p.fd < 0 || !(p.revents & (POLLIN | POLLHUP)))
+                        continue;
+                    char buf[4096];
+                    const ssize_t n = ::read(p.fd, buf, sizeof buf);
+                    if (n > 0) {
+                        lines.append(buf, static_cast<std::size_t>(n));
+                    } else {
+                        ::close(p.fd);
+                        p.fd = -1;
+                        --open;
+                    }
+                }
+            progress();
+        }
+        for (pid_t pid : pids) {
+            int status = 0;
+            ::waitpid(pid, &status, 0);
+            KMSIM_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0, "an explore worker failed");
+        }
+        // Replay each reported failure here, to have its run.
+        std::istringstream in(lines);
+        for (std::uint64_t pos; in >> pos;) {
+            std::string token, why;
+            in >> token;
+            const auto s = decode(token, &why);
+            KMSIM_ASSERT(s, "a worker's schedule token reads back: " + why);
+            failing.emplace_back(pos, run_once(sc, *s, {}, opts));
+        }
+    }
     if (opts.progress && elapsed() > 0.25)
         *opts.progress << "\r" << std::string(60, ' ') << "\r" << std::flush;
 
@@ -375,11 +466,12 @@ search_result search(const scenario& sc, std::uint64_t seed, const explore_optio
         failing.resize(1);
         r.runs = failing.front().first + 1;
     } else {
-        r.runs = done.load();
+        r.runs = sh->done.load();
     }
     for (auto& [pos, run] : failing)
         r.failing.emplace_back(indices[pos], std::move(run));
-    (void)out_of_time;
+    sh->~shared_counters();
+    ::munmap(mem, sizeof(shared_counters));
     return r;
 }
 

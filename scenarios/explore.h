@@ -48,7 +48,7 @@ struct explore_options {
     std::uint64_t seed = 1;
     std::uint64_t shard_index = 0, shard_count = 1;
     bool keep_going = false;  // up to 10 distinct failures: failed expectations, outcome, deadlock cycle
-    unsigned jobs = 1;          // worker threads; the result does not depend on it
+    unsigned jobs = 1;          // worker processes; the result does not depend on it
     double time_limit_s = 0;    // stop starting runs after this long (0: no limit)
     std::ostream* progress = nullptr;  // where the progress line goes (a terminal), or nowhere
     std::string version = "0.0.0";
