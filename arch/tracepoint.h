@@ -75,6 +75,8 @@ struct trace_events {
     tracepoint<unsigned /*order*/, std::uint32_t /*gfp*/> mm_vmscan_direct_reclaim_begin;
     tracepoint<std::uint64_t /*nr_reclaimed*/> mm_vmscan_direct_reclaim_end;
     tracepoint<int /*zid*/, unsigned /*order*/> mm_vmscan_kswapd_wake;
+    // vmscan: an allocation wakes kswapd (it was asleep and is needed).
+    tracepoint<int /*zid*/, unsigned /*order*/, std::uint32_t /*gfp*/> mm_vmscan_wakeup_kswapd;
     // kmsim's: a kswapd pass ended, having reclaimed NR pages; BALANCED
     // says whether the node now meets its watermarks, GAVE_UP whether this
     // pass made MAX_RECLAIM_RETRIES in a row without progress.

@@ -83,6 +83,10 @@ struct gfp_zone_result {
 gfp_zone_result gfp_zone_checked(gfp_t g);
 inline int gfp_zone(gfp_t g) { return gfp_zone_checked(g).zone; }
 
+// gfp_migratetype(): the page block type a mask asks for: 0 unmovable,
+// 1 movable, 2 reclaimable.
+constexpr int gfp_migratetype(gfp_t g) { return static_cast<int>((g & (gfp::MOVABLE | gfp::RECLAIMABLE)) >> 3); }
+
 // Task flags that shape allocations (include/linux/sched.h).
 inline constexpr std::uint32_t PF_MEMALLOC = 0x00000800;
 inline constexpr std::uint32_t PF_KSWAPD = 0x00020000;

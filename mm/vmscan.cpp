@@ -362,7 +362,6 @@ bool vmscan::pgdat_balanced(unsigned order, int highest_zoneidx) const
 
 void vmscan::wakeup_kswapd(gfp_t gfp, unsigned order, int highest_zoneidx)
 {
-    (void)gfp;
     if (!kswapd_)
         return;
     kswapd_order_ = std::max(kswapd_order_, order);
@@ -374,6 +373,7 @@ void vmscan::wakeup_kswapd(gfp_t gfp, unsigned order, int highest_zoneidx)
     if (pgdat_hopeless() || pgdat_balanced(order, highest_zoneidx))
         return;
     kswapd_woken_ = true;
+    machine_.trace().mm_vmscan_wakeup_kswapd(highest_zoneidx, order, gfp);
     kswapd_->wake();
 }
 

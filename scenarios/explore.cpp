@@ -538,7 +538,6 @@ explore_result explore(const scenario& sc, const std::string& file, const explor
 
 void write_explore_json(std::ostream& out, const explore_result& result, const explore_options& opts)
 {
-    using json = nlohmann::ordered_json;
     json doc;
     doc["runs"] = result.runs;
     doc["failing_runs"] = result.failing_runs;
@@ -569,7 +568,6 @@ void write_explore_json(std::ostream& out, const explore_result& result, const e
 std::optional<merged_explore> merge_explore_json(const std::vector<std::string>& texts,
                                                  const std::vector<std::string>& files, std::string* error)
 {
-    using json = nlohmann::ordered_json;
     json out;
     std::uint64_t runs = 0, failing_runs = 0, per_second = 0;
     json failing = json::array();

@@ -1,6 +1,7 @@
 // scenarios/runner.cpp - `kmsim run`: build a scenario's world, run it, judge it, render it.
 #include "scenarios/runner.h"
 
+#include "scenarios/ftrace.h"
 #include "scenarios/run.h"
 #include "scenarios/summary.h"
 #include "scenarios/world.h"
@@ -66,6 +67,12 @@ void attach_live_output(world& w, const run_options& opts, std::ostream& out)
 run_report run_scenario(const scenario& sc, const run_options& opts, std::ostream& out)
 {
     // An output that cannot be written is found now, not after the run.
+    std::ofstream ftrace_file;
+    if (!opts.ftrace_path.empty()) {
+        ftrace_file.open(opts.ftrace_path, std::ios::out | std::ios::trunc);
+        if (!ftrace_file)
+            throw output_error(fmt::format("--ftrace {}: cannot write it: {}", opts.ftrace_path, std::strerror(errno)));
+    }
     std::ofstream json_file;
     if (!opts.json_path.empty() && opts.json_path != "-") {
         json_file.open(opts.json_path, std::ios::out | std::ios::trunc);
@@ -78,8 +85,11 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     b.version = opts.version;
     b.diag = opts.diag;
     b.chooser = opts.chooser;
+    std::unique_ptr<ftrace_buffer> ftrace;
     b.attach = [&](world& w) {
         attach_live_output(w, opts, out);
+        if (!opts.ftrace_path.empty())
+            ftrace = std::make_unique<ftrace_buffer>(w);
         if (opts.prepare)
             opts.prepare(w);
     };
@@ -97,6 +107,12 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     rep.exit_code = exit_code(run, rep.expectations);
 
     print_summary(out, *w, run, rep.expectations, summary_style{opts.color, opts.show});
+    if (ftrace) {
+        ftrace_file << ftrace->text();
+        ftrace_file.flush();
+        if (!ftrace_file)
+            throw output_error(fmt::format("--ftrace {}: write failed: {}", opts.ftrace_path, std::strerror(errno)));
+    }
     if (!opts.json_path.empty()) {
         std::ostream& json_out = opts.json_path == "-" ? (opts.json_stream ? *opts.json_stream : out) : json_file;
         write_json_summary(json_out, *w, run, rep.expectations, opts.version);

@@ -126,7 +126,7 @@ int main(int argc, char** argv)
     CLI::App app{"kmsim - a simulator of the Linux kernel's memory allocation, GFP semantics and execution contexts",
                  "kmsim"};
     app.set_version_flag("--version", std::string("kmsim ") + KMSIM_VERSION);
-    app.footer("--explain, --trace, --ftrace and --html come in a later version.");
+    app.footer("--explain, --trace and --html come in a later version.");
     app.require_subcommand(0, 1);
 
     std::string scenario_arg, until, color = "auto", show, json, seed, budget, log_level;
@@ -146,6 +146,9 @@ int main(int argc, char** argv)
                     fmt::format("Print kernel views at the end (/proc files; kmemleak: /sys/kernel/debug/kmemleak): {}",
                                 fmt::join(mm::proc_views, ",")));
     run->add_option("--json", json, "Write the JSON summary to FILE (- for standard output)");
+    std::string ftrace_path;
+    run->add_option("--ftrace", ftrace_path,
+                    "Write the run as /sys/kernel/tracing/trace would show it: kmem, irq, sched and vmscan events");
     run->add_option("--log-level", log_level,
                     "kmsim's own diagnostics on standard error: off, info, debug or trace (default: KMSIM_LOG, else "
                     "off)");
@@ -234,6 +237,7 @@ int main(int argc, char** argv)
                 o.show.push_back(v);
             }
             o.json_path = json;
+            o.ftrace_path = ftrace_path;
             const scenarios::scenario sc = load(scenario_arg);
             std::optional<scenarios::schedule_chooser> replay;
             if (!schedule_token.empty()) {

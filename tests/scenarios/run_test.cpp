@@ -491,3 +491,31 @@ TEST_CASE("the JSON summary is valid UTF-8 even when the scenario is not", "[sce
     CHECK(out.find("\"scenario\": \"bad \xef\xbf\xbd byte\"") != std::string::npos);  // U+FFFD
     CHECK(out.find('\xff') == std::string::npos);
 }
+
+TEST_CASE("ftrace output: the nop tracer's header and the kernel's event lines", "[scenarios][ftrace]")
+{
+    const bundled_scenario* b = find_bundled("irq-vs-process");
+    REQUIRE(b);
+    const scenario sc = parse_scenario(b->source, "irq-vs-process.kms");
+    const std::string path = "ftrace_test.txt";
+    run_options o;
+    o.level = verbosity::quiet;
+    o.ftrace_path = path;
+    std::ostringstream out;
+    run_scenario(sc, o, out);
+    std::ifstream in(path);
+    const std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::remove(path.c_str());
+    CHECK(t.rfind("# tracer: nop\n#\n# entries-in-buffer/entries-written: ", 0) == 0);
+    CHECK(t.find("#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n") != std::string::npos);
+    // A task's kmalloc, an interrupt's entry on the idle CPU, a switch.
+    CHECK(t.find("          worker-100     [000] .....     0.000000: kmalloc: call_site=irq-vs-process.kms:45 "
+                 "ptr=ffff888001000000 bytes_req=4096 bytes_alloc=4096 gfp_flags=GFP_KERNEL|__GFP_ZERO node=-1 "
+                 "accounted=false\n") != std::string::npos);
+    CHECK(t.find("          <idle>-0       [001] d.h..     0.000500: irq_handler_entry: irq=11 name=eth0\n") !=
+          std::string::npos);
+    CHECK(t.find(": irq_handler_exit: irq=11 ret=handled\n") != std::string::npos);
+    CHECK(t.find("sched_switch: prev_comm=worker prev_pid=100 prev_prio=120 prev_state=D ==> next_comm=swapper/0 "
+                 "next_pid=0 next_prio=120\n") != std::string::npos);
+    CHECK(t.find(": mm_page_alloc: page=ffffea") != std::string::npos);
+}
