@@ -22,6 +22,22 @@ bool is_alarm(const arch::log_line& l)
                            l.text.find("page allocation failure") != std::string::npos);
 }
 
+// Who a -v line is about: the CPU, the kind of context and the context
+// ("[CPU0 task worker/100]", "[CPU1 hardirq eth0]"), and the body it runs
+// when that is not its own ("[CPU1 task kswapd0/60 (shrinker dm_bufio)]").
+std::string context_tag(const arch::context& ctx)
+{
+    std::string tag = fmt::format("[CPU{} {} ", ctx.on_cpu() ? ctx.on_cpu()->id() : -1,
+                                  ctx.is_irq() ? "hardirq" : "task");
+    tag += ctx.is_irq() ? ctx.name() : fmt::format("{}/{}", ctx.name(), ctx.pid());
+    if (!ctx.frames().empty()) {
+        const std::string_view body = caller_of(ctx).function;
+        if (body != ctx.name())
+            tag += fmt::format(" ({})", body);
+    }
+    return tag + "]";
+}
+
 // The renderers that print as the run goes: the kernel log, and with -v a
 // line per kernel call and kswapd's passes.
 void attach_live_output(world& w, const run_options& opts, std::ostream& out)
@@ -38,8 +54,7 @@ void attach_live_output(world& w, const run_options& opts, std::ostream& out)
         return;
     w.api.call_done.attach([&w, &out](const call_record& c) {
         const arch::context& ctx = w.m.current();
-        out << sim::dmesg_timestamp(w.m.now()) << "[CPU" << (ctx.on_cpu() ? ctx.on_cpu()->id() : -1) << " "
-            << caller_of(ctx).function << "] " << c.frame.name();
+        out << sim::dmesg_timestamp(w.m.now()) << context_tag(ctx) << ' ' << c.frame.name();
         if (c.call.args.size() == 1 && c.call.args[0] == arg_kind::format)
             out << "()";  // printk's frame names only the function
         if (c.call.result != result_kind::none)
@@ -47,7 +62,7 @@ void attach_live_output(world& w, const run_options& opts, std::ostream& out)
         out << '\n';
     });
     auto kswapd_line = [&w, &out](const std::string& text) {
-        out << sim::dmesg_timestamp(w.m.now()) << "[CPU" << w.m.smp_processor_id() << " kswapd0] " << text << '\n';
+        out << sim::dmesg_timestamp(w.m.now()) << context_tag(w.m.current()) << ' ' << text << '\n';
     };
     w.m.trace().mm_vmscan_kswapd_wake.attach([kswapd_line](int zid, unsigned order) {
         kswapd_line(fmt::format("kswapd0: woken, order {}, highest zone {}", order, mm::zone_name(zid)));

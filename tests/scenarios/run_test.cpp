@@ -276,9 +276,9 @@ expect no leaks
     run_report rep;
     const std::string out = run_text(text, o, &rep);
     CHECK(rep.exit_code == 0);
-    CHECK(out.find("[CPU0 t] kmem_cache_create(\"my_cache\", 100, 0, SLAB_HWCACHE_ALIGN, NULL) = 0xffffffffc1000000\n") !=
+    CHECK(out.find("[CPU0 task t/100] kmem_cache_create(\"my_cache\", 100, 0, SLAB_HWCACHE_ALIGN, NULL) = 0xffffffffc1000000\n") !=
           std::string::npos);
-    CHECK(out.find("[CPU0 t] kmem_cache_alloc(my_cache, GFP_KERNEL) = 0xffff888") != std::string::npos);
+    CHECK(out.find("[CPU0 task t/100] kmem_cache_alloc(my_cache, GFP_KERNEL) = 0xffff888") != std::string::npos);
     CHECK(out.find(" kmem_cache_alloc(empty, GFP_KERNEL) at t.kms:12\n") != std::string::npos);  // in the Oops
     CHECK(out.find("not reached") == std::string::npos);
     const std::string slabinfo = out.substr(out.find("--- /proc/slabinfo ---"));
@@ -360,8 +360,8 @@ TEST_CASE("verbose runs log every kernel call with its CPU, context and result",
     run_options o;
     o.level = verbosity::verbose;
     std::string out = run_text("machine cpus=1 memory=64M\nthread t\n  p = kmalloc(100, GFP_KERNEL)\n  kfree(p)\nend\n", o);
-    CHECK(out.find("[    0.000000] [CPU0 t] kmalloc(100, GFP_KERNEL) = 0xffff888") != std::string::npos);
-    CHECK(out.find("[CPU0 t] kfree(0xffff888") != std::string::npos);
+    CHECK(out.find("[    0.000000] [CPU0 task t/100] kmalloc(100, GFP_KERNEL) = 0xffff888") != std::string::npos);
+    CHECK(out.find("[CPU0 task t/100] kfree(0xffff888") != std::string::npos);
 }
 
 TEST_CASE("an out-of-bounds write is reported KASAN-style with the scenario line", "[scenarios][run]")
