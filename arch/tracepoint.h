@@ -90,6 +90,10 @@ struct trace_events {
     // kmsim's: a report (BUG, WARNING, lockdep, KASAN...) was raised,
     // printed or not.
     tracepoint<const report&> report_raised;
+
+    // fault injection: an allocation is made to fail (NAME "failslab",
+    // "fail_page_alloc"), or sent into direct reclaim ("direct_reclaim").
+    tracepoint<const char* /*name*/> fault_injected;
 };
 
 }  // namespace kmsim::arch

@@ -100,6 +100,7 @@ bool page_allocator::force_direct_reclaim(gfp_t gfp)
     const gfp_t effective = current_gfp_context(gfp & gfp::BITS_MASK, current_task_flags());
     if (!(effective & gfp::DIRECT_RECLAIM) || (current_task_flags() & PF_MEMALLOC) || !machine_.current_context())
         return false;
+    machine_.trace().fault_injected("direct_reclaim");
     direct_reclaim(effective, 0, gfp_zone(effective));
     return true;
 }
@@ -272,8 +273,10 @@ page* page_allocator::alloc_pages_noprof(gfp_t gfp, unsigned order)
         gfp &= ~(gfp::RECLAIM | gfp::IO | gfp::FS);
     might_alloc(gfp);
     last_stall_ = sim::duration::zero();
-    if (should_fail_alloc_page && should_fail_alloc_page(gfp, order))
+    if (should_fail_alloc_page && should_fail_alloc_page(gfp, order)) {
+        machine_.trace().fault_injected("fail_page_alloc");
         return nullptr;
+    }
 
     // An invalid combination of zone modifiers (__GFP_DMA|__GFP_DMA32) is a
     // VM_BUG_ON in gfp_zone(), which a kernel without CONFIG_DEBUG_VM (as

@@ -633,8 +633,10 @@ std::uint64_t slab_allocator::alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig
         gfp &= ~(gfp::RECLAIM | gfp::IO | gfp::FS);  // boot: GFP_BOOT_MASK
     else
         pa_.might_alloc(gfp);  // slab_pre_alloc_hook()
-    if (should_failslab && should_failslab(*s, gfp)) [[unlikely]]
+    if (should_failslab && should_failslab(*s, gfp)) [[unlikely]] {
+        machine_.trace().fault_injected("failslab");
         return 0;
+    }
     for (;;) {
         const int cpu = machine_.smp_processor_id();
         slab* sl = s->cpu_slab[static_cast<std::size_t>(cpu)];

@@ -537,11 +537,22 @@ std::uint64_t kernel_api::invoke(const kernel_call& c, call_args& a, std::int64_
     }
     arch::frame_guard fg(ctx, f);
     const sim::time_point start = env_.m.now();
+    call_start(ctx.frames().back());
     const std::uint64_t result = c.handler(env_, a);
     if (call_done.enabled())
         call_done(call_record{c, ctx.frames().back(), result, start, a});
     cost_ns = c.cost_ns + c.ns_per_16_bytes * static_cast<std::int64_t>(a.bytes / 16);
     return result;
+}
+
+std::string call_text(const call_record& c)
+{
+    std::string s = c.frame.name();
+    if (c.call.args.size() == 1 && c.call.args[0] == arg_kind::format)
+        s += "()";  // printk's frame names only the function
+    if (c.call.result != result_kind::none)
+        s += c.result > 0xffff ? fmt::format(" = {:#x}", c.result) : fmt::format(" = {}", c.result);
+    return s;
 }
 
 // ---- docs/kernel-api.md

@@ -143,6 +143,10 @@ struct call_record {
     const call_args& args;
 };
 
+// The call as the -v log and the timeline show it: "kmalloc(64, GFP_KERNEL)
+// = 0xffff888004001000", "udelay(10)", "printk()".
+std::string call_text(const call_record& c);
+
 // The calls of one world: dispatch, and the names of the GFP masks they use.
 class kernel_api {
 public:
@@ -160,6 +164,8 @@ public:
     static constexpr std::size_t max_gfp_names = 4096;
 
     kernel_env& env() { return env_; }
+    // A call starts (its frame, on top of the running context's) and returns.
+    arch::tracepoint<const arch::frame&> call_start;
     arch::tracepoint<const call_record&> call_done;
 
 private:

@@ -1,7 +1,9 @@
 // scenarios/runner.cpp - `kmsim run`: build a scenario's world, run it, judge it, render it.
 #include "scenarios/runner.h"
 
+#include "scenarios/chrome_trace.h"
 #include "scenarios/ftrace.h"
+#include "scenarios/html.h"
 #include "scenarios/run.h"
 #include "scenarios/summary.h"
 #include "scenarios/world.h"
@@ -10,6 +12,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
+#include <sstream>
 
 namespace kmsim::scenarios {
 
@@ -54,12 +57,7 @@ void attach_live_output(world& w, const run_options& opts, std::ostream& out)
         return;
     w.api.call_done.attach([&w, &out](const call_record& c) {
         const arch::context& ctx = w.m.current();
-        out << sim::dmesg_timestamp(w.m.now()) << context_tag(ctx) << ' ' << c.frame.name();
-        if (c.call.args.size() == 1 && c.call.args[0] == arg_kind::format)
-            out << "()";  // printk's frame names only the function
-        if (c.call.result != result_kind::none)
-            out << (c.result > 0xffff ? fmt::format(" = {:#x}", c.result) : fmt::format(" = {}", c.result));
-        out << '\n';
+        out << sim::dmesg_timestamp(w.m.now()) << context_tag(ctx) << ' ' << call_text(c) << '\n';
     });
     auto kswapd_line = [&w, &out](const std::string& text) {
         out << sim::dmesg_timestamp(w.m.now()) << context_tag(w.m.current()) << ' ' << text << '\n';
@@ -79,21 +77,41 @@ void attach_live_output(world& w, const run_options& opts, std::ostream& out)
 
 }  // namespace
 
+namespace {
+
+// An output file given on the command line (--ftrace, --trace, --html,
+// --json): opened before the run, so that one that cannot be written is
+// found now, and written after it.
+class output_file {
+public:
+    output_file(const std::string& option, const std::string& path) : option_(option), path_(path)
+    {
+        if (path.empty() || path == "-")
+            return;
+        f_.open(path, std::ios::out | std::ios::trunc);
+        if (!f_)
+            throw output_error(fmt::format("{} {}: cannot write it: {}", option, path, std::strerror(errno)));
+    }
+    std::ostream& stream() { return f_; }
+    void close()
+    {
+        f_.flush();
+        if (!f_)
+            throw output_error(fmt::format("{} {}: write failed: {}", option_, path_, std::strerror(errno)));
+        f_.close();
+    }
+
+private:
+    std::string option_, path_;
+    std::ofstream f_;
+};
+
+}  // namespace
+
 run_report run_scenario(const scenario& sc, const run_options& opts, std::ostream& out)
 {
-    // An output that cannot be written is found now, not after the run.
-    std::ofstream ftrace_file;
-    if (!opts.ftrace_path.empty()) {
-        ftrace_file.open(opts.ftrace_path, std::ios::out | std::ios::trunc);
-        if (!ftrace_file)
-            throw output_error(fmt::format("--ftrace {}: cannot write it: {}", opts.ftrace_path, std::strerror(errno)));
-    }
-    std::ofstream json_file;
-    if (!opts.json_path.empty() && opts.json_path != "-") {
-        json_file.open(opts.json_path, std::ios::out | std::ios::trunc);
-        if (!json_file)
-            throw output_error(fmt::format("--json {}: cannot write it: {}", opts.json_path, std::strerror(errno)));
-    }
+    output_file ftrace_file("--ftrace", opts.ftrace_path), trace_file("--trace", opts.trace_path),
+        html_file("--html", opts.html_path), json_file("--json", opts.json_path);
 
     build_options b;
     b.seed = opts.seed ? *opts.seed : sc.seed ? *sc.seed : 1;
@@ -101,10 +119,13 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     b.diag = opts.diag;
     b.chooser = opts.chooser;
     std::unique_ptr<ftrace_buffer> ftrace;
+    std::unique_ptr<timeline_recorder> timeline;
     b.attach = [&](world& w) {
         attach_live_output(w, opts, out);
         if (!opts.ftrace_path.empty())
             ftrace = std::make_unique<ftrace_buffer>(w);
+        if (!opts.trace_path.empty() || !opts.html_path.empty())
+            timeline = std::make_unique<timeline_recorder>(w);
         if (opts.prepare)
             opts.prepare(w);
     };
@@ -123,19 +144,28 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
 
     print_summary(out, *w, run, rep.expectations, summary_style{opts.color, opts.show});
     if (ftrace) {
-        ftrace_file << ftrace->text();
-        ftrace_file.flush();
-        if (!ftrace_file)
-            throw output_error(fmt::format("--ftrace {}: write failed: {}", opts.ftrace_path, std::strerror(errno)));
+        ftrace_file.stream() << ftrace->text();
+        ftrace_file.close();
+    }
+    if (timeline) {
+        timeline->finish();
+        if (!opts.trace_path.empty()) {
+            write_chrome_trace(trace_file.stream(), timeline->get(), sc.title);
+            trace_file.close();
+        }
+        if (!opts.html_path.empty()) {
+            std::ostringstream summary;
+            print_summary(summary, *w, run, rep.expectations, summary_style{false, {}});
+            write_html(html_file.stream(), timeline->get(), html_page{sc.title, summary.str()});
+            html_file.close();
+        }
     }
     if (!opts.json_path.empty()) {
-        std::ostream& json_out = opts.json_path == "-" ? (opts.json_stream ? *opts.json_stream : out) : json_file;
+        std::ostream& json_out =
+            opts.json_path == "-" ? (opts.json_stream ? *opts.json_stream : out) : json_file.stream();
         write_json_summary(json_out, *w, run, rep.expectations, opts.version);
-        if (opts.json_path != "-") {
-            json_file.flush();
-            if (!json_file)
-                throw output_error(fmt::format("--json {}: write failed: {}", opts.json_path, std::strerror(errno)));
-        }
+        if (opts.json_path != "-")
+            json_file.close();
     }
     return rep;
 }

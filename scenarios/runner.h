@@ -34,6 +34,8 @@ struct run_options {
     std::vector<std::string> show;  // buddyinfo, zoneinfo, slabinfo, meminfo, vmstat, kmemleak
     std::string json_path;          // "" none, "-" json_stream
     std::string ftrace_path;        // --ftrace FILE: "" none
+    std::string trace_path;         // --trace FILE (Chrome trace-event JSON): "" none
+    std::string html_path;          // --html FILE: "" none
     std::ostream* json_stream = nullptr;  // where "-" writes: the caller's standard output
     std::string version = "0.0.0";
     sim::diagnostics diag;  // kmsim's own debug lines (KMSIM_LOG), not the run's output

@@ -126,7 +126,7 @@ int main(int argc, char** argv)
     CLI::App app{"kmsim - a simulator of the Linux kernel's memory allocation, GFP semantics and execution contexts",
                  "kmsim"};
     app.set_version_flag("--version", std::string("kmsim ") + KMSIM_VERSION);
-    app.footer("--explain, --trace and --html come in a later version.");
+    app.footer("--explain comes in a later version.");
     app.require_subcommand(0, 1);
 
     std::string scenario_arg, until, color = "auto", show, json, seed, budget, log_level;
@@ -149,6 +149,13 @@ int main(int argc, char** argv)
     std::string ftrace_path;
     run->add_option("--ftrace", ftrace_path,
                     "Write the run as /sys/kernel/tracing/trace would show it: kmem, irq, sched and vmscan events");
+    std::string trace_path, html_path;
+    run->add_option("--trace", trace_path,
+                    "Write the run as Chrome trace-event JSON (open it in ui.perfetto.dev or chrome://tracing): a "
+                    "track per CPU, the kernel calls and waits of each context, free pages per zone");
+    run->add_option("--html", html_path,
+                    "Write one self-contained HTML page: a timeline per CPU, free pages per zone with the "
+                    "watermarks, the reports and the summary");
     run->add_option("--log-level", log_level,
                     "kmsim's own diagnostics on standard error: off, info, debug or trace (default: KMSIM_LOG, else "
                     "off)");
@@ -238,6 +245,8 @@ int main(int argc, char** argv)
             }
             o.json_path = json;
             o.ftrace_path = ftrace_path;
+            o.trace_path = trace_path;
+            o.html_path = html_path;
             const scenarios::scenario sc = load(scenario_arg);
             std::optional<scenarios::schedule_chooser> replay;
             if (!schedule_token.empty()) {
