@@ -87,6 +87,7 @@ void cpu::resume_on_cpu(context& c)
 
 void cpu::raise(irq_line& line)
 {
+    machine_.trace().irq_raise(line, id_, line.pending_);
     if (line.pending_) {
         ++line.coalesced_;
         ++irqs_coalesced_;

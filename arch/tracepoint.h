@@ -22,6 +22,7 @@
 namespace kmsim::arch {
 
 class context;
+class irq_line;
 class lock_base;
 struct report;
 
@@ -53,6 +54,9 @@ struct trace_events {
     // sched: C became runnable, on CPU's runqueue.
     tracepoint<const context&, int /*cpu*/> sched_wakeup;
 
+    // kmsim's: LINE's device raises its interrupt at CPU; COALESCED when the
+    // line was already pending there (the two are handled once).
+    tracepoint<const irq_line&, int /*cpu*/, bool /*coalesced*/> irq_raise;
     // irq: the handler of LINE starts and returns (ret=handled).
     tracepoint<int /*irq*/, const context& /*handler*/> irq_handler_entry;
     tracepoint<int /*irq*/, const context& /*handler*/> irq_handler_exit;

@@ -545,15 +545,23 @@ std::uint64_t kernel_api::invoke(const kernel_call& c, call_args& a, std::int64_
     return result;
 }
 
-std::string call_text(const call_record& c)
+std::string call_name(const arch::frame& f)
 {
-    std::string s = c.frame.name();
-    if (c.call.args.size() == 1 && c.call.args[0] == arg_kind::format)
+    std::string s = f.name();
+    const auto* c = static_cast<const kernel_call*>(f.detail);
+    if (c && c->args.size() == 1 && c->args[0] == arg_kind::format)
         s += "()";  // printk's frame names only the function
-    if (c.call.result != result_kind::none)
-        s += c.result > 0xffff ? fmt::format(" = {:#x}", c.result) : fmt::format(" = {}", c.result);
     return s;
 }
+
+std::string call_result(const call_record& c)
+{
+    if (c.call.result == result_kind::none)
+        return {};
+    return c.result > 0xffff ? fmt::format(" = {:#x}", c.result) : fmt::format(" = {}", c.result);
+}
+
+std::string call_text(const call_record& c) { return call_name(c.frame) + call_result(c); }
 
 // ---- docs/kernel-api.md
 

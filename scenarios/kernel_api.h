@@ -144,8 +144,11 @@ struct call_record {
 };
 
 // The call as the -v log and the timeline show it: "kmalloc(64, GFP_KERNEL)
-// = 0xffff888004001000", "udelay(10)", "printk()".
+// = 0xffff888004001000", "udelay(10)", "printk()"; its name alone (from the
+// frame invoke() pushed), and its result alone (" = 0x...", or "").
 std::string call_text(const call_record& c);
+std::string call_name(const arch::frame& f);
+std::string call_result(const call_record& c);
 
 // The calls of one world: dispatch, and the names of the GFP masks they use.
 class kernel_api {

@@ -4,6 +4,7 @@
 #include "scenarios/chrome_trace.h"
 #include "scenarios/ftrace.h"
 #include "scenarios/html.h"
+#include "scenarios/live_log.h"
 #include "scenarios/run.h"
 #include "scenarios/summary.h"
 #include "scenarios/world.h"
@@ -15,67 +16,6 @@
 #include <sstream>
 
 namespace kmsim::scenarios {
-
-namespace {
-
-bool is_alarm(const arch::log_line& l)
-{
-    return l.in_report && (l.text.rfind("BUG", 0) == 0 || l.text.rfind("WARNING", 0) == 0 ||
-                           l.text.rfind("INFO:", 0) == 0 || l.text.rfind("Kernel panic", 0) == 0 ||
-                           l.text.find("page allocation failure") != std::string::npos);
-}
-
-// Who a -v line is about: the CPU, the kind of context and the context
-// ("[CPU0 task worker/100]", "[CPU1 hardirq eth0]"), and the body it runs
-// when that is not its own ("[CPU1 task kswapd0/60 (shrinker dm_bufio)]").
-std::string context_tag(const arch::context& ctx)
-{
-    std::string tag = fmt::format("[CPU{} {} ", ctx.on_cpu() ? ctx.on_cpu()->id() : -1,
-                                  ctx.is_irq() ? "hardirq" : "task");
-    tag += ctx.is_irq() ? ctx.name() : fmt::format("{}/{}", ctx.name(), ctx.pid());
-    if (!ctx.frames().empty()) {
-        const std::string_view body = caller_of(ctx).function;
-        if (body != ctx.name())
-            tag += fmt::format(" ({})", body);
-    }
-    return tag + "]";
-}
-
-// The renderers that print as the run goes: the kernel log, and with -v a
-// line per kernel call and kswapd's passes.
-void attach_live_output(world& w, const run_options& opts, std::ostream& out)
-{
-    w.m.log().sink = [&out, quiet = opts.level == verbosity::quiet, color = opts.color](const arch::log_line& l) {
-        if (quiet && !l.in_report)
-            return;
-        if (color && is_alarm(l))
-            out << ansi::red << l.format() << ansi::reset << '\n';
-        else
-            out << l.format() << '\n';
-    };
-    if (opts.level != verbosity::verbose)
-        return;
-    w.api.call_done.attach([&w, &out](const call_record& c) {
-        const arch::context& ctx = w.m.current();
-        out << sim::dmesg_timestamp(w.m.now()) << context_tag(ctx) << ' ' << call_text(c) << '\n';
-    });
-    auto kswapd_line = [&w, &out](const std::string& text) {
-        out << sim::dmesg_timestamp(w.m.now()) << context_tag(w.m.current()) << ' ' << text << '\n';
-    };
-    w.m.trace().mm_vmscan_kswapd_wake.attach([kswapd_line](int zid, unsigned order) {
-        kswapd_line(fmt::format("kswapd0: woken, order {}, highest zone {}", order, mm::zone_name(zid)));
-    });
-    w.m.trace().kswapd_pass_done.attach([kswapd_line](std::uint64_t total, bool balanced, bool gave_up) {
-        kswapd_line(
-            fmt::format("kswapd0: reclaimed {} pages, {}", total, balanced ? "balanced" : "nothing more to reclaim"));
-        if (gave_up)
-            kswapd_line(fmt::format("kswapd0: {} runs in a row reclaimed nothing: the node is all_unreclaimable, "
-                                    "kswapd sleeps until reclaim makes progress",
-                                    mm::MAX_RECLAIM_RETRIES));
-    });
-}
-
-}  // namespace
 
 namespace {
 
@@ -118,10 +58,12 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     b.version = opts.version;
     b.diag = opts.diag;
     b.chooser = opts.chooser;
+    std::unique_ptr<live_log> live;
     std::unique_ptr<ftrace_buffer> ftrace;
     std::unique_ptr<timeline_recorder> timeline;
     b.attach = [&](world& w) {
-        attach_live_output(w, opts, out);
+        live = std::make_unique<live_log>(
+            w, out, live_log_options{opts.level == verbosity::quiet, opts.level == verbosity::verbose, opts.color});
         if (!opts.ftrace_path.empty())
             ftrace = std::make_unique<ftrace_buffer>(w);
         if (!opts.trace_path.empty() || !opts.html_path.empty())
@@ -136,6 +78,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
         limits.until = sim::at_ns(*opts.until_ns);
     limits.max_steps = opts.max_steps;
     const scenario_run run = run_world(*w, limits);
+    live->finish();
 
     run_report rep;
     rep.outcome = run.outcome();
