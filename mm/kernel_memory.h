@@ -76,6 +76,8 @@ public:
     vm_counters& vm() { return vm_; }
     const vm_counters& vm() const { return vm_; }
     page_allocator& pages() { return pages_; }
+    // --explain: E hears every step of the allocations contexts make.
+    void set_explain(alloc_explain* e) { pages_.set_explain(e); }
     slab_allocator& slabs() { return slabs_; }
     const slab_allocator& slabs() const { return slabs_; }
     kmalloc_allocator& kmalloc() { return kmalloc_; }

@@ -5,6 +5,7 @@
 #include "mm/kmemleak.h"
 
 #include "arch/machine.h"
+#include "mm/alloc_explain.h"
 #include "mm/memmap.h"
 #include "mm/page_alloc.h"
 #include "mm/vmstat.h"
@@ -63,6 +64,12 @@ std::uint64_t kmalloc_allocator::kmalloc_large(std::uint64_t size, gfp_t gfp)
     if (gfp & GFP_SLAB_BUG_MASK)
         gfp = slabs_.kmalloc_fix_flags(gfp);
     const unsigned order = get_order(size);
+    if (alloc_explain* ex = pa_.explaining()) [[unlikely]]
+        ex->note(machine_.current_context(),
+                 fmt::format("kmalloc: {} bytes is above KMALLOC_MAX_CACHE_SIZE ({}): pages from the page allocator, "
+                             "order {}",
+                             size, KMALLOC_MAX_CACHE_SIZE, order),
+                 false);
     page* p = pa_.alloc_pages(gfp | gfp::COMP, order > MAX_PAGE_ORDER ? MAX_PAGE_ORDER + 1 : order);
     if (!p)
         return 0;

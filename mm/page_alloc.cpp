@@ -1,6 +1,8 @@
 // mm/page_alloc.cpp - the page allocator's fast path, slow path, failure report and frees.
 #include "mm/page_alloc.h"
 
+#include "mm/alloc_explain.h"
+
 #include "arch/machine.h"
 #include "sim/error.h"
 
@@ -57,16 +59,24 @@ void page_allocator::prep_new_page(pfn_t pfn, unsigned order, gfp_t gfp)
 
 page* page_allocator::get_page_from_freelist(gfp_t gfp, unsigned order, unsigned alloc_flags, int highest_zoneidx)
 {
+    alloc_explain* ex = explaining();
     // The zonelist: from the highest usable zone downward, never upward.
     for (int t = highest_zoneidx; t >= 0; --t) {
         zone& z = node_.zone_at(t);
         if (!z.managed())
             continue;
         const std::uint64_t mark = z.watermark[alloc_flags & alloc::WMARK_MASK];
-        if (!zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags) &&
-            !(alloc_flags & alloc::NO_WATERMARKS))
+        const watermark_check w = zone_watermark_check(z, order, mark, highest_zoneidx, alloc_flags,
+                                                       static_cast<std::int64_t>(z.nr_free_pages));
+        if (!w.ok && !(alloc_flags & alloc::NO_WATERMARKS)) {
+            if (ex) [[unlikely]]
+                ex->zone_check(machine_.current_context(), z, order, alloc_flags, w, false);
             continue;
-        if (auto pfn = node_.buddy_of(t).allocate(order)) {
+        }
+        auto pfn = node_.buddy_of(t).allocate(order);
+        if (ex) [[unlikely]]
+            ex->zone_check(machine_.current_context(), z, order, alloc_flags, w, pfn.has_value());
+        if (pfn) {
             prep_new_page(*pfn, order, gfp);
             vm_.add(static_cast<vm_item>(PGALLOC_DMA + t), 1LL << order);
             ++z.numa_hit;  // zone_statistics()
@@ -86,9 +96,14 @@ std::uint64_t page_allocator::direct_reclaim(gfp_t gfp, unsigned order, int high
     const std::uint32_t saved = c.task_flags() & PF_MEMALLOC;
     c.task_flags() |= PF_MEMALLOC;
     machine_.trace().mm_vmscan_direct_reclaim_begin(order, gfp);
+    const sim::time_point start = machine_.now();
+    const std::uint64_t scanned = vm_[PGSCAN_DIRECT], throttled = vm_[PGSCAN_DIRECT_THROTTLE];
     machine_.consume(reclaim_pass_cost);
     std::uint64_t progress = reclaim_->try_to_free_pages(gfp, order, highest_zoneidx);
     machine_.trace().mm_vmscan_direct_reclaim_end(progress);
+    if (alloc_explain* ex = explaining()) [[unlikely]]
+        ex->direct_reclaim(&c, gfp, vm_[PGSCAN_DIRECT] - scanned, progress, vm_[PGSCAN_DIRECT_THROTTLE] != throttled,
+                           machine_.now() - start);
     c.task_flags() = (c.task_flags() & ~PF_MEMALLOC) | saved;
     fs_reclaim_release(gfp);
     machine_.cond_resched();
@@ -106,15 +121,18 @@ bool page_allocator::force_direct_reclaim(gfp_t gfp)
 }
 
 bool page_allocator::should_reclaim_retry(gfp_t gfp, unsigned order, unsigned alloc_flags, int highest_zoneidx,
-                                          bool progress, int& no_progress_loops)
+                                          bool progress, int& no_progress_loops, std::string* why)
 {
     // Progress resets the count for cheap orders only.
     if (progress && order <= PAGE_ALLOC_COSTLY_ORDER)
         no_progress_loops = 0;
     else
         ++no_progress_loops;
-    if (no_progress_loops > MAX_RECLAIM_RETRIES)
+    if (no_progress_loops > MAX_RECLAIM_RETRIES) {
+        if (why)
+            *why = fmt::format("more than MAX_RECLAIM_RETRIES ({}) passes without progress", MAX_RECLAIM_RETRIES);
         return false;
+    }
     // Retry only if some zone would pass min if everything reclaimable were
     // reclaimed.
     for (int t = highest_zoneidx; t >= 0; --t) {
@@ -124,19 +142,27 @@ bool page_allocator::should_reclaim_retry(gfp_t gfp, unsigned order, unsigned al
         const std::int64_t available =
             static_cast<std::int64_t>(reclaim_->reclaimable_pages(z, gfp) + z.nr_free_pages);
         if (zone_watermark_ok(z, order, z.min_wmark(), highest_zoneidx, alloc_flags, available)) {
+            if (why)
+                *why = fmt::format("{} would pass min {} with its {} free and {} reclaimable pages", z.name,
+                                   z.min_wmark(), z.nr_free_pages, available - static_cast<std::int64_t>(z.nr_free_pages));
             machine_.cond_resched();
             return true;
         }
     }
+    if (why)
+        *why = "no zone would pass min even if everything reclaimable were reclaimed";
     return false;
 }
 
 bool page_allocator::wait_to_retry(gfp_t gfp, unsigned order, std::uint64_t progress)
 {
-    if (!progress)
+    if (!progress) {
+        if (alloc_explain* ex = explaining()) [[unlikely]]
+            ex->wait_for_memory(machine_.current_context());
         reclaim_->wait_for_memory(fmt::format("free memory for an order-{} {} allocation (reclaim found nothing it "
                                               "may free)",
                                               order, format_gfp(gfp)));
+    }
     return !machine_.eng().stopping();
 }
 
@@ -164,10 +190,15 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
         }
     }
 
-    for (;;) {
+    alloc_explain* ex = explaining();
+    const arch::context* self = machine_.current_context();
+    for (bool first = true;; first = false) {
         // Rung 1: kswapd, woken for every allocation that missed low.
-        if (alloc_flags & alloc::KSWAPD)
-            reclaim_->wakeup_kswapd(gfp, order, highest_zoneidx);
+        if (alloc_flags & alloc::KSWAPD) {
+            const kswapd_wake w = reclaim_->wakeup_kswapd(gfp, order, highest_zoneidx);
+            if (ex && first) [[unlikely]]
+                ex->kswapd(self, w);
+        }
 
         // Rung 2: the freelists at min, less the caller's reserve discount.
         if (page* p = get_page_from_freelist(gfp, order, alloc_flags, highest_zoneidx))
@@ -183,6 +214,10 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
                 reserve_flags = alloc::NO_WATERMARKS;
         }
         if (reserve_flags) {
+            if (ex) [[unlikely]]
+                ex->no_watermarks(self, (gfp & gfp::MEMALLOC) ? "__GFP_MEMALLOC"
+                                                              : "PF_MEMALLOC: the task reclaims, and reclaim must not "
+                                                                "fail for want of memory");
             if (page* p = get_page_from_freelist(gfp, order, reserve_flags | (alloc_flags & alloc::KSWAPD),
                                                  highest_zoneidx))
                 return p;
@@ -190,11 +225,16 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
 
         // Rung 4: a caller that cannot sleep fails here (GFP_ATOMIC, GFP_NOWAIT),
         // __GFP_NOFAIL or not: without direct reclaim nothing can be done.
-        if (!can_direct_reclaim)
+        if (!can_direct_reclaim) {
+            if (ex) [[unlikely]]
+                ex->cannot_reclaim(self, gfp);
             return nullptr;
+        }
 
         std::uint64_t progress = 0;
         // Rung 5: no reclaim from inside reclaim (straight to nopage).
+        if ((current_task_flags() & PF_MEMALLOC) && ex) [[unlikely]]
+            ex->in_reclaim(self);
         if (!(current_task_flags() & PF_MEMALLOC)) {
             // Rung 6: direct reclaim, then try again.
             progress = direct_reclaim(gfp, order, highest_zoneidx);
@@ -207,9 +247,22 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
             const bool give_up = (gfp & gfp::NORETRY) || (costly_order && !(gfp & gfp::RETRY_MAYFAIL));
 
             // Rung 8: retry while reclaim could still make a difference.
-            if (!give_up &&
-                should_reclaim_retry(gfp, order, alloc_flags, highest_zoneidx, progress != 0, no_progress_loops))
-                continue;
+            std::string why;
+            if (give_up) {
+                if (ex) [[unlikely]]
+                    ex->retry(self, false, no_progress_loops,
+                              (gfp & gfp::NORETRY) ? "__GFP_NORETRY: one pass of reclaim only"
+                                                   : fmt::format("order {} is costly (above {}) and has no "
+                                                                 "__GFP_RETRY_MAYFAIL",
+                                                                 order, PAGE_ALLOC_COSTLY_ORDER));
+            } else {
+                const bool again = should_reclaim_retry(gfp, order, alloc_flags, highest_zoneidx, progress != 0,
+                                                        no_progress_loops, ex ? &why : nullptr);
+                if (ex) [[unlikely]]
+                    ex->retry(self, again, no_progress_loops, why);
+                if (again)
+                    continue;
+            }
 
             // Rung 9: the OOM killer, for those allowed to use it.
             bool oom_progress = false;
@@ -217,12 +270,27 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
                                  highest_zoneidx >= ZONE_NORMAL;
             if (may_oom) {
                 // Last-second attempt at the high watermark catches parallel frees.
+                if (ex) [[unlikely]]
+                    ex->oom(self, "first, one last attempt at the high watermark");
                 if (page* p = get_page_from_freelist((gfp | gfp::HARDWALL) & ~gfp::DIRECT_RECLAIM, order,
                                                      WMARK_HIGH | alloc::CPUSET, highest_zoneidx))
                     return p;
+                if (ex) [[unlikely]]
+                    ex->oom(self, "out_of_memory() is called");
                 reclaim_->out_of_memory(gfp, order, &oom_progress);
+                if (ex) [[unlikely]]
+                    ex->oom(self, machine_.eng().stopping() ? "it panicked: nothing to kill"
+                                  : oom_progress             ? "it does not kill for a request without __GFP_FS "
+                                                               "(reclaim could not use the filesystem): retry"
+                                                             : "it could do nothing");
                 if (machine_.eng().stopping())
                     return nullptr;  // the OOM path panicked
+            } else if (ex) [[unlikely]] {
+                ex->oom(self, give_up                             ? "not for a request that gives up"
+                              : costly_order                      ? "not for a costly order"
+                              : (gfp & gfp::RETRY_MAYFAIL)        ? "not with __GFP_RETRY_MAYFAIL"
+                              : (gfp & gfp::THISNODE)             ? "not with __GFP_THISNODE"
+                                                                  : "not for a request limited to DMA or DMA32");
             }
             if (oom_progress) {
                 // Told to retry (no __GFP_FS, so no OOM kill). The kernel
@@ -242,6 +310,8 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
         // a wait that nothing will end is a deadlock, not an endless loop.
         if (!(gfp & gfp::NOFAIL))
             return nullptr;
+        if (ex) [[unlikely]]
+            ex->nofail(self, "never returns NULL: tries once more with ALLOC_MIN_RESERVE, else waits and retries");
         if (page* p = get_page_from_freelist(gfp, order, alloc_flags | alloc::MIN_RESERVE, highest_zoneidx))
             return p;
         if (!wait_to_retry(gfp, order, progress))
@@ -252,8 +322,18 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
 
 page* page_allocator::alloc_pages(gfp_t gfp, unsigned order)
 {
+    alloc_explain* ex = explaining();
+    if (ex) [[unlikely]] {
+        std::vector<const zone*> zonelist;
+        for (int t = gfp_zone_checked(gfp & gfp::BITS_MASK).zone; t >= 0; --t)
+            if (node_.zone_at(t).managed())
+                zonelist.push_back(&node_.zone_at(t));
+        ex->begin_pages(machine_.current_context(), gfp & gfp::BITS_MASK, order, zonelist);
+    }
     page* p = alloc_pages_noprof(gfp, order);
     machine_.trace().mm_page_alloc(p ? pfn_of(p) : ~pfn_t{0}, order, gfp);
+    if (ex) [[unlikely]]
+        ex->end_pages(machine_.current_context(), p != nullptr, p ? pfn_of(p) : 0, last_stall_);
     return p;
 }
 
@@ -265,6 +345,9 @@ page* page_allocator::alloc_pages_noprof(gfp_t gfp, unsigned order)
             warned_max_order_ = true;
             machine_.warn("", "mm/page_alloc.c", 4773, "__alloc_pages_noprof");
         }
+        if (alloc_explain* ex = explaining()) [[unlikely]]
+            ex->note(machine_.current_context(),
+                     fmt::format("  order {} is above MAX_PAGE_ORDER ({}): refused", order, MAX_PAGE_ORDER), true);
         return nullptr;
     }
     gfp &= gfp::BITS_MASK;
@@ -275,6 +358,8 @@ page* page_allocator::alloc_pages_noprof(gfp_t gfp, unsigned order)
     last_stall_ = sim::duration::zero();
     if (should_fail_alloc_page && should_fail_alloc_page(gfp, order)) {
         machine_.trace().fault_injected("fail_page_alloc");
+        if (alloc_explain* ex = explaining()) [[unlikely]]
+            ex->note(machine_.current_context(), "  fail_page_alloc: a fault injected here fails it", true);
         return nullptr;
     }
 
@@ -291,6 +376,8 @@ page* page_allocator::alloc_pages_noprof(gfp_t gfp, unsigned order)
 
     // Slow path, with the task's scoped NOIO/NOFS constraints applied.
     const gfp_t alloc_gfp = current_gfp_context(gfp, current_task_flags());
+    if (alloc_explain* ex = explaining()) [[unlikely]]
+        ex->slowpath(machine_.current_context(), gfp, alloc_gfp, gfp_to_alloc_flags(alloc_gfp, order));
     const sim::time_point start = machine_.now();
     page* p = slowpath(alloc_gfp, order, zi.zone);
     last_stall_ = machine_.now() - start;

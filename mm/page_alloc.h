@@ -34,6 +34,8 @@ class context;
 
 namespace kmsim::mm {
 
+class alloc_explain;
+
 // Passes without progress before the allocator stops retrying reclaim, and
 // balance_pgdat() runs without progress before kswapd gives up on a node
 // (mm/internal.h).
@@ -41,11 +43,20 @@ inline constexpr int MAX_RECLAIM_RETRIES = 16;
 
 // The upcalls into reclaim. The default (no_reclaim) has nothing to reclaim,
 // no kswapd and no OOM killer.
+// What wakeup_kswapd() did.
+enum class kswapd_wake {
+    none,      // no kswapd (a machine without reclaim)
+    woken,     // it was asleep: woken now
+    awake,     // already running (or about to): the request is noted
+    hopeless,  // the node is all_unreclaimable: left to direct reclaim
+    balanced,  // the node meets its watermarks already
+};
+
 class reclaim_hooks {
 public:
     virtual ~reclaim_hooks() = default;
     // wakeup_kswapd() for the node: an allocation missed the low watermark.
-    virtual void wakeup_kswapd(gfp_t gfp, unsigned order, int highest_zoneidx) = 0;
+    virtual kswapd_wake wakeup_kswapd(gfp_t gfp, unsigned order, int highest_zoneidx) = 0;
     // try_to_free_pages() in the allocating context (which has PF_MEMALLOC
     // set meanwhile); returns the pages reclaimed. May sleep.
     virtual std::uint64_t try_to_free_pages(gfp_t gfp, unsigned order, int highest_zoneidx) = 0;
@@ -66,7 +77,7 @@ public:
 
 class no_reclaim final : public reclaim_hooks {
 public:
-    void wakeup_kswapd(gfp_t, unsigned, int) override {}
+    kswapd_wake wakeup_kswapd(gfp_t, unsigned, int) override { return kswapd_wake::none; }
     std::uint64_t try_to_free_pages(gfp_t, unsigned, int) override { return 0; }
     std::uint64_t reclaimable_pages(const zone&, gfp_t) override { return 0; }
     bool out_of_memory(gfp_t, unsigned, bool* progress) override
@@ -86,6 +97,11 @@ public:
     page_allocator(arch::machine& m, node& n, vm_counters& vm);
 
     void set_reclaim(reclaim_hooks* r) { reclaim_ = r ? r : &no_reclaim_; }
+    // --explain: tell E every step of the allocations contexts make (not
+    // boot's). nullptr: nothing is told.
+    void set_explain(alloc_explain* e) { explain_ = e; }
+    // E when allocations are being explained and a context runs, else nullptr.
+    alloc_explain* explaining() const { return explain_ && machine_.current_context() ? explain_ : nullptr; }
     // Fault injection (should_fail_alloc_page): return true to fail this one.
     std::function<bool(gfp_t, unsigned)> should_fail_alloc_page;
 
@@ -144,8 +160,9 @@ private:
     // stopping.
     bool wait_to_retry(gfp_t gfp, unsigned order, std::uint64_t progress);
     void prep_new_page(pfn_t pfn, unsigned order, gfp_t gfp);
+    // WHY (when explaining): the reason, for --explain.
     bool should_reclaim_retry(gfp_t gfp, unsigned order, unsigned alloc_flags, int highest_zoneidx,
-                              bool progress, int& no_progress_loops);
+                              bool progress, int& no_progress_loops, std::string* why = nullptr);
     std::uint64_t direct_reclaim(gfp_t gfp, unsigned order, int highest_zoneidx);
     void bad_page(pfn_t pfn, const char* reason, const std::string& detail);
     std::uint32_t current_task_flags() const
@@ -159,6 +176,7 @@ private:
     vm_counters& vm_;
     no_reclaim no_reclaim_;
     reclaim_hooks* reclaim_ = &no_reclaim_;
+    alloc_explain* explain_ = nullptr;
     arch::ratelimit nopage_rs_;
     // One flag per WARN_ON_ONCE site, as each site has its own.
     bool warned_max_order_ = false;

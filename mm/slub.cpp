@@ -3,6 +3,7 @@
 
 #include "arch/hexdump.h"
 #include "arch/machine.h"
+#include "mm/alloc_explain.h"
 #include "mm/cmdline.h"
 #include "mm/kasan.h"
 #include "mm/kmemleak.h"
@@ -466,6 +467,11 @@ slab* slab_allocator::new_slab(kmem_cache& s, gfp_t gfp)
     growing_ = true;
     page* pg = pa_.alloc_pages(try_gfp, order);
     if (!pg && s.order != s.min_order) {
+        if (alloc_explain* ex = pa_.explaining()) [[unlikely]]
+            ex->slab(machine_.current_context(), s.name,
+                     fmt::format("order {} failed (tried without reclaim or retries); falls back to order {}", s.order,
+                                 s.min_order),
+                     true);
         order = s.min_order;
         pg = pa_.alloc_pages(flags, order);
     } else if (!pg) {
@@ -594,13 +600,27 @@ void slab_allocator::slab_out_of_memory(kmem_cache& s, gfp_t gfp)
 slab* slab_allocator::refill_cpu_slab(kmem_cache& s, gfp_t gfp, int cpu)
 {
     deactivate_cpu_slab(s, cpu);
+    alloc_explain* ex = pa_.explaining();
     slab* sl;
     if (!s.partial.empty()) {
         sl = s.partial.front();
         remove_partial(s, sl);
+        if (ex) [[unlikely]]
+            ex->slab(machine_.current_context(), s.name,
+                     fmt::format("CPU{}'s slab is full: took a partial slab ({} of {} free)", cpu, sl->free.size(),
+                                 sl->objects),
+                     false);
     } else {
+        if (ex) [[unlikely]]
+            ex->slab(machine_.current_context(), s.name,
+                     fmt::format("CPU{}'s slab is full and there is no partial slab: a new slab, order {} "
+                                 "(min order {}), from the page allocator",
+                                 cpu, s.order, s.min_order),
+                     false);
         sl = new_slab(s, gfp);
         if (!sl) {
+            if (ex) [[unlikely]]
+                ex->slab(machine_.current_context(), s.name, "no slab could be allocated: the object fails", true);
             slab_out_of_memory(s, gfp);
             return nullptr;
         }
@@ -633,8 +653,11 @@ std::uint64_t slab_allocator::alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig
         gfp &= ~(gfp::RECLAIM | gfp::IO | gfp::FS);  // boot: GFP_BOOT_MASK
     else
         pa_.might_alloc(gfp);  // slab_pre_alloc_hook()
+    alloc_explain* ex = pa_.explaining();
     if (should_failslab && should_failslab(*s, gfp)) [[unlikely]] {
         machine_.trace().fault_injected("failslab");
+        if (ex)
+            ex->slab(machine_.current_context(), s->name, "failslab: a fault injected here fails it", true);
         return 0;
     }
     for (;;) {
@@ -644,6 +667,10 @@ std::uint64_t slab_allocator::alloc(kmem_cache* s, gfp_t gfp, std::uint32_t orig
             sl = refill_cpu_slab(*s, gfp, cpu);
             if (!sl)
                 return 0;
+        } else if (ex) [[unlikely]] {
+            ex->slab(machine_.current_context(), s->name,
+                     fmt::format("an object from CPU{}'s slab ({} of {} free)", cpu, sl->free.size(), sl->objects),
+                     false);
         }
         const unsigned idx = sl->free.back();
         if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_object(*s, *sl, idx, SLUB_RED_INACTIVE)) [[unlikely]] {

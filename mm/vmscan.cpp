@@ -360,21 +360,24 @@ bool vmscan::pgdat_balanced(unsigned order, int highest_zoneidx) const
     return false;
 }
 
-void vmscan::wakeup_kswapd(gfp_t gfp, unsigned order, int highest_zoneidx)
+kswapd_wake vmscan::wakeup_kswapd(gfp_t gfp, unsigned order, int highest_zoneidx)
 {
     if (!kswapd_)
-        return;
+        return kswapd_wake::none;
     kswapd_order_ = std::max(kswapd_order_, order);
     if (kswapd_highest_zoneidx_ == MAX_NR_ZONES || kswapd_highest_zoneidx_ < highest_zoneidx)
         kswapd_highest_zoneidx_ = highest_zoneidx;
     if (!kswapd_sleeping_)
-        return;
+        return kswapd_wake::awake;
     // A hopeless node is left to direct reclaim; a balanced one needs nothing.
-    if (pgdat_hopeless() || pgdat_balanced(order, highest_zoneidx))
-        return;
+    if (pgdat_hopeless())
+        return kswapd_wake::hopeless;
+    if (pgdat_balanced(order, highest_zoneidx))
+        return kswapd_wake::balanced;
     kswapd_woken_ = true;
     machine_.trace().mm_vmscan_wakeup_kswapd(highest_zoneidx, order, gfp);
     kswapd_->wake();
+    return kswapd_wake::woken;
 }
 
 void vmscan::kswapd_sleep(sim::duration nap, bool* woken_early)

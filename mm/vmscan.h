@@ -80,7 +80,7 @@ public:
     void start_kswapd();
 
     // reclaim_hooks
-    void wakeup_kswapd(gfp_t gfp, unsigned order, int highest_zoneidx) override;
+    kswapd_wake wakeup_kswapd(gfp_t gfp, unsigned order, int highest_zoneidx) override;
     std::uint64_t try_to_free_pages(gfp_t gfp, unsigned order, int highest_zoneidx) override;
     std::uint64_t reclaimable_pages(const zone& z, gfp_t gfp) override;
     bool out_of_memory(gfp_t gfp, unsigned order, bool* did_some_progress) override;

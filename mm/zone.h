@@ -68,9 +68,53 @@ struct zone {
 // __zone_watermark_ok(): may this zone give 2^order pages to a request whose
 // highest usable zone is highest_zoneidx, checking MARK with ALLOC_FLAGS, when
 // FREE pages are free? (kmsim has no highatomic or CMA pages, so those terms
-// are zero.)
-bool zone_watermark_ok(const zone& z, unsigned order, std::uint64_t mark, int highest_zoneidx, unsigned alloc_flags,
-                       std::int64_t free_pages);
+// are zero.) zone_watermark_check() says it with the numbers compared:
+// ok == (free > min + reserve && a block of the order is free).
+struct watermark_check {
+    std::int64_t free = 0;      // free pages, less the 2^order - 1 the request itself leaves unusable
+    std::int64_t min = 0;       // MARK after the reserves ALLOC_FLAGS may dip into
+    std::uint64_t reserve = 0;  // lowmem_reserve[highest_zoneidx]
+    bool block = true;          // for order > 0: some free block is large enough
+    bool ok = false;
+};
+inline watermark_check zone_watermark_check(const zone& z, unsigned order, std::uint64_t mark, int highest_zoneidx,
+                                            unsigned alloc_flags, std::int64_t free_pages)
+{
+    std::int64_t min = static_cast<std::int64_t>(mark);
+    // free_pages may go negative: that is fine, the test below fails then.
+    free_pages -= (1LL << order) - 1;
+    if (alloc_flags & alloc::RESERVES) {
+        // __GFP_HIGH halves the reserve it must leave; a non-blocking
+        // (atomic) request takes another quarter of what is left. OOM
+        // victims halve it too.
+        if (alloc_flags & alloc::MIN_RESERVE) {
+            min -= min / 2;
+            if (alloc_flags & alloc::NON_BLOCK)
+                min -= min / 4;
+        }
+        if (alloc_flags & alloc::OOM)
+            min -= min / 2;
+    }
+    watermark_check w;
+    w.free = free_pages;
+    w.min = min;
+    w.reserve = z.lowmem_reserve[static_cast<std::size_t>(highest_zoneidx)];
+    if (free_pages <= min + static_cast<std::int64_t>(w.reserve))
+        return w;
+    if (order > 0) {
+        // For a high-order request some free block must be large enough.
+        w.block = false;
+        for (unsigned o = order; o < NR_PAGE_ORDERS && !w.block; ++o)
+            w.block = z.free_area[o].nr_free != 0;
+    }
+    w.ok = w.block;
+    return w;
+}
+inline bool zone_watermark_ok(const zone& z, unsigned order, std::uint64_t mark, int highest_zoneidx,
+                              unsigned alloc_flags, std::int64_t free_pages)
+{
+    return zone_watermark_check(z, order, mark, highest_zoneidx, alloc_flags, free_pages).ok;
+}
 inline bool zone_watermark_ok(const zone& z, unsigned order, std::uint64_t mark, int highest_zoneidx,
                               unsigned alloc_flags)
 {

@@ -2,6 +2,7 @@
 #include "scenarios/live_log.h"
 
 #include "arch/irq.h"
+#include "mm/alloc_explain.h"
 #include "mm/page_alloc.h"
 #include "scenarios/kernel_api.h"
 #include "scenarios/summary.h"
@@ -68,6 +69,23 @@ live_log::live_log(world& w, std::ostream& out, live_log_options opts) : w_(w), 
     };
     if (opts_.verbose)
         attach_verbose();
+    if (opts_.explain && !opts_.quiet)
+        attach_explain();
+}
+
+void live_log::attach_explain()
+{
+    // After the -v line of the call (attached first, so it runs first).
+    w_.api.call_done.attach([this](const call_record& r) {
+        const arch::context& c = w_.m.current();
+        mm::explanation ex = opts_.explain->take(&c);
+        if (ex.lines.empty() || (!ex.slow && !opts_.explain_all))
+            return;
+        const std::string tag = context_tag(c);
+        line(tag, fmt::format("explain: {} at {}:{}", call_text(r), r.frame.file, r.frame.line));
+        for (const std::string& l : ex.lines)
+            out_ << sim::dmesg_timestamp(w_.m.now()) << tag << "   " << l << '\n';  // under "explain:"
+    });
 }
 
 void live_log::attach_verbose()
@@ -157,6 +175,13 @@ void live_log::line(const std::string& tag, const std::string& text)
 
 void live_log::finish()
 {
+    if (opts_.explain && !opts_.quiet)
+        for (auto& [who, ex] : opts_.explain->take_unfinished()) {
+            out_ << sim::dmesg_timestamp(w_.m.now()) << "explain: the allocation " << who
+                 << " was making when the run ended\n";
+            for (const std::string& l : ex.lines)
+                out_ << sim::dmesg_timestamp(w_.m.now()) << "   " << l << '\n';
+        }
     if (!opts_.verbose)
         return;
     for (started& s : started_)

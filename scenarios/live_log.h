@@ -13,6 +13,10 @@
 //   - interrupts raised and delivered, and handlers returning;
 //   - context switches;
 //   - kswapd's wake-ups and passes.
+// With --explain (with or without -v), each allocation call that left the
+// fast path is followed by the allocator's own account of why
+// (mm/alloc_explain.h): "explain: kmalloc(...) = ... at FILE:LINE", then its
+// steps, indented.
 // Invariant: lines come out in time order: a started call's first line is
 // printed, at its start time, before any later line of another context.
 #pragma once
@@ -27,6 +31,9 @@
 namespace kmsim::arch {
 class context;
 }
+namespace kmsim::mm {
+class alloc_explain;
+}
 
 namespace kmsim::scenarios {
 
@@ -36,6 +43,10 @@ struct live_log_options {
     bool quiet = false;    // -q: only the lines of reports
     bool verbose = false;  // -v
     bool color = false;    // alarms in red
+    // --explain: after each allocation call, why it went the way it did -
+    // when it left the fast path, or (ALL) always. Not with -q.
+    mm::alloc_explain* explain = nullptr;
+    bool explain_all = false;
 };
 
 class live_log {
@@ -57,6 +68,7 @@ private:
         bool printed = false;
     };
     void attach_verbose();
+    void attach_explain();
     // Prints a line of the run at the current time, after the first lines of
     // the calls it happens in the middle of.
     void line(const std::string& tag, const std::string& text);

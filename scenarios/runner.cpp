@@ -1,6 +1,7 @@
 // scenarios/runner.cpp - `kmsim run`: build a scenario's world, run it, judge it, render it.
 #include "scenarios/runner.h"
 
+#include "mm/alloc_explain.h"
 #include "scenarios/chrome_trace.h"
 #include "scenarios/ftrace.h"
 #include "scenarios/html.h"
@@ -59,11 +60,17 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     b.diag = opts.diag;
     b.chooser = opts.chooser;
     std::unique_ptr<live_log> live;
+    std::unique_ptr<mm::alloc_explain> explain;
+    if (opts.explain != explain_level::none)
+        explain = std::make_unique<mm::alloc_explain>();
     std::unique_ptr<ftrace_buffer> ftrace;
     std::unique_ptr<timeline_recorder> timeline;
     b.attach = [&](world& w) {
-        live = std::make_unique<live_log>(
-            w, out, live_log_options{opts.level == verbosity::quiet, opts.level == verbosity::verbose, opts.color});
+        live = std::make_unique<live_log>(w, out,
+                                          live_log_options{opts.level == verbosity::quiet,
+                                                           opts.level == verbosity::verbose, opts.color, explain.get(),
+                                                           opts.explain == explain_level::all});
+        w.mem.set_explain(explain.get());
         if (!opts.ftrace_path.empty())
             ftrace = std::make_unique<ftrace_buffer>(w);
         if (!opts.trace_path.empty() || !opts.html_path.empty())

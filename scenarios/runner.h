@@ -24,6 +24,8 @@ namespace kmsim::scenarios {
 struct world;
 
 enum class verbosity { quiet, normal, verbose };
+// --explain: none; the allocations that left the fast path; (=all) every one.
+enum class explain_level { none, slow, all };
 
 struct run_options {
     std::optional<std::uint64_t> seed;
@@ -31,6 +33,7 @@ struct run_options {
     std::uint64_t max_steps = sim::default_max_steps;  // --budget
     verbosity level = verbosity::normal;
     bool color = false;
+    explain_level explain = explain_level::none;
     std::vector<std::string> show;  // buddyinfo, zoneinfo, slabinfo, meminfo, vmstat, kmemleak
     std::string json_path;          // "" none, "-" json_stream
     std::string ftrace_path;        // --ftrace FILE: "" none

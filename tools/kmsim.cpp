@@ -126,7 +126,6 @@ int main(int argc, char** argv)
     CLI::App app{"kmsim - a simulator of the Linux kernel's memory allocation, GFP semantics and execution contexts",
                  "kmsim"};
     app.set_version_flag("--version", std::string("kmsim ") + KMSIM_VERSION);
-    app.footer("--explain comes in a later version.");
     app.require_subcommand(0, 1);
 
     std::string scenario_arg, until, color = "auto", show, json, seed, budget, log_level;
@@ -149,6 +148,10 @@ int main(int argc, char** argv)
     std::string ftrace_path;
     run->add_option("--ftrace", ftrace_path,
                     "Write the run as /sys/kernel/tracing/trace would show it: kmem, irq, sched and vmscan events");
+    std::string explain;
+    run->add_flag("--explain{some}", explain,
+                  "After each allocation that left the fast path, say why it went the way it did: zones and "
+                  "watermarks, reserves, kswapd, direct reclaim, retries, OOM (--explain=all: every allocation)");
     std::string trace_path, html_path;
     run->add_option("--trace", trace_path,
                     "Write the run as Chrome trace-event JSON (open it in ui.perfetto.dev or chrome://tracing): a "
@@ -246,6 +249,12 @@ int main(int argc, char** argv)
             o.json_path = json;
             o.ftrace_path = ftrace_path;
             o.trace_path = trace_path;
+            if (explain == "some" || explain == "all")
+                o.explain = explain == "all" ? scenarios::explain_level::all : scenarios::explain_level::slow;
+            else if (!explain.empty()) {
+                std::cerr << fmt::format("kmsim run: --explain={}: the value may only be all\n", explain);
+                return 2;
+            }
             o.html_path = html_path;
             const scenarios::scenario sc = load(scenario_arg);
             std::optional<scenarios::schedule_chooser> replay;
