@@ -6,7 +6,8 @@
 // no network request and opens from a file.
 // What the page shows: a lane per CPU where task, hard-IRQ, softirq and idle
 // time differ by colour (hover: the context, the time, the kernel call; the
-// wheel zooms, a drag pans); a chart per zone of its free pages with the
+// wheel zooms, a drag pans); a row per context that waited, each wait with
+// what it waited for and who ended it (red: nobody, by the end of the run); a chart per zone of its free pages with the
 // min/low/high watermarks and kswapd's activity; the reports as markers on
 // the timeline, linked to their text; the summary.
 // The DOM is a contract that tests read: a CPU lane has data-cpu="N"; a slice

@@ -91,6 +91,16 @@ namespace {
 
 std::int64_t now_ns(const world& w) { return sim::to_ns(w.m.now()); }
 
+// "mutex_lock(lock_b), held by thread_b": what a wait is for, and who can end it.
+std::string wait_text(const sim::blocker& b)
+{
+    std::string s = b.describe_wait();
+    const std::vector<const sim::actor*> holders = b.holders();
+    for (std::size_t i = 0; i < holders.size() && i < 4; ++i)
+        s += fmt::format("{}{}", i ? ", " : ", held by ", holders[i]->label());
+    return s;
+}
+
 }  // namespace
 
 timeline_recorder::timeline_recorder(world& w) : w_(w)
@@ -131,11 +141,16 @@ timeline_recorder::timeline_recorder(world& w) : w_(w)
                    : cpu_slice{cpu, 0, slice_kind::idle, w_.m.cpu_at(cpu).idle_name(), 0, -1, now_ns(w_), 0};
         if (next)
             context_index(*next);
-        if (prev && prev->state_on_cpu() == arch::run_state::sleeping) {
+        const sim::blocker* b = prev ? prev->waiting_for() : nullptr;
+        if (prev && prev->state_on_cpu() == arch::run_state::sleeping && !(b && b->idle())) {
+            // (A daemon waiting for work, as kswapd between runs, is not waiting on anyone.)
             const int i = context_index(*prev);
-            const sim::blocker* b = prev->waiting_for();
+            // A sleeping lock's wait becomes this sleep, from when it found the lock held.
+            open_wait& lock = lock_waits_[static_cast<std::size_t>(i)];
+            const std::int64_t since = lock.open && !lock.w.spinning ? lock.w.start_ns : now_ns(w_);
+            lock.open = false;
             sleeping_[static_cast<std::size_t>(i)] =
-                open_wait{true, wait_span{i, now_ns(w_), 0, b ? b->describe_wait() : "sleeping", -1, false}};
+                open_wait{true, wait_span{i, since, 0, b ? wait_text(*b) : "sleeping", -1, false}};
         }
     });
     tp.sched_wakeup.attach([this](const arch::context& c, int) {
@@ -169,17 +184,25 @@ timeline_recorder::timeline_recorder(world& w) : w_(w)
     });
     tp.contention_begin.attach([this](const arch::lock_base& l) {
         const arch::context* c = w_.m.current_context();
-        if (!c || std::string_view(l.type_name()).find("spin") == std::string_view::npos)
-            return;  // a sleeping lock's wait is the sleep, from the scheduler
+        if (!c)
+            return;
         const int i = context_index(*c);
-        spinning_[static_cast<std::size_t>(i)] =
-            open_wait{true, wait_span{i, now_ns(w_), 0, l.describe_wait(), -1, true}};
+        // A spinlock's wait is on the CPU; a sleeping lock's is the sleep that
+        // follows (from the scheduler) - unless the run ends first, as when
+        // this wait closes a deadlock's cycle.
+        const bool spin = std::string_view(l.type_name()).find("spin") != std::string_view::npos;
+        lock_waits_[static_cast<std::size_t>(i)] =
+            open_wait{true, wait_span{i, now_ns(w_), 0, wait_text(l), -1, spin}};
     });
     tp.contention_end.attach([this](const arch::lock_base&) {
         const arch::context* c = w_.m.current_context();
         if (!c)
             return;
-        open_wait& o = spinning_[static_cast<std::size_t>(context_index(*c))];
+        open_wait& o = lock_waits_[static_cast<std::size_t>(context_index(*c))];
+        if (o.open && !o.w.spinning) {
+            o.open = false;  // its sleep was the wait
+            return;
+        }
         if (!o.open)
             return;
         o.w.end_ns = now_ns(w_);
@@ -253,7 +276,7 @@ int timeline_recorder::context_index(const arch::context& c)
     if (i == next) {
         t_.contexts.push_back(timeline_context{c.name(), c.is_irq() ? 0 : c.pid(), c.is_irq()});
         sleeping_.emplace_back();
-        spinning_.emplace_back();
+        lock_waits_.emplace_back();
     }
     return i;
 }
@@ -300,7 +323,7 @@ void timeline_recorder::finish()
         for (int d = static_cast<int>(stack.size()) - 1; d >= 0; --d)
             close_slice(c, d);
     }
-    for (auto* waits : {&sleeping_, &spinning_})
+    for (auto* waits : {&sleeping_, &lock_waits_})
         for (open_wait& o : *waits)
             if (o.open) {
                 o.w.end_ns = t_.end_ns;

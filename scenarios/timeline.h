@@ -10,7 +10,9 @@
 //     from irq_handler_entry/exit.
 //   - Calls: per context, every kernel call with its start and end.
 //   - Waits: per task, each stretch off the CPU asleep, with what it waited
-//     for, and who woke it (sched_wakeup in the waker's context).
+//     for, and who woke it (sched_wakeup in the waker's context); a daemon
+//     idle between runs (kswapd) is not waiting. A wait open at the end of
+//     the run ends there, woken by nobody.
 //   - Counters: per zone, free pages and its min/low/high watermarks; slab
 //     pages; page cache. Sampled when the first context runs (boot is over),
 //     then at each page allocation and free, kept in
@@ -160,7 +162,7 @@ private:
     std::map<int, int> task_index_;           // pid -> context index
     std::map<std::string, int> irq_index_;    // handler name -> context index
     std::vector<open_wait> sleeping_;               // by context index
-    std::vector<open_wait> spinning_;               // by context index
+    std::vector<open_wait> lock_waits_;             // by context index: contention_begin..end
     std::vector<int> zone_series_;                  // zone type -> counters index, -1 if unpopulated
     int slab_series_ = -1, cache_series_ = -1;
     std::map<std::string, std::uint64_t> marked_;  // by kind, as marks_not_kept names them

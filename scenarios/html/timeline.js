@@ -86,6 +86,31 @@
     (lane.byDepth[s[1]] = lane.byDepth[s[1]] || []).push(s);
   }
 
+  // ---- waits: a row per context that waited, each wait from its start to
+  // who ended it (or to the end of the run: a wait nobody ended)
+  const waitRows = [];
+  const waitsBy = new Map();
+  for (const w of data.waits) {
+    if (!waitsBy.has(w[0])) waitsBy.set(w[0], []);
+    waitsBy.get(w[0]).push(w);
+  }
+  if (waitsBy.size) {
+    el("h2", {}, tl, "Waits");
+    for (const [ctx, list] of [...waitsBy.entries()].sort((a, b) => a[0] - b[0])) {
+      const c = data.contexts[ctx];
+      const row = el("div", { class: "row waits", "data-context": c[0] }, tl);
+      el("div", { class: "label" }, row, c[2] ? c[0] : c[0] + "/" + c[1]);
+      const svg = el("svg", { preserveAspectRatio: "none" }, row);
+      const rects = list.map((w) => {
+        const open = w[4] < 0 && w[2] >= end;
+        const r = el("rect", { y: 3, height: 14, "data-wait": w[5] ? "spin" : "sleep", class: open ? "unended" : "" },
+                     svg);
+        return [r, w];
+      });
+      waitRows.push({ svg: svg, rects: rects, ctx: ctx });
+    }
+  }
+
   // ---- marks: reports (linked to their text) and the other events
   const marks = [];
   data.marks.forEach((m, i) => {
@@ -197,6 +222,18 @@
         }
       }
     }
+    for (const row of waitRows) {
+      row.svg.setAttribute("viewBox", "0 0 " + w + " 20");
+      for (const [r, wt] of row.rects) {
+        let x0 = Math.max(-1, X(wt[1]));
+        const x1 = Math.min(w + 1, X(wt[2]));
+        // A wait nobody ended (a deadlock's, which ends the run) stays in
+        // sight at the right edge.
+        if (r.getAttribute("class") === "unended" && x1 >= 0) x0 = Math.min(x0, x1 - 8);
+        r.setAttribute("x", x0);
+        r.setAttribute("width", x1 >= x0 && wt[2] >= view.t0 ? Math.max(x1 - x0, 1) : 0);
+      }
+    }
     for (const [a, t] of marks) {
       const x = X(t);
       a.style.left = x + "px";
@@ -263,7 +300,7 @@
     const r = svg.getBoundingClientRect();
     return view.t0 + ((clientX - r.left) / Math.max(1, r.width)) * (view.t1 - view.t0);
   };
-  const zoomables = lanes.map((l) => l.svg).concat(charts.map((c) => c.svg), [axis]);
+  const zoomables = lanes.map((l) => l.svg).concat(charts.map((c) => c.svg), waitRows.map((r) => r.svg), [axis]);
   let drag = null;
   for (const svg of zoomables) {
     svg.addEventListener("wheel", (e) => {
@@ -350,6 +387,29 @@
       tip.style.top = (e.clientY + 16) + "px";
     });
     lane.svg.addEventListener("mouseleave", () => { tip.style.display = "none"; });
+  });
+  waitRows.forEach((row) => {
+    row.svg.addEventListener("mousemove", (e) => {
+      const t = timeAt(row.svg, e.clientX);
+      const wt = row.rects.map((r) => r[1]).find((w) => w[1] <= t && t <= w[2]);
+      if (!wt || drag) { tip.style.display = "none"; return; }
+      const c = data.contexts[row.ctx];
+      let text = (c[2] ? c[0] : c[0] + "/" + c[1]) + (wt[5] ? " spins on " : " waits for ") + wt[3] +
+        "\nfrom " + fmtExact(wt[1]) + " to " + fmtExact(wt[2]);
+      if (wt[4] >= 0) {
+        const by = data.contexts[wt[4]];
+        text += "\nwoken by " + (by[2] ? by[0] : by[0] + "/" + by[1]);
+      } else if (wt[2] >= end) {
+        text += "\nstill waiting when the run ended";
+      }
+      const call = callAt(row.ctx, t);
+      if (call) text += "\nin " + call[3].replace(/ = .*/, "") + " at " + call[4];
+      tip.textContent = text;
+      tip.style.display = "block";
+      tip.style.left = Math.min(e.clientX + 14, window.innerWidth - tip.offsetWidth - 8) + "px";
+      tip.style.top = (e.clientY + 16) + "px";
+    });
+    row.svg.addEventListener("mouseleave", () => { tip.style.display = "none"; });
   });
   charts.forEach((c) => {
     c.svg.addEventListener("mousemove", (e) => {
