@@ -23,6 +23,9 @@
     return e;
   }
 
+  // A context's name as the log writes it: "worker/100", or a handler's "eth0".
+  const nameOf = (c) => (c[2] ? c[0] : c[0] + "/" + c[1]);
+
   // "12.345678 ms": a time with the unit that suits the view.
   function fmtTime(ns, span) {
     span = span || (view.t1 - view.t0);
@@ -99,7 +102,7 @@
     for (const [ctx, list] of [...waitsBy.entries()].sort((a, b) => a[0] - b[0])) {
       const c = data.contexts[ctx];
       const row = el("div", { class: "row waits", "data-context": c[0] }, tl);
-      el("div", { class: "label" }, row, c[2] ? c[0] : c[0] + "/" + c[1]);
+      el("div", { class: "label" }, row, nameOf(c));
       const svg = el("svg", { preserveAspectRatio: "none" }, row);
       const rects = list.map((w) => {
         const open = w[4] < 0 && w[2] >= end;
@@ -377,60 +380,43 @@
     if (i < 0 || list[i][6] < t) return null;
     return list[i][2] === "idle" ? "the idle task" : list[i][3] + (list[i][2] === "task" ? "/" + list[i][4] : "");
   }
-  lanes.forEach((lane, cpu) => {
-    lane.svg.addEventListener("mousemove", (e) => {
-      const text = describe(cpu, timeAt(lane.svg, e.clientX));
-      if (!text || drag) { tip.style.display = "none"; return; }
+  // Shows what TEXT_AT(t) says of the time under the mouse, over SVG.
+  function hover(svg, textAt) {
+    svg.addEventListener("mousemove", (e) => {
+      const text = drag ? null : textAt(timeAt(svg, e.clientX));
+      if (!text) { tip.style.display = "none"; return; }
       tip.textContent = text;
       tip.style.display = "block";
       tip.style.left = Math.min(e.clientX + 14, window.innerWidth - tip.offsetWidth - 8) + "px";
       tip.style.top = (e.clientY + 16) + "px";
     });
-    lane.svg.addEventListener("mouseleave", () => { tip.style.display = "none"; });
-  });
-  waitRows.forEach((row) => {
-    row.svg.addEventListener("mousemove", (e) => {
-      const t = timeAt(row.svg, e.clientX);
-      const wt = row.rects.map((r) => r[1]).find((w) => w[1] <= t && t <= w[2]);
-      if (!wt || drag) { tip.style.display = "none"; return; }
-      const c = data.contexts[row.ctx];
-      let text = (c[2] ? c[0] : c[0] + "/" + c[1]) + (wt[5] ? " spins on " : " waits for ") + wt[3] +
-        "\nfrom " + fmtExact(wt[1]) + " to " + fmtExact(wt[2]);
-      if (wt[4] >= 0) {
-        const by = data.contexts[wt[4]];
-        text += "\nwoken by " + (by[2] ? by[0] : by[0] + "/" + by[1]);
-      } else if (wt[2] >= end) {
-        text += "\nstill waiting when the run ended";
-      }
-      const call = callAt(row.ctx, t);
-      if (call) text += "\nin " + call[3].replace(/ = .*/, "") + " at " + call[4];
-      tip.textContent = text;
-      tip.style.display = "block";
-      tip.style.left = Math.min(e.clientX + 14, window.innerWidth - tip.offsetWidth - 8) + "px";
-      tip.style.top = (e.clientY + 16) + "px";
-    });
-    row.svg.addEventListener("mouseleave", () => { tip.style.display = "none"; });
-  });
-  charts.forEach((c) => {
-    c.svg.addEventListener("mousemove", (e) => {
-      const t = timeAt(c.svg, e.clientX);
-      const lines = [fmtExact(t)];
-      for (const [, pts] of c.series) {
-        const i = lastAtOrBefore(pts, t, 0);
-        if (i >= 0) lines.push((c.svg.getAttribute("data-zone") ? "free: " : "pages: ") + pts[i][1]);
-      }
-      for (const [, steps, which] of c.steps) {
-        const i = lastAtOrBefore(steps, t, 0);
-        if (i >= 0) lines.push(which + ": " + steps[i][1]);
-      }
-      for (const [, t0, t1] of c.bands) if (t0 <= t && t <= t1) { lines.push("kswapd0 running"); break; }
-      tip.textContent = lines.join("\n");
-      tip.style.display = "block";
-      tip.style.left = Math.min(e.clientX + 14, window.innerWidth - tip.offsetWidth - 8) + "px";
-      tip.style.top = (e.clientY + 16) + "px";
-    });
-    c.svg.addEventListener("mouseleave", () => { tip.style.display = "none"; });
-  });
+    svg.addEventListener("mouseleave", () => { tip.style.display = "none"; });
+  }
+  lanes.forEach((lane, cpu) => hover(lane.svg, (t) => describe(cpu, t)));
+  waitRows.forEach((row) => hover(row.svg, (t) => {
+    const wt = row.rects.map((r) => r[1]).find((w) => w[1] <= t && t <= w[2]);
+    if (!wt) return null;
+    let text = nameOf(data.contexts[row.ctx]) + (wt[5] ? " spins on " : " waits for ") + wt[3] +
+      "\nfrom " + fmtExact(wt[1]) + " to " + fmtExact(wt[2]);
+    if (wt[4] >= 0) text += "\nwoken by " + nameOf(data.contexts[wt[4]]);
+    else if (wt[2] >= end) text += "\nstill waiting when the run ended";
+    const call = callAt(row.ctx, t);
+    if (call) text += "\nin " + call[3].replace(/ = .*/, "") + " at " + call[4];
+    return text;
+  }));
+  charts.forEach((c) => hover(c.svg, (t) => {
+    const lines = [fmtExact(t)];
+    for (const [, pts] of c.series) {
+      const i = lastAtOrBefore(pts, t, 0);
+      if (i >= 0) lines.push((c.svg.getAttribute("data-zone") ? "free: " : "pages: ") + pts[i][1]);
+    }
+    for (const [, steps, which] of c.steps) {
+      const i = lastAtOrBefore(steps, t, 0);
+      if (i >= 0) lines.push(which + ": " + steps[i][1]);
+    }
+    for (const [, t0, t1] of c.bands) if (t0 <= t && t <= t1) { lines.push("kswapd0 running"); break; }
+    return lines.join("\n");
+  }));
 
   // The view a link asks for: PAGE.html#view=START,END, in seconds.
   function viewFromHash() {
