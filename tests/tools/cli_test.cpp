@@ -284,6 +284,27 @@ TEST_CASE("outputs that cannot be written are exit 2", "[tools][hostile]")
         CHECK(r.status == 2);
         CHECK(r.output.find("--json /dev/full: write failed: No space left on device") != std::string::npos);
     }
+    SECTION("--trace, --html and --ftrace: refused before the run, or when the write fails")
+    {
+        for (const char* option : {"--trace", "--html", "--ftrace"}) {
+            INFO(option);
+            result r = run({KMSIM_BINARY, "run", "-q", option, "/nonexistent-dir/out", failing});
+            CHECK(r.status == 2);
+            CHECK(r.output.find(std::string(option) + " /nonexistent-dir/out: cannot write it: No such file or "
+                                                      "directory") != std::string::npos);
+            CHECK(r.output.find("--- summary ---") == std::string::npos);
+            r = run({KMSIM_BINARY, "run", "-q", option, "/dev/full", failing});
+            CHECK(r.status == 2);
+            CHECK(r.output.find(std::string(option) + " /dev/full: write failed: No space left on device") !=
+                  std::string::npos);
+        }
+    }
+    SECTION("--explain takes no value but all")
+    {
+        const result r = run({KMSIM_BINARY, "run", "-q", "--explain=most", failing});
+        CHECK(r.status == 2);
+        CHECK(r.output.find("--explain=most: the value may only be all") != std::string::npos);
+    }
     SECTION("standard output onto a full disk")
     {
         const result r = run({KMSIM_BINARY, "run", failing}, "/dev/full");
