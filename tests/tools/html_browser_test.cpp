@@ -6,8 +6,9 @@
 // chart per zone with its watermarks, the report markers, and a console with
 // nothing in it (the page logs nothing; an uncaught error would appear there).
 // Without a browser (KMSIM_CHROMIUM, else chromium on PATH) the program exits
-// 77, which ctest shows as skipped, with the reason; .ci/run installs one.
-#define CATCH_CONFIG_RUNNER
+// 77 before any test runs, which ctest shows as skipped, with the reason;
+// tools/setup --tests (and so .ci/run) installs one.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES  // the listener below
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -154,21 +155,26 @@ TEST_CASE("every bundled scenario's page is self-contained, under 5 MB, and draw
     CHECK(pages > 30);
 }
 
-int main(int argc, char** argv)
-{
-    browser = find_browser();
-    if (browser.empty()) {
-        std::cout << "skipped: no Chromium (install Debian's chromium, or set KMSIM_CHROMIUM); .ci/run installs it\n";
-        return 77;
+// Finds the browser and makes the work folder before the tests run; without
+// a browser, skips them all (exit 77).
+struct browser_setup : Catch::TestEventListenerBase {
+    using TestEventListenerBase::TestEventListenerBase;
+    void testRunStarting(const Catch::TestRunInfo&) override
+    {
+        browser = find_browser();
+        if (browser.empty()) {
+            std::cout << "skipped: no Chromium (install Debian's chromium, or set KMSIM_CHROMIUM); "
+                         "tools/setup --tests installs it\n";
+            std::exit(77);
+        }
+        work = fs::temp_directory_path() / ("kmsim-html-test-" + std::to_string(::getpid()));
+        fs::create_directories(work);
+        const std::string list = std::string(KMSIM_BINARY) + " list >" + (work / "list.txt").string();
+        if (std::system(list.c_str()) != 0) {
+            std::cerr << "kmsim list failed\n";
+            std::exit(1);
+        }
     }
-    work = fs::temp_directory_path() / ("kmsim-html-test-" + std::to_string(::getpid()));
-    fs::create_directories(work);
-    const std::string list = std::string(KMSIM_BINARY) + " list >" + (work / "list.txt").string();
-    if (std::system(list.c_str()) != 0) {
-        std::cerr << "kmsim list failed\n";
-        return 1;
-    }
-    const int rc = Catch::Session().run(argc, argv);
-    fs::remove_all(work);
-    return rc;
-}
+    void testRunEnded(const Catch::TestRunStats&) override { fs::remove_all(work); }
+};
+CATCH_REGISTER_LISTENER(browser_setup)
