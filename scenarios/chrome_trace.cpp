@@ -88,23 +88,23 @@ void write_chrome_trace(std::ostream& out, const timeline& t, const std::string&
                   {"pid", contexts_pid}, {"tid", w.ctx + 1}, {"ts", us(w.end_ns)}});
     }
 
-    // One value per counter: chrome://tracing stacks a counter's values.
+    // A zone's counter carries its watermarks beside its free pages: Perfetto
+    // draws each value as a track of its own ("free pages DMA32 min").
     std::size_t zone = 0;
     for (const counter_series& s : t.counters) {
-        for (const auto& [ns, v] : counter_points(s, t.end_ns))
-            emit(json{{"ph", "C"}, {"name", s.name}, {"pid", cpus_pid}, {"ts", us(ns)},
-                      {"args", {{s.zone.empty() ? "pages" : "free", v}}}});
-        if (s.zone.empty())
-            continue;
-        const std::vector<watermark_step>& steps = t.watermarks[zone++];
-        if (steps.empty())
-            continue;
-        for (std::size_t i = 0; i <= steps.size(); ++i) {
-            const watermark_step& m = steps[std::min(i, steps.size() - 1)];
-            const std::int64_t ns = i < steps.size() ? m.t_ns : t.end_ns;  // and where the run ends
-            for (auto [which, pages] : {std::pair{"min", m.min}, {"low", m.low}, {"high", m.high}})
-                emit(json{{"ph", "C"}, {"name", fmt::format("{} {} watermark", s.zone, which)}, {"pid", cpus_pid},
-                          {"ts", us(ns)}, {"args", {{which, pages}}}});
+        const std::vector<watermark_step>* steps = s.zone.empty() ? nullptr : &t.watermarks[zone++];
+        std::size_t step = 0;
+        for (const auto& [ns, v] : counter_points(s, t.end_ns)) {
+            json args;
+            if (steps && !steps->empty()) {
+                while (step + 1 < steps->size() && (*steps)[step + 1].t_ns <= ns)
+                    ++step;
+                const watermark_step& m = (*steps)[step];
+                args = {{"free", v}, {"min", m.min}, {"low", m.low}, {"high", m.high}};
+            } else {
+                args = {{"pages", v}};
+            }
+            emit(json{{"ph", "C"}, {"name", s.name}, {"pid", cpus_pid}, {"ts", us(ns)}, {"args", args}});
         }
     }
 

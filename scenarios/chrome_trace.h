@@ -7,8 +7,9 @@
 //     context ran, named after it, args.context "task" or "hardirq" (later
 //     "softirq") and args.pid; a handler's slice nests on top of the task it
 //     interrupted. Idle time is the gaps;
-//   - counters ("ph": "C") on process 0: free pages per zone with the zone's
-//     min, low and high, slab pages, page cache;
+//   - counters ("ph": "C") on process 0: "free pages ZONE" per zone, its
+//     args the free pages and the zone's min, low and high; "slab pages" and
+//     "page cache";
 //   - instant events ("ph": "i") on the CPU's track for reports (named by
 //     their title, the text in args), allocation failures, direct reclaims,
 //     kswapd's wake-ups and sleeps, injected faults;

@@ -54,58 +54,48 @@ ftrace_buffer::ftrace_buffer(world& w) : w_(w)
 {
     auto& t = w.m.trace();
     t.kmalloc.attach([this](std::uint64_t ptr, std::uint64_t req, std::uint64_t alloc, std::uint32_t gfp) {
-        const int cpu = this_cpu(w_);
-        const auto [comm, pid] = who(w_, cpu);
-        line(cpu, comm, pid, "kmalloc",
+        here("kmalloc",
              fmt::format("call_site={} ptr={:016x} bytes_req={} bytes_alloc={} gfp_flags={} node=-1 accounted={}",
                          call_site(w_), ptr, req, alloc, mm::format_gfp(gfp),
                          (gfp & mm::gfp::ACCOUNT) ? "true" : "false"));
     });
     t.kfree.attach([this](std::uint64_t ptr) {
-        const int cpu = this_cpu(w_);
-        const auto [comm, pid] = who(w_, cpu);
-        line(cpu, comm, pid, "kfree", fmt::format("call_site={} ptr={:016x}", call_site(w_), ptr));
+        here("kfree", fmt::format("call_site={} ptr={:016x}", call_site(w_), ptr));
     });
     t.kmem_cache_alloc.attach(
         [this](const char* cache, std::uint64_t ptr, std::uint64_t req, std::uint64_t alloc, std::uint32_t gfp) {
-            const int cpu = this_cpu(w_);
-            const auto [comm, pid] = who(w_, cpu);
-            line(cpu, comm, pid, "kmem_cache_alloc",
+            here("kmem_cache_alloc",
                  fmt::format("call_site={} ptr={:016x} name={} bytes_req={} bytes_alloc={} gfp_flags={} node=-1 "
                              "accounted={}",
                              call_site(w_), ptr, cache, req, alloc, mm::format_gfp(gfp),
                              (gfp & mm::gfp::ACCOUNT) ? "true" : "false"));
         });
     t.kmem_cache_free.attach([this](const char* cache, std::uint64_t ptr) {
-        const int cpu = this_cpu(w_);
-        const auto [comm, pid] = who(w_, cpu);
-        line(cpu, comm, pid, "kmem_cache_free",
+        here("kmem_cache_free",
              fmt::format("call_site={} ptr={:016x} name={}", call_site(w_), ptr, cache));
     });
     t.mm_page_alloc.attach([this](std::uint64_t pfn, unsigned order, std::uint32_t gfp) {
-        const int cpu = this_cpu(w_);
-        const auto [comm, pid] = who(w_, cpu);
         const bool failed = pfn == ~std::uint64_t{0};
-        line(cpu, comm, pid, "mm_page_alloc",
+        here("mm_page_alloc",
              fmt::format("page={:016x} pfn=0x{:x} order={} migratetype={} gfp_flags={}",
                          failed ? 0 : mm::memmap::pfn_to_page_addr(pfn), failed ? 0 : pfn, order,
                          mm::gfp_migratetype(gfp), mm::format_gfp(gfp)));
     });
     t.mm_page_free.attach([this](std::uint64_t pfn, unsigned order) {
-        const int cpu = this_cpu(w_);
-        const auto [comm, pid] = who(w_, cpu);
-        line(cpu, comm, pid, "mm_page_free",
+        here("mm_page_free",
              fmt::format("page={:016x} pfn=0x{:x} order={}", mm::memmap::pfn_to_page_addr(pfn), pfn, order));
     });
-    t.irq_handler_entry.attach([this](int irq, const arch::context& h) {
+    // A handler's own events: on its CPU, in the name of the task it interrupted.
+    auto in_handler = [this](const arch::context& h, const char* event, const std::string& fields) {
         const int cpu = h.on_cpu() ? h.on_cpu()->id() : 0;
         const auto [comm, pid] = who(w_, cpu);
-        line(cpu, comm, pid, "irq_handler_entry", fmt::format("irq={} name={}", irq, h.name()), true);
+        line(cpu, comm, pid, event, fields, true);
+    };
+    t.irq_handler_entry.attach([in_handler](int irq, const arch::context& h) {
+        in_handler(h, "irq_handler_entry", fmt::format("irq={} name={}", irq, h.name()));
     });
-    t.irq_handler_exit.attach([this](int irq, const arch::context& h) {
-        const int cpu = h.on_cpu() ? h.on_cpu()->id() : 0;
-        const auto [comm, pid] = who(w_, cpu);
-        line(cpu, comm, pid, "irq_handler_exit", fmt::format("irq={} ret=handled", irq), true);
+    t.irq_handler_exit.attach([in_handler](int irq, const arch::context& h) {
+        in_handler(h, "irq_handler_exit", fmt::format("irq={} ret=handled", irq));
     });
     t.sched_switch.attach([this](int cpu, const arch::context* prev, const arch::context* next) {
         const std::string prev_comm = prev ? prev->name() : fmt::format("swapper/{}", cpu);
@@ -117,40 +107,33 @@ ftrace_buffer::ftrace_buffer(world& w) : w_(w)
                          next ? next->pid() : 0));
     });
     t.sched_wakeup.attach([this](const arch::context& c, int target) {
-        const int cpu = this_cpu(w_);
-        const auto [comm, pid] = who(w_, cpu);
-        line(cpu, comm, pid, "sched_wakeup",
+        here("sched_wakeup",
              fmt::format("comm={} pid={} prio=120 target_cpu={:03}", c.name(), c.pid(), target));
     });
     t.mm_vmscan_direct_reclaim_begin.attach([this](unsigned order, std::uint32_t gfp) {
-        const int cpu = this_cpu(w_);
-        const auto [comm, pid] = who(w_, cpu);
-        line(cpu, comm, pid, "mm_vmscan_direct_reclaim_begin",
+        here("mm_vmscan_direct_reclaim_begin",
              fmt::format("order={} gfp_flags={}", order, mm::format_gfp(gfp)));
     });
     t.mm_vmscan_direct_reclaim_end.attach([this](std::uint64_t nr) {
-        const int cpu = this_cpu(w_);
-        const auto [comm, pid] = who(w_, cpu);
-        line(cpu, comm, pid, "mm_vmscan_direct_reclaim_end", fmt::format("nr_reclaimed={}", nr));
+        here("mm_vmscan_direct_reclaim_end", fmt::format("nr_reclaimed={}", nr));
     });
-    t.mm_vmscan_kswapd_wake.attach([this](int zid, unsigned order) {
-        const int cpu = this_cpu(w_);
-        const auto [comm, pid] = who(w_, cpu);
-        (void)zid;
-        line(cpu, comm, pid, "mm_vmscan_kswapd_wake", fmt::format("nid=0 order={}", order));
+    t.mm_vmscan_kswapd_wake.attach([this](int, unsigned order) {
+        here("mm_vmscan_kswapd_wake", fmt::format("nid=0 order={}", order));
     });
-    t.mm_vmscan_wakeup_kswapd.attach([this](int zid, unsigned order, std::uint32_t gfp) {
-        (void)zid;
-        const int cpu = this_cpu(w_);
-        const auto [comm, pid] = who(w_, cpu);
-        line(cpu, comm, pid, "mm_vmscan_wakeup_kswapd",
+    t.mm_vmscan_wakeup_kswapd.attach([this](int, unsigned order, std::uint32_t gfp) {
+        here("mm_vmscan_wakeup_kswapd",
              fmt::format("nid=0 order={} gfp_flags={}", order, mm::format_gfp(gfp)));
     });
     t.mm_vmscan_kswapd_sleep.attach([this] {
-        const int cpu = this_cpu(w_);
-        const auto [comm, pid] = who(w_, cpu);
-        line(cpu, comm, pid, "mm_vmscan_kswapd_sleep", "nid=0");
+        here("mm_vmscan_kswapd_sleep", "nid=0");
     });
+}
+
+void ftrace_buffer::here(const std::string& event, const std::string& fields)
+{
+    const int cpu = this_cpu(w_);
+    const auto [comm, pid] = who(w_, cpu);
+    line(cpu, comm, pid, event, fields);
 }
 
 std::string ftrace_buffer::flags(int cpu, bool in_irq) const

@@ -33,6 +33,9 @@ private:
     // IN_IRQ: the event is a hard IRQ's own (its entry and exit).
     void line(int cpu, const std::string& comm, int pid, const std::string& event, const std::string& fields,
               bool in_irq = false);
+    // A line for an event of the running context, on its CPU (the task on
+    // it names the line, as ftrace's comm-pid does, under an interrupt too).
+    void here(const std::string& event, const std::string& fields);
     std::string flags(int cpu, bool in_irq) const;
 
     world& w_;

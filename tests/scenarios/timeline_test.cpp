@@ -165,17 +165,19 @@ TEST_CASE("the Chrome trace: a track per CPU, the worker in process context, the
 TEST_CASE("the Chrome trace: counters for free pages per zone and its watermarks", "[timeline]")
 {
     const files f = run_bundled("watermarks-kswapd");
+    // Each counter's values, as Perfetto makes tracks of them: "free pages Normal free".
     std::map<std::string, std::vector<std::pair<double, std::uint64_t>>> counters;
     for (const json& c : events(f.trace, "C"))
         for (const auto& [k, v] : c["args"].items())
-            counters[c["name"].get<std::string>()].emplace_back(c["ts"].get<double>(), v.get<std::uint64_t>());
-    REQUIRE(counters.count("free pages Normal"));
-    REQUIRE(counters.count("Normal min watermark"));
-    REQUIRE(counters.count("slab pages"));
-    REQUIRE(counters.count("page cache"));
-    const std::uint64_t min = counters["Normal min watermark"].front().second;
-    const std::uint64_t low = counters["Normal low watermark"].front().second;
-    const std::uint64_t high = counters["Normal high watermark"].front().second;
+            counters[c["name"].get<std::string>() + " " + k].emplace_back(c["ts"].get<double>(),
+                                                                           v.get<std::uint64_t>());
+    REQUIRE(counters.count("free pages Normal free"));
+    REQUIRE(counters.count("free pages Normal min"));
+    REQUIRE(counters.count("slab pages pages"));
+    REQUIRE(counters.count("page cache pages"));
+    const std::uint64_t min = counters["free pages Normal min"].front().second;
+    const std::uint64_t low = counters["free pages Normal low"].front().second;
+    const std::uint64_t high = counters["free pages Normal high"].front().second;
     CHECK(min < low);
     CHECK(low < high);
     // Free pages swing around low and high while kswapd keeps up, and reach
@@ -183,7 +185,7 @@ TEST_CASE("the Chrome trace: counters for free pages per zone and its watermarks
     std::uint64_t lowest = ~0ull;
     int rises_to_high = 0;
     bool below_low = false;
-    for (const auto& [t, v] : counters["free pages Normal"]) {
+    for (const auto& [t, v] : counters["free pages Normal free"]) {
         lowest = std::min(lowest, v);
         if (v < low)
             below_low = true;
@@ -195,7 +197,7 @@ TEST_CASE("the Chrome trace: counters for free pages per zone and its watermarks
     CHECK(rises_to_high >= 4);
     CHECK(lowest <= min + 32);
     // And the page cache is what was reclaimed.
-    CHECK(counters["page cache"].back().second < counters["page cache"].front().second);
+    CHECK(counters["page cache pages"].back().second < counters["page cache pages"].front().second);
 
     std::size_t wakes = 0, direct = 0;
     for (const json& i : events(f.trace, "i")) {
