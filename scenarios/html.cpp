@@ -1,7 +1,8 @@
 // scenarios/html.cpp - the --html page: a timeline's data as JSON, inside the page's inline script and style.
 #include "scenarios/html.h"
 
-#include <map>
+#include <algorithm>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 namespace kmsim::scenarios {
@@ -33,27 +34,9 @@ std::string escape_html(const std::string& s)
 // a run of the bundled scenarios has up to some tens of thousands of slices.
 json page_data(const timeline& t, const html_page& page)
 {
-    std::map<int, int> task_ctx;
-    std::map<std::string, int> irq_ctx;
     json contexts = json::array();
-    for (std::size_t i = 0; i < t.contexts.size(); ++i) {
-        const timeline_context& c = t.contexts[i];
-        if (c.irq)
-            irq_ctx.emplace(c.name, static_cast<int>(i));
-        else
-            task_ctx.emplace(c.pid, static_cast<int>(i));
+    for (const timeline_context& c : t.contexts)
         contexts.push_back(json::array({c.name, c.pid, c.irq}));
-    }
-    auto ctx_of = [&](const cpu_slice& s) {
-        if (s.kind == slice_kind::idle)
-            return -1;
-        if (s.kind == slice_kind::hardirq) {
-            auto it = irq_ctx.find(s.name);
-            return it == irq_ctx.end() ? -1 : it->second;
-        }
-        auto it = task_ctx.find(s.pid);
-        return it == task_ctx.end() ? -1 : it->second;
-    };
     std::vector<const cpu_slice*> order;
     order.reserve(t.slices.size());
     for (const cpu_slice& s : t.slices)
@@ -64,7 +47,7 @@ json page_data(const timeline& t, const html_page& page)
     json slices = json::array();
     for (const cpu_slice* s : order)
         slices.push_back(json::array({s->cpu, s->depth, to_string(s->kind), s->name, s->pid, s->start_ns, s->end_ns,
-                                      ctx_of(*s), s->irq}));
+                                      s->ctx, s->irq}));
     json calls = json::array();
     for (const call_span& c : t.calls)
         calls.push_back(json::array({c.ctx, c.start_ns, c.end_ns, c.text, c.where}));

@@ -137,10 +137,9 @@ timeline_recorder::timeline_recorder(world& w) : w_(w)
         close_slice(cpu, 0);
         open_slice& o = open_[static_cast<std::size_t>(cpu)][0];
         o.open = true;
-        o.s = next ? cpu_slice{cpu, 0, slice_kind::task, next->name(), next->pid(), -1, now_ns(w_), 0}
+        o.s = next ? cpu_slice{cpu, 0, slice_kind::task, next->name(), next->pid(), -1, now_ns(w_), 0,
+                               context_index(*next)}
                    : cpu_slice{cpu, 0, slice_kind::idle, w_.m.cpu_at(cpu).idle_name(), 0, -1, now_ns(w_), 0};
-        if (next)
-            context_index(*next);
         const sim::blocker* b = prev ? prev->waiting_for() : nullptr;
         if (prev && prev->state_on_cpu() == arch::run_state::sleeping && !(b && b->idle())) {
             // (A daemon waiting for work, as kswapd between runs, is not waiting on anyone.)
@@ -169,9 +168,8 @@ timeline_recorder::timeline_recorder(world& w) : w_(w)
         KMSIM_ASSERT(c, "a handler starts on a CPU");
         auto& stack = open_[static_cast<std::size_t>(c->id())];
         const arch::context* under = c->curr();
-        context_index(h);
         stack.push_back(open_slice{cpu_slice{c->id(), static_cast<int>(stack.size()), slice_kind::hardirq, h.name(),
-                                             under ? under->pid() : 0, irq, now_ns(w_), 0},
+                                             under ? under->pid() : 0, irq, now_ns(w_), 0, context_index(h)},
                                    true});
     });
     tp.irq_handler_exit.attach([this](int, const arch::context& h) {

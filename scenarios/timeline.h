@@ -49,6 +49,7 @@ struct cpu_slice {
     int pid = 0;       // the task's; the interrupted task's for a handler
     int irq = -1;      // the line, for a handler
     std::int64_t start_ns = 0, end_ns = 0;
+    int ctx = -1;      // the context that ran (index into timeline::contexts); -1 when idle
 };
 
 // A context of the run, as the per-context tracks name it.
