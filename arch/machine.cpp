@@ -265,7 +265,8 @@ void machine::preemption_point()
     if (!engine_.exploring())
         return;
     context& c = current();
-    if (c.is_irq() || c.cpu_->runqueue().empty() || !c.cpu_->preemptible())
+    // kmsim's own schedule never preempts here: only an exploring chooser is asked.
+    if (!engine_.exploring() || c.is_irq() || c.cpu_->runqueue().empty() || !c.cpu_->preemptible())
         return;
     // The alternatives: stay (the running task), or give the CPU to one of
     // those waiting for it.
