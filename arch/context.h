@@ -107,8 +107,9 @@ struct lockdep_map;
 // A lock lockdep knows a context holds, and where it was taken: the kernel's
 // struct held_lock, which lives in the task_struct.
 struct held_lock {
-    const lockdep_map* map = nullptr;
+    const lockdep_map* map = nullptr;  // its class
     frame at;
+    const void* instance = nullptr;    // the lock itself (lockdep_map of the instance, in the kernel)
 };
 
 // The lines of a call trace for FRAMES (outermost first, as a context keeps

@@ -179,6 +179,7 @@ void cpu::finish_top(context* t)
             irqs_disabled_ = irq_saved_flags_.back();
             irq_saved_flags_.pop_back();
             t->irq_->in_progress_ = false;
+            t->irq_->update_hold();
             machine_.trace().irq_handler_exit(t->irq_->line(), *t);
             machine_.retire_irq_context(t);
             arm_tick();

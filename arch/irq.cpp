@@ -17,11 +17,32 @@ void irq_line::raise()
 {
     ++raised_;
     machine_.cpu_at(cpu_).raise(*this);
+    update_hold();
+}
+
+void irq_line::update_hold()
+{
+    // An endless source never holds the run.
+    const bool busy = to_come_ != UINT64_MAX && (to_come_ > 0 || (holding_ && (pending_ || in_progress_)));
+    if (busy == holding_)
+        return;
+    holding_ = busy;
+    if (busy)
+        machine_.eng().hold();
+    else
+        machine_.eng().release();
 }
 
 void irq_line::raise_at(sim::time_point when)
 {
-    machine_.eng().schedule_at(when, [this] { raise(); });
+    if (to_come_ != UINT64_MAX)
+        ++to_come_;
+    update_hold();
+    machine_.eng().schedule_at(when, [this] {
+        if (to_come_ != UINT64_MAX)
+            --to_come_;
+        raise();
+    });
 }
 
 void irq_line::raise_every(sim::time_point start, sim::duration period, std::uint64_t count, sim::duration jitter)
@@ -34,6 +55,7 @@ void irq_line::raise_every(sim::time_point start, sim::duration period, std::uin
     period_ = period;
     count_ = count;
     jitter_ = jitter;
+    to_come_ = count == 0 ? UINT64_MAX : to_come_ + count;
     schedule_periodic(0);
 }
 
@@ -53,11 +75,19 @@ void irq_line::schedule_periodic(std::uint64_t index)
                 0, max);
         when = sim::saturating_add(when, sim::nsecs(delay));
     }
-    if (when == sim::never())
-        return;  // past what simulated time holds: no later interrupt ever comes
+    if (when == sim::never()) {
+        // Past what simulated time holds: no later interrupt ever comes.
+        if (to_come_ != UINT64_MAX)
+            to_come_ -= count_ - index;
+        update_hold();
+        return;
+    }
     if (when < machine_.now())
         when = machine_.now();
+    update_hold();
     machine_.eng().schedule_at(when, [this, index] {
+        if (to_come_ != UINT64_MAX)
+            --to_come_;
         raise();
         schedule_periodic(index + 1);
     });

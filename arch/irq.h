@@ -6,6 +6,9 @@
 // as a latched edge-triggered interrupt is (counted in coalesced()). A raise
 // while the line's handler runs is delivered when it returns, as
 // handle_edge_irq() replays IRQS_PENDING: a handler never interrupts itself.
+// A source with an end (raise_at(), raise_every() with a count) keeps the run
+// going (sim::engine::hold()) until its last interrupt has been handled; an
+// endless one does not, nor does raise() (a device's completion).
 #pragma once
 
 #include "sim/event_queue.h"
@@ -34,6 +37,8 @@ public:
 
     // Raise now (engine or fiber side).
     void raise();
+    // Raises still scheduled by raise_at() and raise_every().
+    std::uint64_t to_come() const { return to_come_; }
     // Raise at WHEN.
     void raise_at(sim::time_point when);
     // Raise at START and then every PERIOD, COUNT times in all (0: forever),
@@ -47,6 +52,9 @@ public:
 private:
     friend class cpu;
     void schedule_periodic(std::uint64_t index);
+    // Takes or releases the run's hold as interrupts remain to come or be
+    // handled (engine or fiber side, after any change).
+    void update_hold();
 
     machine& machine_;
     int line_;
@@ -58,6 +66,8 @@ private:
     std::uint64_t raised_ = 0;
     std::uint64_t handled_ = 0;
     std::uint64_t coalesced_ = 0;
+    std::uint64_t to_come_ = 0;  // UINT64_MAX: an endless source
+    bool holding_ = false;
     // periodic source
     sim::time_point start_{};
     sim::duration period_{};

@@ -1,6 +1,7 @@
 // arch/lock_base.h - what every kernel lock shares: a name, an owner, a wait kind.
 //
-// Owns: identity and ownership of a lock for reports and the wait-for graph.
+// Owns: identity and ownership of a lock for reports and the wait-for graph,
+// and which lockdep class it belongs to: its own, or a shared key's.
 // A lock is "exclusive" in the wait-for sense: only its owner can end a wait
 // for it, so a cycle of lock waits is a deadlock now.
 #pragma once
@@ -9,6 +10,7 @@
 #include "arch/lockdep.h"
 #include "sim/actor.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,11 +21,15 @@ class machine;
 
 class lock_base : public sim::blocker {
 public:
-    lock_base(machine& m, std::string name, int wait_type)
-        : machine_(m), name_(std::move(name)), map_{name_, wait_type}
+    // KEY: the lock class it shares with other locks (lockdep_set_class());
+    // nullptr gives it a class of its own, named after it.
+    lock_base(machine& m, std::string name, int wait_type, lock_class_key* key = nullptr)
+        : machine_(m), name_(std::move(name)),
+          own_key_(key ? nullptr : std::make_unique<lock_class_key>(name_, wait_type)),
+          key_(key ? key : own_key_.get()), map_(&key_->subclass(0))
     {
     }
-    const lockdep_map& dep_map() const { return map_; }
+    const lockdep_map& dep_map() const { return *map_; }
     const std::string& name() const { return name_; }
     context* owner() const { return owner_; }
     bool is_locked() const { return owner_ != nullptr; }
@@ -41,11 +47,18 @@ public:
 
 protected:
     void set_owner(context* c);
+    // The class lockdep sees for SUBCLASS; nullptr (and lockdep off) when
+    // it is out of range.
+    const lockdep_map* class_for(unsigned subclass);
+    void lockdep_acquire(const lockdep_map* map, bool trylock);
+    void lockdep_release();
     machine& machine_;
     std::string name_;
     context* owner_ = nullptr;
     frame taken_at_;
-    lockdep_map map_;
+    std::unique_ptr<lock_class_key> own_key_;
+    lock_class_key* key_;
+    const lockdep_map* map_;  // subclass 0 of key_
 };
 
 }  // namespace kmsim::arch

@@ -10,6 +10,12 @@ namespace kmsim::arch {
 
 lockdep::site lockdep::here(const context& c)
 {
+    // The code that took the lock: the innermost frame of the context's own
+    // code (its body, or a function it called), not a kernel call's.
+    const auto& fs = c.frames();
+    for (auto it = fs.rbegin(); it != fs.rend(); ++it)
+        if (!it->file.empty() && !it->render)
+            return site{frame{it->function, it->file, it->line}};
     if (const frame* loc = c.location())
         return site{frame{c.frames().front().function, loc->file, loc->line}};
     // No frames (a kernel thread, a context made by a test): its name, kept
@@ -27,9 +33,18 @@ std::string lockdep::lock_desc(const lockdep_map& m) const
     return fmt::format("({}){{{}.{}.}}-{{{}:{}}}", m.name, hard, soft, m.wait_type, m.wait_type);
 }
 
-std::string lockdep::held_desc(const lockdep_map& m) const
+const lockdep_map& lock_class_key::subclass(unsigned n)
 {
-    auto [it, fresh] = instance_.try_emplace(&m, 0);
+    KMSIM_ASSERT(n < MAX_LOCKDEP_SUBCLASSES, "the caller checks the subclass");
+    if (!maps_[n])
+        maps_[n] = std::make_unique<lockdep_map>(
+            lockdep_map{n ? fmt::format("{}/{}", name_, n) : name_, wait_type_});
+    return *maps_[n];
+}
+
+std::string lockdep::held_desc(const lockdep_map& m, const void* instance) const
+{
+    auto [it, fresh] = instance_.try_emplace(instance ? instance : &m, 0);
     if (fresh)
         it->second = 0xffffffff82c01000ULL + 0x40ULL * (instance_.size() - 1);
     return fmt::format("{:016x} {}", it->second, lock_desc(m));
@@ -74,7 +89,7 @@ std::string lockdep::held_text(const context& c) const
         return fmt::format("no locks held by {}.\n", who);
     std::string o = fmt::format("{} lock{} held by {}:\n", n, n > 1 ? "s" : "", who);
     for (std::size_t i = 0; i < n; ++i)
-        o += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*held[i].map), held[i].at.format());
+        o += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*held[i].map, held[i].instance), held[i].at.format());
     return o;
 }
 
@@ -89,15 +104,17 @@ void lockdep::report(const std::string& banner, const std::string& title, const 
     machine_.add_taint(taint::warn);
 }
 
-void lockdep::circular(const context& c, const held_entry& prev, const lockdep_map& next,
+void lockdep::circular(const context& c, const held_entry& prev, const lockdep_map& next, const void* next_instance,
                        const std::vector<const lockdep_map*>& path)
 {
     // PATH runs next -> ... -> prev through recorded dependencies; taking
     // NEXT while holding PREV closes the cycle.
     const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
     std::string b;
-    b += fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(next), here(c).where());
-    b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*prev.map), prev.at.format());
+    b += fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(next, next_instance),
+                     here(c).where());
+    b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*prev.map, prev.instance),
+                     prev.at.format());
     b += "which lock already depends on the new lock.\n\n";
     b += "the existing dependency chain (in reverse order) is:\n";
     // Entries #N..#1 are the recorded edges of PATH (last first), #0 the new one.
@@ -128,16 +145,18 @@ void lockdep::circular(const context& c, const held_entry& prev, const lockdep_m
            "WARNING: possible circular locking dependency detected", b);
 }
 
-void lockdep::acquire(const lockdep_map& map, bool trylock)
+void lockdep::acquire(const lockdep_map& map, bool trylock, const void* instance)
 {
     if (!enabled_ || !machine_.current_context())
         return;
     context& c = machine_.current();
     auto& held = c.lockdep_held();
     lazy_site at(*this, c);
-    if (!check_acquire(c, held, map, trylock, at))
+    if (!instance)
+        instance = &map;
+    if (!check_acquire(c, held, map, trylock, at, instance))
         return;
-    held.push_back({&map, at.get().at});
+    held.push_back({&map, at.get().at, instance});
     if (held.size() >= MAX_LOCK_DEPTH)
         too_deep(c);
 }
@@ -145,11 +164,23 @@ void lockdep::acquire(const lockdep_map& map, bool trylock)
 void lockdep::acquire_release_checks(const lockdep_map& map, context& c)
 {
     lazy_site at(*this, c);
-    check_acquire(c, c.lockdep_held(), map, false, at);
+    check_acquire(c, c.lockdep_held(), map, false, at, &map);
+}
+
+void lockdep::invalid_subclass(unsigned subclass)
+{
+    if (!enabled_)
+        return;
+    enabled_ = false;
+    const std::string title = fmt::format("BUG: looking up invalid subclass: {}", subclass);
+    std::string text = title + "\nturning off the locking correctness validator.\n";
+    if (machine_.current_context())
+        text += machine_.dump_stack(machine_.current());
+    machine_.add_report(report_kind::lockdep, title, text, log_level::err);
 }
 
 bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, const lockdep_map& map, bool trylock,
-                            lazy_site& at)
+                            lazy_site& at, const void* instance)
 {
 
     // IRQ-safety: a lock taken in hard-IRQ context must never be taken
@@ -161,7 +192,7 @@ bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, con
         std::string b = fmt::format("inconsistent {{{}}} -> {{{}}} usage.\n", from, to);
         b += fmt::format("{}/{} [HC{}[{}]:SC0[0]:HE{}:SE1] takes:\n", machine_.current_comm(), machine_.current_pid(),
                          in_irq ? 1 : 0, in_irq ? 1 : 0, irqs_on ? 1 : 0);
-        b += fmt::format("{}, at: {}\n", held_desc(map), at.get().where());
+        b += fmt::format("{}, at: {}\n", held_desc(map, instance), at.get().where());
         b += fmt::format("{{{}}} state was registered at:\n  {}\n", from, first.where());
         b += "\nother info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
         b += "       CPU0\n       ----\n";
@@ -199,8 +230,10 @@ bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, con
         if (h.map == &map) {
             const std::string who = fmt::format("{}/{}", machine_.current_comm(), machine_.current_pid());
             std::string b =
-                fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(map), at.get().where());
-            b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*h.map), h.at.format());
+                fmt::format("{} is trying to acquire lock:\n{}, at: {}\n\n", who, held_desc(map, instance),
+                            at.get().where());
+            b += fmt::format("but task is already holding lock:\n{}, at: {}\n\n", held_desc(*h.map, h.instance),
+                             h.at.format());
             b += "other info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
             b += fmt::format("       CPU0\n       ----\n  lock({});\n  lock({});\n", map.name, map.name);
             b += "\n *** DEADLOCK ***\n\n May be due to missing lock nesting notation\n\n" + held_text(c);
@@ -215,7 +248,7 @@ bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, con
             continue;
         std::vector<const lockdep_map*> path;
         if (reaches(&map, h.map, path)) {
-            circular(c, h, map, path);
+            circular(c, h, map, instance, path);
             return false;
         }
         edges_[{h.map, &map}] = at.get();
@@ -241,7 +274,8 @@ void lockdep::too_deep(const context& c)
         text += fmt::format("{} lock{} held by {}/{}:\n", locks.size(), locks.size() > 1 ? "s" : "", t->name(),
                             t->pid());
         for (std::size_t i = 0; i < locks.size(); ++i)
-            text += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*locks[i].map), locks[i].at.format());
+            text += fmt::format(" #{}: {}, at: {}\n", i, held_desc(*locks[i].map, locks[i].instance),
+                                locks[i].at.format());
     }
     text += "\n=============================================\n\n";
     text += machine_.dump_stack(c);
@@ -258,13 +292,15 @@ void lockdep::check_no_locks_held(const context& c)
     report("====================================", title, held_text(c));
 }
 
-void lockdep::release(const lockdep_map& map)
+void lockdep::release(const lockdep_map& map, const void* instance)
 {
     if (!machine_.current_context())
         return;
+    if (!instance)
+        instance = &map;
     auto& held = machine_.current().lockdep_held();
     for (auto h = held.rbegin(); h != held.rend(); ++h)
-        if (h->map == &map) {
+        if (h->instance == instance) {
             held.erase(std::next(h).base());
             return;
         }

@@ -19,6 +19,7 @@
 #include "arch/cpu.h"
 
 #include <map>
+#include <memory>
 #include <new>
 #include <type_traits>
 #include <set>
@@ -59,14 +60,40 @@ struct lockdep_map {
 
 // Locks one context may hold before lockdep gives up (include/linux/sched.h).
 inline constexpr std::size_t MAX_LOCK_DEPTH = 48;
+// Subclasses of one lock class key (include/linux/lockdep_types.h).
+inline constexpr unsigned MAX_LOCKDEP_SUBCLASSES = 8;
+
+// struct lock_class_key: the locks initialised with one key are one class
+// to lockdep, however many instances there are; each subclass a
+// mutex_lock_nested() or spin_lock_nested() names is a class of its own,
+// printed "NAME/N". A lock without a key of its own given gets one per lock.
+class lock_class_key {
+public:
+    lock_class_key(std::string name, int wait_type) : name_(std::move(name)), wait_type_(wait_type) {}
+    lock_class_key(const lock_class_key&) = delete;
+    lock_class_key& operator=(const lock_class_key&) = delete;
+    const std::string& name() const { return name_; }
+    int wait_type() const { return wait_type_; }
+    // The class of SUBCLASS (< MAX_LOCKDEP_SUBCLASSES), made on first use.
+    const lockdep_map& subclass(unsigned n);
+
+private:
+    std::string name_;
+    int wait_type_;
+    std::unique_ptr<lockdep_map> maps_[MAX_LOCKDEP_SUBCLASSES];
+};
 
 class lockdep {
 public:
     explicit lockdep(machine& m) : machine_(m) {}
 
-    // The running context is about to take (or has taken, for a trylock) MAP.
-    void acquire(const lockdep_map& map, bool trylock);
-    void release(const lockdep_map& map);
+    // The running context is about to take (or has taken, for a trylock)
+    // the lock INSTANCE of class MAP (a pseudo-lock is its own instance).
+    void acquire(const lockdep_map& map, bool trylock, const void* instance = nullptr);
+    void release(const lockdep_map& map, const void* instance = nullptr);
+    // look_up_lock_class() for a subclass out of range: "BUG: looking up
+    // invalid subclass: N", and lockdep turns itself off.
+    void invalid_subclass(unsigned subclass);
     // lock_map_acquire() and lock_map_release() back to back by the running
     // context C, as might_alloc() annotates fs_reclaim: every check of an
     // acquire, nothing kept held. Inline when there is nothing to check: C
@@ -89,8 +116,9 @@ public:
     // C has exited: forget what it held.
     void forget(context& c) { c.lockdep_held().clear(); }
 
-    // print_lock(): "ADDRESS (name){+.+.}-{3:3}".
-    std::string held_desc(const lockdep_map& m) const;
+    // print_lock(): "ADDRESS (name){+.+.}-{3:3}", ADDRESS that of INSTANCE
+    // (nullptr: the class's own, for a pseudo-lock).
+    std::string held_desc(const lockdep_map& m, const void* instance = nullptr) const;
 
 private:
     using site = lockdep_site;
@@ -125,12 +153,12 @@ private:
     // acquire()'s checks and new dependencies for C, holding HELD, taking
     // MAP; false when a report was raised.
     bool check_acquire(context& c, const std::vector<held_entry>& held, const lockdep_map& map, bool trylock,
-                       lazy_site& at);
+                       lazy_site& at, const void* instance);
     std::string lock_desc(const lockdep_map& m) const;  // "(name){+.+.}-{3:3}"
     bool reaches(const lockdep_map* from, const lockdep_map* to, std::vector<const lockdep_map*>& path) const;
     std::string held_text(const context& c) const;
     void report(const std::string& banner, const std::string& title, const std::string& body);
-    void circular(const context& c, const held_entry& prev, const lockdep_map& next,
+    void circular(const context& c, const held_entry& prev, const lockdep_map& next, const void* next_instance,
                   const std::vector<const lockdep_map*>& path);
     void too_deep(const context& c);
 
@@ -140,7 +168,7 @@ private:
     // Each lock's instance address, as print_lock() shows it: scenario locks are
     // static (DEFINE_SPINLOCK), so they get kernel .data addresses, numbered in
     // order of first appearance in a report, which keeps reports deterministic.
-    mutable std::map<const lockdep_map*, std::uint64_t> instance_;
+    mutable std::map<const void*, std::uint64_t> instance_;
     std::map<std::pair<const lockdep_map*, const lockdep_map*>, site> edges_;  // (before, after)
     std::map<const lockdep_map*, std::vector<const lockdep_map*>> after_;
 };

@@ -65,7 +65,7 @@ context& machine::create_thread(std::string name, std::function<void()> body, th
 {
     if (opts.cpu != -1)
         cpu_at(opts.cpu);  // validates
-    if (opts.start < now())
+    if (!opts.stopped && opts.start < now())
         throw sim::config_error("thread " + name + ": start time is in the past");
     if (threads_.size() >= max_kernel_threads)
         throw sim::config_error(fmt::format("thread {}: a machine runs at most {} kernel threads", name,
@@ -80,7 +80,8 @@ context& machine::create_thread(std::string name, std::function<void()> body, th
     c->pinned_cpu_ = opts.cpu;
     context& ref = *c;
     threads_.push_back(std::move(c));
-    engine_.schedule_at(opts.start, [this, &ref] { make_runnable(ref); });
+    if (!opts.stopped)
+        engine_.schedule_at(opts.start, [this, &ref] { make_runnable(ref); });
     return ref;
 }
 
@@ -335,6 +336,14 @@ std::uint64_t machine::jiffies_at(sim::time_point t) const
     // INITIAL_JIFFIES: jiffies start 5 minutes before wrapping a 32-bit count.
     const std::uint64_t initial = static_cast<std::uint32_t>(-300 * config_.hz);
     return initial + static_cast<std::uint64_t>(sim::to_ns(t) / sim::to_ns(tick_));
+}
+
+sim::time_point machine::jiffy_start(std::uint64_t j) const
+{
+    const std::uint64_t initial = jiffies_at(sim::at_ns(0));
+    if (j <= initial)
+        return sim::at_ns(0);
+    return sim::saturating_add(sim::at_ns(0), sim::saturating_mul(tick_, j - initial));
 }
 
 // ---- locks held ----

@@ -22,6 +22,7 @@
 #include "arch/irq.h"
 #include "arch/kernel_log.h"
 #include "arch/khungtaskd.h"
+#include "arch/kthread.h"
 #include "arch/lockdep.h"
 #include "arch/tracepoint.h"
 #include "sim/engine.h"
@@ -63,6 +64,7 @@ struct thread_options {
     sim::time_point start{};      // when it becomes runnable
     sim::actor_role role = sim::actor_role::foreground;
     int pid = 0;                  // 0: the next free pid; boot-time kthreads take fixed low ones
+    bool stopped = false;         // not runnable at all until make_runnable() (kthread_create())
 };
 
 // Taint flags, in print_tainted() order.
@@ -83,6 +85,8 @@ public:
     // The tracepoints (arch/tracepoint.h): attach probes to see the run.
     trace_events& trace() { return trace_; }
     class lockdep& lockdep_checks() { return lockdep_; }
+    // The kernel threads made at run time (kthread_create()).
+    class kthreads& kthreads() { return kthreads_; }
     const kernel_log& log() const { return log_; }
     int nr_cpus() const { return static_cast<int>(cpus_.size()); }
     cpu& cpu_at(int id);
@@ -159,6 +163,7 @@ public:
     int smp_processor_id() { return running_ ? this_cpu().id() : 0; }
     std::uint64_t jiffies() const { return jiffies_at(now()); }
     std::uint64_t jiffies_at(sim::time_point t) const;  // the value jiffies had at T
+    sim::time_point jiffy_start(std::uint64_t j) const;  // when jiffies becomes J (never, past what time holds)
 
     // Context checks (fiber side). KERNEL_FILE:KERNEL_LINE is where the
     // kernel's check lives; the report names the scenario location instead
@@ -243,6 +248,7 @@ private:
     bool might_sleep_ever_ = false;
     sim::named_wait halted_{"panic()"};
     khungtaskd hung_tasks_{*this};
+    class kthreads kthreads_{*this};
 };
 
 // Context-switch-free helpers with kernel names, for code that reads like C.

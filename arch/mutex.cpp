@@ -5,10 +5,10 @@
 
 namespace kmsim::arch {
 
-void mutex::lock()
+void mutex::lock_nested(unsigned subclass)
 {
     machine_.might_sleep("kernel/locking/mutex.c", 283);
-    machine_.lockdep_checks().acquire(map_, false);
+    lockdep_acquire(class_for(subclass), false);
     context& c = machine_.current();
     if (!owner_) {
         set_owner(&c);
@@ -24,7 +24,7 @@ bool mutex::trylock()
 {
     if (owner_)
         return false;
-    machine_.lockdep_checks().acquire(map_, true);
+    lockdep_acquire(map_, true);
     set_owner(&machine_.current());
     return true;
 }
@@ -38,7 +38,7 @@ void mutex::unlock()
         if (!owner_)
             return;
     }
-    machine_.lockdep_checks().release(map_);
+    lockdep_release();
     if (!waiters_.empty()) {
         context* next = take_chosen(machine_.eng(), sim::decision::lock_waiter, waiters_);
         set_owner(next);

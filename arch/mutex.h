@@ -18,10 +18,12 @@ namespace kmsim::arch {
 
 class mutex : public lock_base {
 public:
-    mutex(machine& m, std::string name) : lock_base(m, std::move(name), 3) {}
+    mutex(machine& m, std::string name, lock_class_key* key = nullptr) : lock_base(m, std::move(name), 3, key) {}
 
     // Fiber side.
-    void lock();
+    void lock() { lock_nested(0); }
+    // mutex_lock_nested(): lockdep sees subclass SUBCLASS of the lock's class.
+    void lock_nested(unsigned subclass);
     void unlock();
     bool trylock();
 

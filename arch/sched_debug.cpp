@@ -155,7 +155,7 @@ void machine::report_irq_exit_with_locks(const context& h, const irq_line& line)
     text += fmt::format("irq {} handler {} is returning with locks still held!\n", line.line(), h.name());
     text += fmt::format("{} lock{} held by {}:\n", held.size(), held.size() > 1 ? "s" : "", h.name());
     for (std::size_t i = 0; i < held.size(); ++i)
-        text += fmt::format(" #{}: {}, at: {}\n", i, lockdep_.held_desc(held[i]->dep_map()),
+        text += fmt::format(" #{}: {}, at: {}\n", i, lockdep_.held_desc(held[i]->dep_map(), held[i]),
                             held[i]->taken_at().format());
     text += fmt::format("Nothing will release {}: whoever takes {} next waits forever.\n",
                         held.size() > 1 ? "them" : "it", held.size() > 1 ? "one of them" : "it");

@@ -7,10 +7,10 @@
 
 namespace kmsim::arch {
 
-void spinlock::lock()
+void spinlock::lock_nested(unsigned subclass)
 {
     machine_.preempt_disable();
-    machine_.lockdep_checks().acquire(map_, false);
+    lockdep_acquire(class_for(subclass), false);
     context& c = machine_.current();
     if (!owner_) {
         set_owner(&c);
@@ -31,7 +31,7 @@ bool spinlock::trylock()
         machine_.preempt_enable();
         return false;
     }
-    machine_.lockdep_checks().acquire(map_, true);
+    lockdep_acquire(map_, true);
     set_owner(&machine_.current());
     return true;
 }
@@ -53,7 +53,7 @@ void spinlock::unlock()
             return;
         }
     }
-    machine_.lockdep_checks().release(map_);
+    lockdep_release();
     if (!spinners_.empty()) {
         context* next = take_chosen(machine_.eng(), sim::decision::lock_waiter, spinners_);
         set_owner(next);

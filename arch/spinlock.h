@@ -18,10 +18,12 @@ namespace kmsim::arch {
 
 class spinlock : public lock_base {
 public:
-    spinlock(machine& m, std::string name) : lock_base(m, std::move(name), 2) {}
+    spinlock(machine& m, std::string name, lock_class_key* key = nullptr) : lock_base(m, std::move(name), 2, key) {}
 
     // Fiber side, as the kernel's.
-    void lock();
+    void lock() { lock_nested(0); }
+    // spin_lock_nested(): lockdep sees subclass SUBCLASS of the lock's class.
+    void lock_nested(unsigned subclass);
     void unlock();
     bool trylock();
     void lock_irq();

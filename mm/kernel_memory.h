@@ -11,6 +11,7 @@
 // go to pages() directly and are not recorded as pages.
 #pragma once
 
+#include "mm/fork.h"
 #include "mm/kasan.h"
 #include "mm/kmalloc.h"
 #include "mm/kmemleak.h"
@@ -41,8 +42,10 @@ public:
     kernel_memory(arch::machine& m, memory_config cfg)
         : machine_(m), node_(std::move(cfg.node)), kmemleak_(m, depot_, node_.map(), slabs_),
           kasan_(m, node_, slabs_, kmemleak_, depot_), pages_(m, node_, vm_), reclaim_(m, node_, pages_, vm_),
-          slabs_(m, pages_, vm_, std::move(cfg.slab)), kmalloc_(m, pages_, slabs_, vm_)
+          slabs_(m, pages_, vm_, std::move(cfg.slab)), kmalloc_(m, pages_, slabs_, vm_),
+          fork_(pages_, slabs_, kasan_, kmemleak_)
     {
+        m.kthreads().set_task_memory(fork_.ops());
         reclaim_.set_slabs(&slabs_);
         kasan_.set_enabled(cfg.kasan);
         slabs_.set_debug({&kasan_, &kmemleak_});
@@ -106,6 +109,7 @@ private:
     vmscan reclaim_;
     slab_allocator slabs_;
     kmalloc_allocator kmalloc_;
+    fork_memory fork_;
 };
 
 }  // namespace kmsim::mm

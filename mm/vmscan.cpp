@@ -209,6 +209,29 @@ void vmscan::add_clean_page_cache(std::uint64_t pages)
     vm_.add(NR_INACTIVE_FILE, static_cast<std::int64_t>(pages));
 }
 
+std::uint64_t vmscan::add_page_cache(std::uint64_t pages, backing_dev* dev)
+{
+    std::uint64_t added = 0;
+    for (; added < pages; ++added) {
+        page* p = pa_.alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
+        if (!p)
+            break;
+        const pfn_t pfn = pa_.pfn_of(p);
+        if (dev) {
+            dirty_lru_.push_back({pfn, dev});
+            vm_.add(NR_FILE_DIRTY, 1);
+        } else {
+            file_lru_.push_back(pfn);
+        }
+        ++file_in_zone_[p->zone];
+        vm_.add(NR_FILE_PAGES, 1);
+        vm_.add(NR_INACTIVE_FILE, 1);
+    }
+    if (dev && added)
+        start_flusher();  // dirty_background_ratio: the flusher starts writing
+    return added;
+}
+
 std::uint64_t vmscan::reclaimable_pages(const zone& z, gfp_t gfp)
 {
     // zone_reclaimable_pages(): the file LRU, and the anon LRU when swap exists.

@@ -69,6 +69,12 @@ public:
     void add_clean_page_cache(std::uint64_t pages);
     // Boot: dirty page cache that the flusher writes back through DEV.
     void add_dirty_page_cache(std::uint64_t pages, backing_dev& dev);
+    // At run time (fiber side): PAGES pages of page cache, each allocated as
+    // filemap_alloc_folio() allocates one (GFP_HIGHUSER_MOVABLE, order 0,
+    // reclaiming if need be), clean or, with DEV, dirty and written back
+    // through DEV by the flusher. Returns the pages added: fewer when an
+    // allocation failed (a read's -ENOMEM).
+    std::uint64_t add_page_cache(std::uint64_t pages, backing_dev* dev);
     // Boot: anonymous memory; reclaim can only swap it out to SWAP (with
     // __GFP_IO). Without a swap device it cannot be reclaimed at all.
     void add_anon(std::uint64_t pages, backing_dev* swap);

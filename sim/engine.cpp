@@ -210,7 +210,7 @@ run_result engine::run(run_limits limits)
     diag_.debug("t={}ns run starts: {} actors, {} events queued, until t={}ns, budget {} steps", to_ns(now_),
                 actors_.size(), queue_.size(), to_ns(limits.until), limits.max_steps);
     while (!stopping_) {
-        if (foreground_seen_ && foreground_alive_ == 0 && background_idle()) {
+        if (foreground_seen_ && foreground_alive_ == 0 && holds_ == 0 && background_idle()) {
             stop(outcome::completed, "every thread returned");
             break;
         }

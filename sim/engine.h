@@ -5,7 +5,7 @@
 //
 // The event loop:
 //     while not stopping:
-//         all foreground actors done and
+//         all foreground actors done, no hold, and
 //           every background one idle     -> completed
 //         no event left (or only a watchdog
 //           with nothing to find)         -> deadlock if anyone waits, else completed
@@ -29,6 +29,7 @@
 #include "sim/actor.h"
 #include "sim/chooser.h"
 #include "sim/diagnostics.h"
+#include "sim/error.h"
 #include "sim/event_queue.h"
 #include "sim/random.h"
 #include "sim/stack_pool.h"
@@ -131,6 +132,20 @@ public:
         watchdog_needed_ = std::move(needed);
     }
     bool is_pending(event_queue::handle h) const { return queue_.is_pending(h); }
+    // Work to come that no actor does yet (an interrupt source with a last
+    // interrupt still to be handled): while any hold is taken, the run does
+    // not complete, as if a foreground actor were alive. Each hold() is
+    // ended by one release().
+    void hold()
+    {
+        ++holds_;
+        foreground_seen_ = true;
+    }
+    void release()
+    {
+        KMSIM_ASSERT(holds_ > 0, "release() without hold()");
+        --holds_;
+    }
     std::size_t pending_events() const { return queue_.size(); }
 
     // The actor whose fiber is running, or nullptr in an event callback.
@@ -197,6 +212,7 @@ private:
     actor* current_ = nullptr;
     std::vector<actor*> actors_;
     std::size_t foreground_alive_ = 0;
+    std::size_t holds_ = 0;
     bool foreground_seen_ = false;
     event_queue::handle watchdog_{};
     std::function<bool()> watchdog_needed_;

@@ -167,3 +167,76 @@ TEST_CASE("acquire_release closes a cycle as an acquire would", "[arch][lockdep]
     CHECK(f.run().result == sim::outcome::completed);
     CHECK(f.find_report("WARNING: possible circular locking dependency detected"));
 }
+
+TEST_CASE("two locks of one class: recursive locking, unless the second is a nested subclass", "[arch][lockdep]")
+{
+    // xfs_ilock(): two inodes' locks share a class; taking the second
+    // without the nesting annotation looks like taking one lock twice.
+    const bool nested = GENERATE(false, true);
+    machine_fixture f;
+    arch::lock_class_key key("xfs_ilock", 3);
+    arch::mutex a(f.m, "ilock_a", &key), b(f.m, "ilock_b", &key);
+    f.m.create_thread("rename", [&] {
+        arch::frame_guard g(f.m.current(), at("rename", 4));
+        a.lock();
+        if (nested)
+            b.lock_nested(1);
+        else
+            b.lock();
+        b.unlock();
+        a.unlock();
+    });
+    CHECK(f.run().result == sim::outcome::completed);
+    const arch::report* r = f.find_report("WARNING: possible recursive locking detected");
+    if (nested) {
+        CHECK_FALSE(r);
+        CHECK(f.m.lockdep_checks().enabled());
+        return;
+    }
+    REQUIRE(r);
+    // Two instances of one class: their own addresses, the class's name.
+    CHECK(r->text.find("rename/100 is trying to acquire lock:\nffffffff82c01000 (xfs_ilock){+.+.}-{3:3}, at: rename at "
+                       "test.kms:4\n\nbut task is already holding lock:\nffffffff82c01040 (xfs_ilock){+.+.}-{3:3}") !=
+          std::string::npos);
+    CHECK(r->text.find(" May be due to missing lock nesting notation") != std::string::npos);
+}
+
+TEST_CASE("a nested subclass is a class of its own, named CLASS/N, in dependency reports", "[arch][lockdep]")
+{
+    // ilock/1 held, then ilock/0 taken: the reverse of the usual order, a cycle.
+    machine_fixture f;
+    arch::lock_class_key key("xfs_ilock", 3);
+    arch::mutex a(f.m, "ilock_a", &key), b(f.m, "ilock_b", &key);
+    f.m.create_thread("t", [&] {
+        arch::frame_guard g(f.m.current(), at("t", 2));
+        a.lock();
+        b.lock_nested(1);
+        b.unlock();
+        a.unlock();
+        b.lock_nested(1);
+        a.lock();
+        a.unlock();
+        b.unlock();
+    });
+    f.run();
+    const arch::report* r = f.find_report("WARNING: possible circular locking dependency detected");
+    REQUIRE(r);
+    CHECK(r->text.find("(xfs_ilock/1){+.+.}-{3:3}") != std::string::npos);
+}
+
+TEST_CASE("a subclass of 8 or more turns lockdep off with the kernel's BUG line", "[arch][lockdep]")
+{
+    machine_fixture f;
+    arch::spinlock l(f.m, "l");
+    f.m.create_thread("t", [&] {
+        arch::frame_guard g(f.m.current(), at("t", 2));
+        l.lock_nested(8);
+        l.unlock();
+    });
+    CHECK(f.run().result == sim::outcome::completed);
+    const arch::report* r = f.find_report("BUG: looking up invalid subclass: 8");
+    REQUIRE(r);
+    CHECK(r->text.find("turning off the locking correctness validator.") != std::string::npos);
+    CHECK_FALSE(f.m.lockdep_checks().enabled());
+    CHECK_FALSE(l.is_locked());
+}
