@@ -51,8 +51,10 @@ void kthreads::exit(kthread& k)
     // complete(&kthread->exited) in do_exit()'s mm_release().
     for (context* s : k.stoppers)
         s->wake();
-    if (k.stoppers.empty())
+    if (k.stoppers.empty()) {
+        frame_guard g(machine_.current(), frame{"do_exit", "", 0});
         release_memory(k);
+    }
 }
 
 void kthreads::release_memory(kthread& k)

@@ -26,17 +26,54 @@ struct source_pos {
 struct kernel_call;  // scenarios/kernel_api.h
 
 struct expr {
-    enum class kind { number, string, var, unary, binary, logical_and, logical_or, call, index, object, jiffies, shrink_field };
+    enum class kind {
+        number, string, var, unary, binary, logical_and, logical_or, call, index, object, jiffies, shrink_field,
+        global,       // a global integer: value is its word among the world's globals (global_decl::offset)
+        global_elem,  // NAME[i] of a global array: value is its index in scenario::globals, args[0] is i
+        func_call,    // a call of a scenario function: value is its index in scenario::funcs
+    };
     kind k = kind::number;
     source_pos pos;
-    std::uint64_t value = 0;  // number; object: index into the scenario's table; var: slot
+    std::uint64_t value = 0;  // number; object: index into the scenario's table; var: slot; see kind
     std::string text;         // string literal (after escapes); operator; call name
-    int op = 0;               // operator character(s) packed
     const kernel_call* call = nullptr;  // call: its entry in the table
     std::vector<std::unique_ptr<expr>> args;
     int depth = 1;            // levels of the tree below and including this node
 };
 using expr_ptr = std::unique_ptr<expr>;
+
+// A OP B for the binary operators, on 64-bit unsigned integers as C
+// computes them (a shift by 64 or more gives 0). The caller deals with
+// division by zero first. The interpreter and the parser's constant
+// folding share it.
+inline std::uint64_t apply_binary(const std::string& op, std::uint64_t a, std::uint64_t b)
+{
+    switch (op[0]) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/': return a / b;
+    case '%': return a % b;
+    case '^': return a ^ b;
+    case '&': return a & b;
+    case '|': return a | b;
+    case '=': return a == b;
+    case '!': return a != b;
+    case '<':
+        if (op.size() > 1 && op[1] == '<') return b >= 64 ? 0 : a << b;
+        return op.size() > 1 ? a <= b : a < b;
+    case '>':
+        if (op.size() > 1 && op[1] == '>') return b >= 64 ? 0 : a >> b;
+        return op.size() > 1 ? a >= b : a > b;
+    }
+    return 0;
+}
+
+// OP V for the unary operators - ! ~.
+inline std::uint64_t apply_unary(const std::string& op, std::uint64_t v)
+{
+    return op == "-" ? (~v + 1) : op == "!" ? (v == 0) : ~v;
+}
 
 // ---- statements ----
 
@@ -44,10 +81,14 @@ struct stmt;
 using block = std::vector<std::unique_ptr<stmt>>;
 
 struct stmt {
-    enum class kind { assign, store, eval, if_, repeat, for_, while_, break_, continue_, return_, assert_ };
+    enum class kind {
+        assign, store, eval, if_, repeat, for_, while_, break_, continue_, return_, assert_,
+        assign_global,  // slot: the global's word (global_decl::offset); exprs: value
+        store_global,   // NAME[i] = v of a global array; slot: its index; exprs: i, v
+    };
     kind k = kind::eval;
     source_pos pos;
-    int slot = -1;                    // assign, for
+    int slot = -1;                    // assign, for; a global's index
     std::vector<expr_ptr> exprs;      // assign: value; store: ptr, index, value; eval: call;
                                       // if: conditions; repeat: count; for: from, to; while: cond; return/assert
     std::vector<block> bodies;        // if: one per condition, plus else; loops: one
@@ -59,6 +100,34 @@ struct body {
     block stmts;
     int slots = 0;
     std::vector<std::string> slot_names;
+};
+
+// ---- shared state and functions (version 2)
+
+// `global NAME = EXPR` (size 1, INIT the constant's value) or `global
+// NAME[N]` (an array of SIZE zeroed integers). Every global is a run of
+// `size` integers at `offset` in the world's one vector of them.
+struct global_decl {
+    std::string name;
+    bool is_array = false;
+    std::uint64_t size = 1;
+    std::uint64_t offset = 0;
+    std::uint64_t init = 0;
+    source_pos pos;
+};
+
+// `func NAME(P1, ...)`: its parameters are the body's first slots.
+struct func_decl {
+    std::string name;
+    std::size_t params = 0;
+    body code;
+    source_pos pos;
+};
+
+// `waitqueue NAME`.
+struct waitqueue_decl {
+    std::string name;
+    source_pos pos;
 };
 
 // ---- declarations ----
@@ -80,6 +149,7 @@ struct zone_decl {
 struct lock_decl {
     std::string name;
     bool is_mutex = false;
+    std::string lock_class;  // class=CLASS: locks of one class share their lockdep class
     source_pos pos;
 };
 
@@ -168,6 +238,10 @@ struct scenario {
     mm::slab_boot_params boot_params;  // what it sets, parsed once
     bool transparent_hugepage = true;  // transparent_hugepage= (never: false)
     std::vector<sysctl_decl> sysctls;
+    std::vector<global_decl> globals;
+    std::uint64_t global_words = 0;  // the integers all globals take together
+    std::vector<func_decl> funcs;
+    std::vector<waitqueue_decl> waitqueues;
     std::vector<lock_decl> locks;
     std::vector<completion_decl> completions;
     std::vector<cache_decl> caches;

@@ -4,7 +4,12 @@
 // time, every kernel call its own figure (kmalloc 100 ns, kfree 50 ns, ...).
 // Statement costs accumulate and are charged before the next kernel call (or
 // once they reach 1 us), so a call sees the time at which it really happens;
-// a call's own cost is charged when it returns.
+// a call's own cost is charged when it returns. Calling a scenario function
+// costs one statement; its statements cost as any others.
+//
+// A function call runs the function's body in a new interp (its own
+// variables and frame) on the same context and fiber stack; limits.h bounds
+// how deep such calls go.
 #include "scenarios/kernel_api.h"
 #include "scenarios/limits.h"
 #include "scenarios/world.h"
@@ -30,8 +35,9 @@ constexpr std::int64_t STMT_NS = 2;
 
 class interp {
 public:
-    interp(world& w, const body& b, const std::string& owner, int decl_line)
-        : w_(w), b_(b), ctx_(w.m.current()), owner_(owner), vars_(static_cast<std::size_t>(b.slots), 0)
+    interp(world& w, const body& b, const std::string& owner, int decl_line, int depth = 0)
+        : w_(w), b_(b), ctx_(w.m.current()), owner_(owner), vars_(static_cast<std::size_t>(b.slots), 0),
+          depth_(depth)
     {
         ctx_.frames().push_back(arch::frame{owner, w.sc.file, decl_line});
         frame_index_ = ctx_.frames().size() - 1;
@@ -46,6 +52,7 @@ public:
     }
 
     void set_slot(std::size_t slot, std::uint64_t v) { vars_.at(slot) = v; }
+    int line() const { return line_; }
 
     std::uint64_t run()
     {
@@ -159,18 +166,45 @@ private:
             ret_ = s.exprs.empty() ? 0 : eval(*s.exprs[0]);
             return flow::ret;
         case stmt::kind::assert_:
-            if (!eval(*s.exprs[0])) {
-                flush();
-                w_.assert_message = fmt::format("{}:{}: assertion failed in {}: {}{}", w_.sc.file, s.pos.line, owner_,
-                                                s.source, s.message.empty() ? "" : " (" + s.message + ")");
-                w_.m.log().printk(w_.m.now(), arch::log_level::err, "kmsim: " + w_.assert_message, owner_,
-                                  ctx_.on_cpu() ? ctx_.on_cpu()->id() : -1);
-                w_.eng.stop(sim::outcome::assertion, w_.assert_message);
-                throw run_halted{};
-            }
+            if (!eval(*s.exprs[0]))
+                halt(fmt::format("{}:{}: assertion failed in {}: {}{}", w_.sc.file, s.pos.line, owner_, s.source,
+                                 s.message.empty() ? "" : " (" + s.message + ")"));
+            return flow::normal;
+        case stmt::kind::assign_global:
+            w_.globals[static_cast<std::size_t>(s.slot)] = eval(*s.exprs[0]);
+            return flow::normal;
+        case stmt::kind::store_global: {
+            std::uint64_t& cell = global_elem(static_cast<std::size_t>(s.slot), eval(*s.exprs[0]), s.pos);
+            cell = eval(*s.exprs[1]);
             return flow::normal;
         }
+        }
         return flow::normal;
+    }
+
+    // Stops the run as a failed assertion does: MESSAGE, "FILE:LINE: ...",
+    // goes to the log and the summary, and kmsim exits 1.
+    [[noreturn]] void halt(const std::string& message)
+    {
+        flush();
+        w_.assert_message = message;
+        w_.m.log().printk(w_.m.now(), arch::log_level::err, "kmsim: " + message, owner_,
+                          ctx_.on_cpu() ? ctx_.on_cpu()->id() : -1);
+        w_.eng.stop(sim::outcome::assertion, message);
+        throw run_halted{};
+    }
+
+    // Element I of global array G (its index in the scenario): an index out
+    // of range stops the run.
+    std::uint64_t& global_elem(std::size_t g, std::uint64_t i, source_pos at)
+    {
+        const global_decl& d = w_.sc.globals[g];
+        if (i >= d.size) [[unlikely]]
+            halt(fmt::format("{}:{}: index {} is out of range for {}[{}] in {}", w_.sc.file, at.line,
+                             static_cast<std::int64_t>(i) < 0 ? fmt::format("{}", static_cast<std::int64_t>(i))
+                                                               : fmt::format("{}", i),
+                             d.name, d.size, owner_));
+        return w_.globals[d.offset + i];
     }
 
     // ---- expressions
@@ -181,6 +215,9 @@ private:
         case expr::kind::number: return e.value;
         case expr::kind::string: return 0;
         case expr::kind::var: return vars_[e.value];
+        case expr::kind::global: return w_.globals[e.value];
+        case expr::kind::global_elem: return global_elem(e.value, eval(*e.args[0]), e.pos);
+        case expr::kind::func_call: return call_function(e);
         case expr::kind::jiffies: return w_.m.jiffies();
         case expr::kind::object: return e.value;
         case expr::kind::shrink_field: {
@@ -189,37 +226,14 @@ private:
             const mm::shrink_control& sc = w_.shrink_stack.back();
             return e.value == 0 ? sc.gfp_mask : sc.nr_to_scan;
         }
-        case expr::kind::unary: {
-            const std::uint64_t v = eval(*e.args[0]);
-            return e.text == "-" ? (~v + 1) : e.text == "!" ? (v == 0) : ~v;
-        }
+        case expr::kind::unary: return apply_unary(e.text, eval(*e.args[0]));
         case expr::kind::logical_and: return eval(*e.args[0]) && eval(*e.args[1]);
         case expr::kind::logical_or: return eval(*e.args[0]) || eval(*e.args[1]);
         case expr::kind::binary: {
             const std::uint64_t a = eval(*e.args[0]), b = eval(*e.args[1]);
-            const std::string& op = e.text;
-            switch (op[0]) {
-            case '+': return a + b;
-            case '-': return a - b;
-            case '*': return a * b;
-            case '/':
-            case '%':
-                if (b == 0)
-                    oops_divide();
-                return op[0] == '/' ? a / b : a % b;
-            case '^': return a ^ b;
-            case '&': return a & b;
-            case '|': return a | b;
-            case '=': return a == b;
-            case '!': return a != b;
-            case '<':
-                if (op == "<<") return b >= 64 ? 0 : a << b;
-                return op == "<=" ? a <= b : a < b;
-            case '>':
-                if (op == ">>") return b >= 64 ? 0 : a >> b;
-                return op == ">=" ? a >= b : a > b;
-            }
-            return 0;
+            if ((e.text[0] == '/' || e.text[0] == '%') && b == 0)
+                oops_divide();
+            return apply_binary(e.text, a, b);
         }
         case expr::kind::index: {
             const std::uint64_t base = eval(*e.args[0]);
@@ -258,6 +272,33 @@ private:
         return r.bytes;
     }
 
+    // ---- scenario functions
+    std::uint64_t call_function(const expr& e)
+    {
+        const func_decl& f = w_.sc.funcs[e.value];
+        std::uint64_t args[max_call_args];
+        for (std::size_t i = 0; i < e.args.size(); ++i)
+            args[i] = eval(*e.args[i]);
+        if (depth_ + 1 >= max_func_depth) [[unlikely]]
+            halt(fmt::format("{}:{}: calls nest too deeply: {}() would be frame {} on the stack of {}, and kmsim allows {}",
+                             w_.sc.file, line_, f.name, depth_ + 2, ctx_.name(), max_func_depth));
+        // Frames whose bodies nest deeply take more of the fiber stack
+        // than it holds for 256 of them: that too stops the run, never kmsim.
+        if (ctx_.stack_headroom() < 2 * sim::stack_pool::min_headroom) [[unlikely]]
+            halt(fmt::format("{}:{}: calls nest too deeply: {}() would be frame {} on the stack of {}, and the stack kmsim gives "
+                             "a context is used up",
+                             w_.sc.file, line_, f.name, depth_ + 2, ctx_.name()));
+        interp callee(w_, f.code, f.name, f.pos.line, depth_ + 1);
+        for (std::size_t i = 0; i < e.args.size(); ++i)
+            callee.vars_[i] = args[i];
+        // The time owed so far is charged by whoever makes the next kernel call.
+        callee.pending_ns_ = pending_ns_;
+        pending_ns_ = 0;
+        callee.exec_block(f.code.stmts);
+        pending_ns_ = callee.pending_ns_;
+        return callee.ret_;
+    }
+
     // ---- kernel calls: through the table (scenarios/kernel_api.h)
     std::uint64_t call(const expr& e)
     {
@@ -265,14 +306,26 @@ private:
         const std::size_t n = e.args.size();
         std::uint64_t values[max_call_args];
         const std::string* text[max_call_args];
+        const expr* condition = nullptr;
         KMSIM_ASSERT(n <= max_call_args, "the parser bounds a call's arguments");
         for (std::size_t i = 0; i < n; ++i) {
             const expr& x = *e.args[i];
             const bool named = x.k == expr::kind::object || x.k == expr::kind::string;
             text[i] = named ? &x.text : nullptr;
+            if (i < e.call->args.size() && e.call->args[i] == arg_kind::condition) [[unlikely]] {
+                condition = &x;  // evaluated by the call, as often as it needs
+                text[i] = &e.text;  // its source, which the parser keeps there
+                values[i] = 0;
+                continue;
+            }
             values[i] = x.k == expr::kind::string ? 0 : eval(x);
         }
         call_args a{std::span<const std::uint64_t>(values, n), std::span<const std::string* const>(text, n)};
+        std::function<bool()> test;
+        if (condition) {
+            test = [this, condition] { return eval(*condition) != 0; };
+            a.condition = &test;
+        }
         std::int64_t cost_ns = 0;
         const std::uint64_t r = w_.api.invoke(*e.call, a, cost_ns);
         charge(cost_ns);
@@ -290,9 +343,24 @@ private:
     int line_ = 0;
     std::int64_t pending_ns_ = 0;
     std::uint64_t ret_ = 0;
+    int depth_ = 0;  // function frames below this one
 };
 
 }  // namespace
+
+std::uint64_t run_function(world& w, const func_decl& f, std::uint64_t arg)
+{
+    try {
+        interp in(w, f.code, f.name, f.pos.line);
+        if (f.params > 0)
+            in.set_slot(0, arg);
+        return in.run();
+    } catch (const arch::task_killed&) {
+        return 0;
+    } catch (const run_halted&) {
+        return 0;
+    }
+}
 
 std::uint64_t run_body(world& w, const body& b, const std::string& owner, int decl_line,
                        std::optional<std::uint64_t> first_slot)

@@ -24,6 +24,9 @@ using ctx = call_context;
 arch::spinlock& spinlock_of(kernel_env& e, std::uint64_t i) { return *e.objects.spinlocks[i]; }
 arch::mutex& mutex_of(kernel_env& e, std::uint64_t i) { return *e.objects.mutexes[i]; }
 arch::completion& completion_of(kernel_env& e, std::uint64_t i) { return *e.objects.completions[i]; }
+arch::wait_queue_head& waitqueue_of(kernel_env& e, std::uint64_t i) { return *e.objects.waitqueues[i]; }
+// A lockdep subclass as the kernel's unsigned int takes it.
+unsigned subclass(std::uint64_t v) { return static_cast<unsigned>(std::min<std::uint64_t>(v, UINT32_MAX)); }
 mm::gfp_t gfp(std::uint64_t v) { return static_cast<mm::gfp_t>(v); }
 
 // The cache behind a `struct kmem_cache *`. NULL (a failed
@@ -264,6 +267,20 @@ std::vector<kernel_call> make_table()
         {"mutex_trylock", "int mutex_trylock(struct mutex *lock)", {a::mutex}, false, r::value, ctx::process, 20, 0,
          false, "Takes LOCK if it is free: 1, else 0 at once.",
          [](kernel_env& e, call_args& x) { return std::uint64_t{mutex_of(e, x.v[0]).trylock()}; }},
+        {"mutex_lock_nested", "void mutex_lock_nested(struct mutex *lock, unsigned int subclass)",
+         {a::mutex, a::value}, false, r::none, ctx::process, 20, 0, false,
+         "mutex_lock(), telling lockdep this is subclass SUBCLASS (below 8) of LOCK's class: a second lock of one "
+         "class taken on purpose, as the inodes of a rename.",
+         [](kernel_env& e, call_args& x) {
+             mutex_of(e, x.v[0]).lock_nested(subclass(x.v[1]));
+             return std::uint64_t{0};
+         }},
+        {"spin_lock_nested", "void spin_lock_nested(spinlock_t *lock, int subclass)", {a::spinlock, a::value}, false,
+         r::none, ctx::any, 20, 0, false, "spin_lock(), telling lockdep this is subclass SUBCLASS of LOCK's class.",
+         [](kernel_env& e, call_args& x) {
+             spinlock_of(e, x.v[0]).lock_nested(subclass(x.v[1]));
+             return std::uint64_t{0};
+         }},
         // -- interrupts, preemption, RCU
         {"local_irq_disable", "void local_irq_disable(void)", {}, false, r::none, ctx::any, 5, 0, false,
          "Disables interrupts on this CPU.",
@@ -339,6 +356,106 @@ std::vector<kernel_call> make_table()
          [](kernel_env& e, call_args& x) {
              completion_of(e, x.v[0]).wait_for_completion();
              return std::uint64_t{0};
+         }},
+        // -- wait queues
+        {"wait_event", "void wait_event(wait_queue_head_t wq_head, condition)", {a::waitqueue, a::condition}, false,
+         r::none, ctx::process, 5, 0, false,
+         "Sleeps on WQ_HEAD until CONDITION holds; it is tested first, and again after every wake-up.",
+         [](kernel_env& e, call_args& x) {
+             waitqueue_of(e, x.v[0]).wait_event(*x.condition);
+             return std::uint64_t{0};
+         }},
+        {"wait_event_timeout", "long wait_event_timeout(wait_queue_head_t wq_head, condition, long timeout)",
+         {a::waitqueue, a::condition, a::timeout}, false, r::value, ctx::process, 5, 0, false,
+         "wait_event() for at most TIMEOUT jiffies (a duration such as 10ms is converted): the jiffies left, at "
+         "least 1, once CONDITION holds; 0 when the time ran out first.",
+         [](kernel_env& e, call_args& x) {
+             return waitqueue_of(e, x.v[0]).wait_event_timeout(*x.condition, x.v[2]);
+         }},
+        {"wake_up", "void wake_up(wait_queue_head_t *wq_head)", {a::waitqueue}, false, r::none, ctx::any, 50, 0, true,
+         "Wakes the tasks sleeping in wait_event() on WQ_HEAD (all of them: their waits are not exclusive); each "
+         "tests its condition again.",
+         [](kernel_env& e, call_args& x) { waitqueue_of(e, x.v[0]).wake_up(); return std::uint64_t{0}; }},
+        {"wake_up_all", "void wake_up_all(wait_queue_head_t *wq_head)", {a::waitqueue}, false, r::none, ctx::any, 50,
+         0, true, "Wakes every task sleeping on WQ_HEAD.",
+         [](kernel_env& e, call_args& x) { waitqueue_of(e, x.v[0]).wake_up_all(); return std::uint64_t{0}; }},
+        // -- kernel threads
+        {"kthread_create", "struct task_struct *kthread_create(int (*threadfn)(void *data), void *data, "
+                           "const char namefmt[])",
+         {a::func, a::value, a::comm}, false, r::pointer, ctx::process, 5000, 0, false,
+         "A kernel thread named NAMEFMT that will run THREADFN(DATA), not started yet (wake_up_process() starts "
+         "it). Its task_struct and stack (order 2) are allocated with GFP_KERNEL, so it may stall in reclaim; "
+         "ERR_PTR(-ENOMEM) when they cannot be had. Returns the task.",
+         [](kernel_env& e, call_args& x) {
+             auto& run = e.objects.run_function;
+             const std::uint64_t fn = x.v[0], data = x.v[1];
+             const std::uint64_t task = e.m.kthreads().create([&run, fn, data] { return run(fn, data); }, *x.text[2]);
+             x.alloc = alloc_outcome{mm::GFP_KERNEL, !arch::IS_ERR_VALUE(task)};
+             return task;
+         }},
+        {"kthread_run", "struct task_struct *kthread_run(int (*threadfn)(void *data), void *data, "
+                        "const char namefmt[])",
+         {a::func, a::value, a::comm}, false, r::pointer, ctx::process, 5000, 0, false,
+         "kthread_create(), then wake_up_process(): the thread starts at once.",
+         [](kernel_env& e, call_args& x) {
+             auto& run = e.objects.run_function;
+             const std::uint64_t fn = x.v[0], data = x.v[1];
+             const std::uint64_t task = e.m.kthreads().create([&run, fn, data] { return run(fn, data); }, *x.text[2]);
+             x.alloc = alloc_outcome{mm::GFP_KERNEL, !arch::IS_ERR_VALUE(task)};
+             if (!arch::IS_ERR_VALUE(task))
+                 e.m.kthreads().wake_up_process(task);
+             return task;
+         }},
+        {"wake_up_process", "int wake_up_process(struct task_struct *p)", {a::value}, false, r::value, ctx::any, 50,
+         0, false, "Starts P, a thread kthread_create() made: 1, or 0 when it runs already.",
+         [](kernel_env& e, call_args& x) { return static_cast<std::uint64_t>(e.m.kthreads().wake_up_process(x.v[0])); }},
+        {"kthread_should_stop", "bool kthread_should_stop(void)", {}, false, r::value, ctx::task, 5, 0, false,
+         "Whether kthread_stop() was called for the running thread.",
+         [](kernel_env& e, call_args&) { return std::uint64_t{e.m.kthreads().should_stop()}; }},
+        {"kthread_stop", "int kthread_stop(struct task_struct *k)", {a::value}, false, r::value, ctx::process, 50, 0,
+         false,
+         "Makes kthread_should_stop() true for K, wakes it, waits for it to return and returns its result (-EINTR "
+         "if it never ran). K's memory is freed when it has exited: a thread that returned on its own before is "
+         "a use-after-free, which KASAN reports, as in the kernel.",
+         [](kernel_env& e, call_args& x) { return e.m.kthreads().stop(x.v[0]); }},
+        {"IS_ERR", "bool IS_ERR(const void *ptr)", {a::value}, false, r::value, ctx::any, 0, 0, false,
+         "Whether PTR is an error code (ERR_PTR(-ENOMEM)...) rather than a pointer.",
+         [](kernel_env&, call_args& x) { return std::uint64_t{arch::IS_ERR_VALUE(x.v[0])}; }},
+        {"PTR_ERR", "long PTR_ERR(const void *ptr)", {a::value}, false, r::value, ctx::any, 0, 0, false,
+         "The error code in PTR, as a negative number (-12 for -ENOMEM).",
+         [](kernel_env&, call_args& x) { return x.v[0]; }},
+        {"msecs_to_jiffies", "unsigned long msecs_to_jiffies(const unsigned int m)", {a::value}, false, r::value,
+         ctx::any, 0, 0, false, "M milliseconds in jiffies, rounded up.",
+         [](kernel_env& e, call_args& x) {
+             return arch::msecs_to_jiffies(static_cast<std::uint32_t>(x.v[0]), e.m.config().hz);
+         }},
+        {"usecs_to_jiffies", "unsigned long usecs_to_jiffies(const unsigned int u)", {a::value}, false, r::value,
+         ctx::any, 0, 0, false, "U microseconds in jiffies, rounded up.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t us = static_cast<std::uint32_t>(x.v[0]);
+             return (us * static_cast<std::uint64_t>(e.m.config().hz) + 999999) / 1000000;
+         }},
+        // -- memory pressure
+        {"add_pagecache", "void add_pagecache(size_t size, struct block_device *bdev)", {a::value, a::device}, false,
+         r::value, ctx::process, 100, 1, false,
+         "kmsim's: reads SIZE bytes of file into the page cache now, a page at a time as filemap_alloc_folio() "
+         "allocates them (GFP_HIGHUSER_MOVABLE, reclaiming if need be): clean, or with BDEV dirty, written back "
+         "through BDEV by the flusher. Returns the bytes added (less when memory ran out).",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t pages = x.v[0] / mm::PAGE_SIZE;
+             drivers::blockdev* dev = x.v.size() > 1 ? e.objects.blockdevs[x.v[1]].get() : nullptr;
+             const std::uint64_t added = e.mem.reclaim().add_page_cache(pages, dev);
+             x.bytes = added * mm::PAGE_SIZE;  // each page is filled, as a read copies it
+             x.alloc = alloc_outcome{mm::GFP_HIGHUSER_MOVABLE, added == pages};
+             return added * mm::PAGE_SIZE;
+         }, 1},
+        {"nr_free_pages", "unsigned long nr_free_pages(void)", {}, false, r::value, ctx::any, 5, 0, false,
+         "The free pages of all zones (global_zone_page_state(NR_FREE_PAGES)).",
+         [](kernel_env& e, call_args&) {
+             std::uint64_t n = 0;
+             for (int z = 0; z < mm::MAX_NR_ZONES; ++z)
+                 n += e.mem.nd().zone_at(z).nr_free_pages;
+             return n;
          }},
         // -- block I/O
         {"submit_bio", "void submit_bio(struct bio *bio)", {a::device, a::value}, false, r::none, ctx::process, 5, 0,
@@ -486,13 +603,13 @@ std::string render_call(const arch::frame& f)
         if (i)
             s += ", ";
         const arg_kind k = i < c.args.size() ? c.args[i] : arg_kind::value;
-        if (k == arg_kind::name) {
+        if (k == arg_kind::name || k == arg_kind::comm) {
             s += '"' + *reinterpret_cast<const std::string*>(static_cast<std::uintptr_t>(f.args[i])) + '"';
         } else if (k == arg_kind::ctor) {
             s += "NULL";
         } else if (k == arg_kind::slab_flags) {
             s += mm::format_slab_flags(static_cast<std::uint32_t>(f.args[i]));
-        } else if (k != arg_kind::value && k != arg_kind::gfp) {
+        } else if (k != arg_kind::value && k != arg_kind::gfp && k != arg_kind::timeout) {
             const auto* name = reinterpret_cast<const std::string*>(static_cast<std::uintptr_t>(f.args[i]));
             s += name->empty() ? "\"...\"" : *name;
         } else if (k == arg_kind::gfp) {

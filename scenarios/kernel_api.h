@@ -19,10 +19,12 @@
 #include "arch/mutex.h"
 #include "arch/spinlock.h"
 #include "arch/tracepoint.h"
+#include "arch/wait.h"
 #include "drivers/blockdev.h"
 #include "mm/kernel_memory.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -44,6 +46,10 @@ struct kernel_objects {
     // taken for memory), one per cache, never reused.
     std::vector<mm::kmem_cache*> caches;
     std::vector<std::unique_ptr<drivers::blockdev>> blockdevs;
+    std::vector<std::unique_ptr<arch::wait_queue_head>> waitqueues;
+    // Runs the front end's function FN (a func argument's value) with ARG in
+    // the running context, and returns its result: what a kthread runs.
+    std::function<std::uint64_t(std::uint64_t fn, std::uint64_t arg)> run_function;
 
     static constexpr std::uint64_t cache_handle_base = 0xffffffffc1000000ULL;
     static constexpr std::uint64_t cache_handle_stride = 0x100;  // sizeof(struct kmem_cache), about
@@ -81,6 +87,11 @@ enum class arg_kind {
     device,
     format,      // printk's format string literal
     name,        // a string literal the kernel keeps (kmem_cache_create's name)
+    comm,        // a new task's name, a string literal (kthread_run's)
+    waitqueue,   // a declared wait queue, by name
+    func,        // a function of the front end's, run with one argument (kthread_run's threadfn)
+    condition,   // an expression the call evaluates itself, again and again (wait_event's)
+    timeout,     // jiffies; the language also takes a duration (10ms), converted at the machine's HZ
     slab_flags,  // SLAB_* flags, joined with |
     ctor,        // a constructor function: only NULL, as kmsim runs no C function
 };
@@ -112,6 +123,8 @@ inline constexpr std::uint64_t bytes_per_step = 64;
 struct call_args {
     std::span<const std::uint64_t> v;                // every argument; an object's is its index (a cache's, its handle)
     std::span<const std::string* const> text;       // string-literal arguments (printk), else nullptr
+    // The condition argument, if any: evaluates it now, in the calling context.
+    const std::function<bool()>* condition = nullptr;
     std::uint64_t bytes = 0;                         // out: bytes copied (memset, memcpy, kzalloc)
     std::optional<alloc_outcome> alloc;              // out: the allocation made, if any
 };
@@ -130,6 +143,7 @@ struct kernel_call {
     bool completes = false;           // signals its completion argument
     std::string_view doc;             // what it does, one or two sentences
     call_handler handler = nullptr;
+    std::size_t optional_args = 0;    // how many of the last arguments may be left out
 
     int gfp_arg() const;  // the index of the GFP-mask argument, or -1
 };

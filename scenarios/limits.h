@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace kmsim::scenarios {
 
@@ -26,6 +27,15 @@ inline constexpr std::size_t max_threads = 4096;
 
 // Arguments of one kernel call (printk's values included).
 inline constexpr std::size_t max_call_args = 64;
+
+// Integers in one global array, and in all globals together (8 bytes each:
+// 64 MiB of the host's memory at most).
+inline constexpr std::uint64_t max_global_array = 1u << 20;
+inline constexpr std::uint64_t max_global_words = 1u << 23;
+
+// Frames of scenario functions one context may have at once: deeper
+// recursion stops the run with an error.
+inline constexpr int max_func_depth = 256;
 
 // printk field widths, as lib/vsprintf.c's FIELD_WIDTH_MAX.
 inline constexpr unsigned long max_printk_width = (1u << 23) - 1;

@@ -39,7 +39,7 @@ namespace {
 const std::vector<std::string> declaration_words = {"scenario", "description", "seed",     "machine", "zone",
                                                     "boot",     "sysctl",      "lock",     "completion", "cache",
                                                     "pagecache", "anon",       "blockdev", "thread",  "irq",
-                                                    "shrinker", "expect"};
+                                                    "shrinker", "expect",      "global",   "func",    "waitqueue"};
 
 // ---------------------------------------------------------------- lexer
 
@@ -288,6 +288,7 @@ public:
 
     scenario run()
     {
+        find_functions();
         while (!at(tok::eof)) {
             if (accept_newline())
                 continue;
@@ -466,8 +467,29 @@ private:
                 l.is_mutex = take().text == "mutex";
             else
                 error_here(fmt::format("expected 'spinlock' or 'mutex' after the lock name, found {}", describe(cur())));
+            options("lock", [&](const token& k) {
+                if (k.text != "class")
+                    return false;
+                l.lock_class = name("a lock class name");
+                return true;
+            });
+            for (const auto& other : sc_.locks)
+                if (!l.lock_class.empty() && other.lock_class == l.lock_class && other.is_mutex != l.is_mutex)
+                    error(l.pos, fmt::format("lock class '{}' holds {}es already ({}): one class is one kind of lock",
+                                             l.lock_class, other.is_mutex ? "mutex" : "spinlock", other.name));
             sc_.locks.push_back(l);
             end_of_line("the lock");
+        } else if (w == "waitqueue") {
+            waitqueue_decl q;
+            q.pos = cur().pos;
+            q.name = name("a wait queue name");
+            declare(q.name, q.pos, "wait queue");
+            sc_.waitqueues.push_back(q);
+            end_of_line("the wait queue");
+        } else if (w == "global") {
+            global(word);
+        } else if (w == "func") {
+            func(word);
         } else if (w == "completion") {
             completion_decl c;
             c.pos = cur().pos;
@@ -495,6 +517,157 @@ private:
             std::string near = nearest(w, declaration_words);
             error(word.pos, fmt::format("unknown declaration '{}'{}", w, near.empty() ? "" : "; did you mean '" + near + "'?"));
         }
+    }
+
+    // Functions may be called above their declaration: their names and
+    // parameter counts are found before anything is parsed. (A malformed
+    // declaration is reported when it is parsed.)
+    void find_functions()
+    {
+        for (std::size_t i = 0; i + 1 < toks_.size(); ++i) {
+            const token& t = toks_[i];
+            if (t.kind != tok::ident || t.text != "func" || (i > 0 && toks_[i - 1].kind != tok::newline) ||
+                toks_[i + 1].kind != tok::ident || func_index_.count(toks_[i + 1].text))
+                continue;
+            func_decl f;
+            f.name = toks_[i + 1].text;
+            f.pos = toks_[i + 1].pos;
+            if (i + 2 < toks_.size() && toks_[i + 2].kind == tok::punct && toks_[i + 2].text == "(")
+                for (std::size_t k = i + 3; k + 1 < toks_.size() && toks_[k].kind == tok::ident; k += 2) {
+                    ++f.params;
+                    if (toks_[k + 1].kind != tok::punct || toks_[k + 1].text != ",")
+                        break;
+                }
+            func_index_.emplace(f.name, sc_.funcs.size());
+            sc_.funcs.push_back(std::move(f));
+        }
+    }
+
+    // A name the scenario gives to a global, a function or a parameter: not
+    // one the language already gives a meaning.
+    void check_new_name(const token& t, const char* what) const
+    {
+        const std::string& n = t.text;
+        if (find_kernel_call(n) || n == "sizeof")
+            error(t.pos, fmt::format("'{}' is a kernel call: a {} needs a name of its own", n, what));
+        if (is_constant(n) || mm::gfp_by_name(n) || mm::slab_flag_by_name(n) || n == "sc")
+            error(t.pos, fmt::format("'{}' is a constant: a {} needs a name of its own", n, what));
+        if (is_declaration_word(n) || is_statement_word(n))
+            error(t.pos, fmt::format("'{}' is a word of the language: a {} needs a name of its own", n, what));
+    }
+    static bool is_statement_word(const std::string& w)
+    {
+        static const std::set<std::string> words = {"if",     "else",   "end",    "repeat", "while", "for", "in",
+                                                    "break", "continue", "return", "assert"};
+        return words.count(w) != 0;
+    }
+
+    // global NAME = EXPR, or global NAME[N].
+    void global(const token& word)
+    {
+        global_decl g;
+        g.pos = cur().pos;
+        if (!at(tok::ident))
+            error_here(fmt::format("expected the global's name after 'global', found {}", describe(cur())));
+        const token n = take();
+        check_new_name(n, "global");
+        g.name = n.text;
+        if (at_punct("[")) {
+            take();
+            const source_pos sp = cur().pos;
+            g.size = integer("the array's length");
+            if (g.size == 0 || g.size > max_global_array)
+                error(sp, fmt::format("a global array holds 1 to {} integers, not {}", max_global_array, g.size));
+            expect_punct("]");
+            g.is_array = true;
+        } else if (at_punct("=")) {
+            take();
+            body scratch;
+            body_scope scope;
+            scope.b = &scratch;
+            scope_ = &scope;
+            expr_ptr e = expression();
+            scope_ = nullptr;
+            g.init = constant_value(*e);
+        } else {
+            error_here(fmt::format("expected '= VALUE' or '[LENGTH]' after global {}, found {}", g.name,
+                                   describe(cur())));
+        }
+        declare(g.name, g.pos, g.is_array ? "global array" : "global");
+        if (g.size > max_global_words - sc_.global_words)
+            error(g.pos, fmt::format("the globals of a scenario hold at most {} integers in all", max_global_words));
+        g.offset = sc_.global_words;
+        sc_.global_words += g.size;
+        global_index_.emplace(g.name, sc_.globals.size());
+        sc_.globals.push_back(g);
+        end_of_line("the global");
+        (void)word;
+    }
+
+    // A global's initial value, computed before anything runs: numbers,
+    // constants, flags, operators and the globals declared above.
+    std::uint64_t constant_value(const expr& e) const
+    {
+        switch (e.k) {
+        case expr::kind::number: return e.value;
+        case expr::kind::global:
+            for (const auto& g : sc_.globals)
+                if (g.offset == e.value)
+                    return g.init;
+            break;
+        case expr::kind::unary: return apply_unary(e.text, constant_value(*e.args[0]));
+        case expr::kind::logical_and: return constant_value(*e.args[0]) && constant_value(*e.args[1]);
+        case expr::kind::logical_or: return constant_value(*e.args[0]) || constant_value(*e.args[1]);
+        case expr::kind::binary: {
+            const std::uint64_t a = constant_value(*e.args[0]), b = constant_value(*e.args[1]);
+            if ((e.text == "/" || e.text == "%") && b == 0)
+                error(e.pos, "division by zero in a global's initial value");
+            return apply_binary(e.text, a, b);
+        }
+        default: break;
+        }
+        error(e.pos, "a global's initial value is computed before anything runs: it takes numbers, constants and "
+                     "globals declared above, not kernel calls, strings or variables");
+    }
+
+    // func NAME(P1, P2, ...) ... end
+    void func(const token& word)
+    {
+        if (!at(tok::ident))
+            error_here(fmt::format("expected the function's name after 'func', found {}", describe(cur())));
+        const token n = take();
+        check_new_name(n, "function");
+        declare(n.text, n.pos, "function");
+        func_decl& f = sc_.funcs[func_index_.at(n.text)];
+        body b;
+        body_scope scope;
+        scope.b = &b;
+        scope_ = &scope;
+        expect_punct("(");
+        if (!at_punct(")"))
+            for (;;) {
+                if (!at(tok::ident))
+                    error_here(fmt::format("expected a parameter name, found {}", describe(cur())));
+                const token prm = take();
+                check_new_name(prm, "parameter");
+                if (global_index_.count(prm.text))
+                    error(prm.pos, fmt::format("parameter '{}' would hide the global of that name", prm.text));
+                if (scope.vars.count(prm.text))
+                    error(prm.pos, fmt::format("parameter '{}' appears twice", prm.text));
+                slot_for(prm.text, true);
+                if (!at_punct(","))
+                    break;
+                take();
+            }
+        if (!at_punct(")"))
+            error_here(fmt::format("expected ',' or ')' in the parameters of {}, found {}", n.text, describe(cur())));
+        take();
+        end_of_line("the parameters");
+        KMSIM_ASSERT(static_cast<std::size_t>(b.slots) == f.params, "find_functions() counted the parameters");
+        b.stmts = parse_block(word, n.text, {"end"});
+        expect_end(word);
+        scope_ = nullptr;
+        f.code = std::move(b);
     }
 
     void declare(const std::string& n, source_pos p, const char* kind)
@@ -1128,7 +1301,10 @@ private:
             take();
             if (!at(tok::ident))
                 error_here("expected a variable name after 'for'");
+            const token vt = cur();
             std::string var = take().text;
+            if (global_index_.count(var))
+                error(vt.pos, fmt::format("the loop variable must be local, and '{}' is a global", var));
             if (!at_word("in"))
                 error_here("expected 'in' after the loop variable, as in: for i in 0..10");
             take();
@@ -1157,14 +1333,32 @@ private:
             take();
             s->k = stmt::kind::assert_;
             s->exprs.push_back(expression());
-            if (at(tok::string))
+            if (at(tok::string)) {
+                // The message is told apart in reports: the source is the condition.
+                const source_pos m = cur().pos;
+                if (m.line == s->pos.line) {
+                    s->source = s->source.substr(0, static_cast<std::size_t>(m.col - s->pos.col));
+                    while (!s->source.empty() && std::isspace(static_cast<unsigned char>(s->source.back())))
+                        s->source.pop_back();
+                }
                 s->message = string_lit("the assertion message");
+            }
             end_of_line("the assertion");
         } else if (w == "else" || w == "end") {
             error(first.pos, fmt::format("'{}' without a matching block", w));
         } else if (peek_tok().kind == tok::punct && peek_tok().text == "=") {
             take();
             take();
+            if (auto g = global_index_.find(w); g != global_index_.end()) {
+                const global_decl& d = sc_.globals[g->second];
+                if (d.is_array)
+                    error(first.pos, fmt::format("'{}' is an array: assign its elements, as {}[i] = ...", w, w));
+                s->k = stmt::kind::assign_global;
+                s->slot = static_cast<int>(d.offset);
+                s->exprs.push_back(expression());
+                end_of_line("the assignment");
+                return s;
+            }
             s->k = stmt::kind::assign;
             if (find_kernel_call(w) || w == "sizeof" || is_constant(w) || mm::gfp_by_name(w) || names_.count(w))
                 error(first.pos, fmt::format("cannot assign to '{}': it is not a variable", w));
@@ -1173,16 +1367,22 @@ private:
             end_of_line("the assignment");
         } else {
             expr_ptr e = expression();
-            if (at_punct("=")) {
+            if (at_punct("=") && e->k == expr::kind::global_elem) {
+                take();
+                s->k = stmt::kind::store_global;
+                s->slot = static_cast<int>(e->value);
+                s->exprs.push_back(std::move(e->args[0]));
+                s->exprs.push_back(expression());
+            } else if (at_punct("=")) {
                 if (e->k != expr::kind::index)
-                    error_here("only a variable or p[i] can be assigned");
+                    error_here("only a variable, a global or p[i] can be assigned");
                 take();
                 s->k = stmt::kind::store;
                 s->exprs.push_back(std::move(e->args[0]));
                 s->exprs.push_back(std::move(e->args[1]));
                 s->exprs.push_back(expression());
             } else {
-                if (e->k != expr::kind::call)
+                if (e->k != expr::kind::call && e->k != expr::kind::func_call)
                     error(first.pos, "a statement must be an assignment or a call: this value is not used");
                 s->k = stmt::kind::eval;
                 s->exprs.push_back(std::move(e));
@@ -1376,8 +1576,28 @@ private:
             e->text = n;
             return e;
         }
+        if (auto g = global_index_.find(n); g != global_index_.end()) {
+            const global_decl& d = sc_.globals[g->second];
+            if (!d.is_array) {
+                auto e = make(expr::kind::global, t.pos);
+                e->value = d.offset;
+                e->text = n;
+                return e;
+            }
+            if (!at_punct("["))
+                error(t.pos, fmt::format("'{}' is an array of {} integers: use its elements, as {}[i]", n, d.size, n));
+            take();
+            auto e = make(expr::kind::global_elem, t.pos);
+            e->value = g->second;
+            e->text = n;
+            adopt(*e, expression());
+            expect_punct("]");
+            return e;
+        }
         if (auto it = names_.find(n); it != names_.end())
             error(t.pos, fmt::format("'{}' is a {}, not a value", n, it->second));
+        if (func_index_.count(n))
+            error(t.pos, fmt::format("'{}' is a function, not a value: call it, as {}(...)", n, n));
         if (n.rfind("GFP_", 0) == 0 || n.rfind("__GFP_", 0) == 0) {
             std::string near = mm::nearest_gfp_name(n);
             error(t.pos, fmt::format("unknown GFP flag '{}'{}", n, near.empty() ? "" : "; did you mean " + near + "?"));
@@ -1426,6 +1646,22 @@ private:
                 if (sc_.blockdevs[i].name == n)
                     return static_cast<int>(i);
             return wrong("block device");
+        case arg_kind::waitqueue:
+            for (std::size_t i = 0; i < sc_.waitqueues.size(); ++i)
+                if (sc_.waitqueues[i].name == n)
+                    return static_cast<int>(i);
+            return wrong("waitqueue");
+        case arg_kind::func:
+            if (auto f = func_index_.find(n); f != func_index_.end()) {
+                const func_decl& d = sc_.funcs[f->second];
+                if (d.params != 1)
+                    error(t.pos, fmt::format("{}() runs FUNC(ARG), so FUNC takes one parameter; '{}' takes {}", bi.name,
+                                             n, d.params));
+                return static_cast<int>(f->second);
+            }
+            if (!names_.count(n))
+                error(t.pos, fmt::format("function '{}' is not declared (declare it with func {}(ARG) ... end)", n, n));
+            return wrong("function");
         default:
             return -1;
         }
@@ -1455,18 +1691,67 @@ private:
         return n;
     }
 
+    // A call of a scenario function: NAME(ARGS), as many as it has parameters.
+    expr_ptr func_call(const token& t, std::size_t index)
+    {
+        const func_decl& f = sc_.funcs[index];
+        auto e = make(expr::kind::func_call, t.pos);
+        e->value = index;
+        e->text = f.name;
+        expect_punct("(");
+        if (!at_punct(")"))
+            for (;;) {
+                adopt(*e, expression());
+                if (e->args.size() > max_call_args)
+                    error(t.pos, fmt::format("{}() is given more than {} arguments", f.name, max_call_args));
+                if (!at_punct(","))
+                    break;
+                take();
+            }
+        if (!at_punct(")"))
+            error_here(fmt::format("expected ',' or ')' in the call to {}(), found {}", f.name, describe(cur())));
+        take();
+        if (e->args.size() != f.params)
+            error(t.pos, fmt::format("{}() takes {} argument{}, not {}", f.name, f.params, f.params == 1 ? "" : "s",
+                                     e->args.size()));
+        return e;
+    }
+
+    // A duration where a call takes jiffies: msecs_to_jiffies(ms), or
+    // usecs_to_jiffies(us) rounded up, as a kernel developer would write it.
+    expr_ptr duration_in_jiffies(const token& d)
+    {
+        const bool whole_ms = d.ns % 1000000 == 0;
+        const std::uint64_t n = static_cast<std::uint64_t>(whole_ms ? d.ns / 1000000 : (d.ns + 999) / 1000);
+        if (n > UINT32_MAX)
+            error(d.pos, "this timeout is longer than msecs_to_jiffies() takes (an unsigned int of milliseconds)");
+        auto e = make(expr::kind::call, d.pos);
+        e->call = find_kernel_call(whole_ms ? "msecs_to_jiffies" : "usecs_to_jiffies");
+        e->text = std::string(e->call->name);
+        auto v = make(expr::kind::number, d.pos);
+        v->value = n;
+        adopt(*e, std::move(v));
+        return e;
+    }
+
     // A kernel call, checked against the table (scenarios/kernel_api.h).
     expr_ptr call(const token& t)
     {
         if (t.text == "sizeof")
             return size_of(t);
+        if (auto f = func_index_.find(t.text); f != func_index_.end())
+            return func_call(t, f->second);
         const kernel_call* bi = find_kernel_call(t.text);
         if (!bi) {
             std::vector<std::string> names;
             for (const auto& b : kernel_calls())
                 names.emplace_back(b.name);
+            for (const auto& f : sc_.funcs)
+                names.push_back(f.name);
             std::string near = nearest(t.text, names);
-            error(t.pos, fmt::format("unknown kernel call '{}'{}", t.text, near.empty() ? "" : "; did you mean " + near + "?"));
+            error(t.pos, fmt::format("unknown kernel call '{}'{}", t.text,
+                                     near.empty() ? " (nor a function: declare one with func NAME(...) ... end)"
+                                                  : "; did you mean " + near + "?"));
         }
         auto e = make(expr::kind::call, t.pos);
         e->call = bi;
@@ -1482,8 +1767,22 @@ private:
                 // cache that should have been declared.)
                 const bool cache_value = kind == arg_kind::cache &&
                                          !(at(tok::ident) && !is_constant(cur().text) && slot_for(cur().text, false) < 0);
-                if (kind == arg_kind::value || kind == arg_kind::gfp || kind == arg_kind::format ||
-                    kind == arg_kind::name || kind == arg_kind::ctor || kind == arg_kind::slab_flags || cache_value) {
+                if (kind == arg_kind::timeout && at(tok::duration) && peek_tok().kind == tok::punct &&
+                    (peek_tok().text == "," || peek_tok().text == ")")) {
+                    adopt(*e, duration_in_jiffies(take()));
+                } else if (kind == arg_kind::condition) {
+                    // The condition's source, for the call as the log shows it.
+                    const source_pos from = cur().pos;
+                    adopt(*e, expression());
+                    const std::string& line = sc_.lines[static_cast<std::size_t>(from.line - 1)];
+                    const std::size_t to = cur().pos.line == from.line ? static_cast<std::size_t>(cur().pos.col - 1)
+                                                                       : line.size();
+                    e->text = line.substr(static_cast<std::size_t>(from.col - 1), to - static_cast<std::size_t>(from.col - 1));
+                    while (!e->text.empty() && std::isspace(static_cast<unsigned char>(e->text.back())))
+                        e->text.pop_back();
+                } else if (kind == arg_kind::value || kind == arg_kind::gfp || kind == arg_kind::format ||
+                           kind == arg_kind::name || kind == arg_kind::comm || kind == arg_kind::ctor ||
+                           kind == arg_kind::slab_flags || kind == arg_kind::timeout || cache_value) {
                     adopt(*e, expression());
                 } else {
                     if (!at(tok::ident) && !at(tok::string))
@@ -1509,14 +1808,27 @@ private:
         if (!at_punct(")"))
             error_here(fmt::format("expected ',' or ')' in the call to {}(), found {}", bi->name, describe(cur())));
         take();
-        if (bi->variadic ? i < bi->args.size() : i != bi->args.size())
-            error(t.pos, fmt::format("{}() takes {}{} argument{}, not {}", bi->name, bi->variadic ? "at least " : "",
-                                     bi->args.size(), bi->args.size() == 1 ? "" : "s", i));
-        for (std::size_t k = 0; k < bi->args.size(); ++k) {
+        const std::size_t required = bi->args.size() - bi->optional_args;
+        if (bi->variadic ? i < bi->args.size() : i < required || i > bi->args.size())
+            error(t.pos, fmt::format("{}() takes {}{}{} argument{}, not {}", bi->name, bi->variadic ? "at least " : "",
+                                     bi->optional_args ? fmt::format("{} or ", required) : "", bi->args.size(),
+                                     bi->args.size() == 1 ? "" : "s", i));
+        for (std::size_t k = 0; k < i && k < bi->args.size(); ++k) {
             const expr& x = *e->args[k];
             if (bi->args[k] == arg_kind::name && x.k != expr::kind::string)
                 error(x.pos, fmt::format("{}() takes a string literal here, as {}(\"my_cache\", ...)", bi->name,
                                          bi->name));
+            if (bi->args[k] == arg_kind::comm) {
+                if (x.k != expr::kind::string || x.text.empty() || has_control_char(x.text))
+                    error(x.pos, fmt::format("{}() takes the new task's name here, a string literal on one line, as "
+                                             "\"worker\"",
+                                             bi->name));
+                if (x.text.size() > 15)
+                    error(x.pos, fmt::format("a task's name (comm) is at most 15 characters (TASK_COMM_LEN 16), and "
+                                             "\"{}\" has {}",
+                                             x.text, x.text.size()));
+                runtime_threads_.insert(x.text);
+            }
             if (bi->args[k] == arg_kind::ctor && !(x.k == expr::kind::number && x.value == 0))
                 error(x.pos, fmt::format("{}() takes NULL here: kmsim runs no constructor", bi->name));
         }
@@ -1577,7 +1889,7 @@ private:
             auto it = names_.find(n);
             const bool scenario_context =
                 it != names_.end() && (it->second == std::string("thread") || it->second == std::string("irq"));
-            if (!scenario_context && !is_kernel_thread(n))
+            if (!scenario_context && !is_kernel_thread(n) && !runtime_threads_.count(n))
                 error(p, fmt::format("'{}' is not a thread or irq of this scenario, nor one of its kernel threads ({}, "
                                      "{}, kworker/DEVICE for each blockdev)",
                                      n, mm::kswapd_comm, mm::flusher_comm));
@@ -1598,6 +1910,9 @@ private:
     std::vector<token> toks_;
     std::size_t pos_ = 0;
     std::map<std::string, const char*> names_;
+    std::map<std::string, std::size_t> global_index_;  // into sc_.globals
+    std::map<std::string, std::size_t> func_index_;    // into sc_.funcs
+    std::set<std::string> runtime_threads_;            // the names kthread_run() and kthread_create() give
     body_scope* scope_ = nullptr;
     bool in_shrinker_ = false;
     int block_depth_ = 0;   // blocks open around the statement being parsed

@@ -120,12 +120,19 @@ void record_call(world& w, const call_record& c)
     }
 }
 
-// Which threads may complete each completion (for deadlock reports).
-void find_completers(const block& blk, std::set<std::uint64_t>& out)
+// The completions and wait queues a body may complete or wake, itself or
+// through the functions it calls (for deadlock reports: who could end a
+// wait).
+struct completers {
+    std::set<std::uint64_t> completions, waitqueues;
+};
+void find_completers(const scenario& sc, const block& blk, completers& out, std::set<std::uint64_t>& funcs_seen)
 {
     std::function<void(const expr&)> in_expr = [&](const expr& e) {
         if (e.k == expr::kind::call && e.call->completes)
-            out.insert(e.args[0]->value);
+            (e.call->args[0] == arg_kind::waitqueue ? out.waitqueues : out.completions).insert(e.args[0]->value);
+        if (e.k == expr::kind::func_call && funcs_seen.insert(e.value).second)
+            find_completers(sc, sc.funcs[e.value].code.stmts, out, funcs_seen);
         for (const auto& a : e.args)
             in_expr(*a);
     };
@@ -133,7 +140,7 @@ void find_completers(const block& blk, std::set<std::uint64_t>& out)
         for (const auto& e : s->exprs)
             in_expr(*e);
         for (const auto& b : s->bodies)
-            find_completers(b, out);
+            find_completers(sc, b, out, funcs_seen);
     }
 }
 
@@ -141,16 +148,28 @@ void create_objects(world& w)
 {
     const scenario& sc = w.sc;
     for (const auto& l : sc.locks) {
+        arch::lock_class_key* key = nullptr;
+        if (!l.lock_class.empty()) {
+            auto& k = w.lock_classes[l.lock_class];
+            if (!k)
+                k = std::make_unique<arch::lock_class_key>(l.lock_class, l.is_mutex ? 3 : 2);
+            key = k.get();
+        }
         if (l.is_mutex) {
-            w.objects.mutexes.push_back(std::make_unique<arch::mutex>(w.m, l.name));
+            w.objects.mutexes.push_back(std::make_unique<arch::mutex>(w.m, l.name, key));
             w.objects.spinlocks.push_back(nullptr);
         } else {
-            w.objects.spinlocks.push_back(std::make_unique<arch::spinlock>(w.m, l.name));
+            w.objects.spinlocks.push_back(std::make_unique<arch::spinlock>(w.m, l.name, key));
             w.objects.mutexes.push_back(nullptr);
         }
     }
     for (const auto& c : sc.completions)
         w.objects.completions.push_back(std::make_unique<arch::completion>(w.m, c.name));
+    for (const auto& q : sc.waitqueues)
+        w.objects.waitqueues.push_back(std::make_unique<arch::wait_queue_head>(w.m, q.name));
+    w.objects.run_function = [&w](std::uint64_t fn, std::uint64_t arg) {
+        return run_function(w, w.sc.funcs[fn], arg);
+    };
     for (const auto& c : sc.caches)
         at_line(sc, c.pos, [&] {
             w.objects.caches.push_back(w.mem.slabs().create(c.name, static_cast<std::uint32_t>(c.size),
@@ -212,10 +231,13 @@ void create_contexts(world& w)
         arch::context& c = w.m.create_thread(
             t.name, [&w, &t] { run_body(w, t.code, t.name, t.pos.line); },
             arch::thread_options{t.cpu, sim::at_ns(t.at_ns)});
-        std::set<std::uint64_t> completes;
-        find_completers(t.code.stmts, completes);
-        for (std::uint64_t i : completes)
+        completers found;
+        std::set<std::uint64_t> funcs_seen;
+        find_completers(sc, t.code.stmts, found, funcs_seen);
+        for (std::uint64_t i : found.completions)
             w.objects.completions[i]->expect_completer(c);
+        for (std::uint64_t i : found.waitqueues)
+            w.objects.waitqueues[i]->expect_waker(c);
     }
     for (const auto& q : sc.irqs) {
         arch::irq_line& line =
@@ -252,7 +274,13 @@ std::unique_ptr<world> build_world(const scenario& sc, const build_options& opts
     if (opts.attach)
         opts.attach(w);
     w.api.call_done.attach([&w](const call_record& c) { record_call(w, c); });
-    // kmemleak's roots: what the running bodies' variables hold.
+    // The globals, set before anything runs.
+    w.globals.assign(sc.global_words, 0);
+    for (const auto& g : sc.globals)
+        if (!g.is_array)
+            w.globals[g.offset] = g.init;
+    w.live_vars.push_back(&w.globals);
+    // kmemleak's roots: what the globals and the running bodies' variables hold.
     w.mem.kmemleak().set_roots([&w](const std::function<void(std::uint64_t)>& visit) {
         for (const std::vector<std::uint64_t>* vars : w.live_vars)
             for (std::uint64_t v : *vars)

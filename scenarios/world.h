@@ -55,6 +55,10 @@ struct world {
     // its context's stack): kmemleak's roots, as the kernel's task stacks.
     // Declared before the machine, whose contexts drop theirs as they unwind.
     std::vector<const std::vector<std::uint64_t>*> live_vars;
+    // The scenario's globals, every one a run of integers (global_decl::offset).
+    std::vector<std::uint64_t> globals;
+    // Lock classes named with class=, by name.
+    std::map<std::string, std::unique_ptr<arch::lock_class_key>> lock_classes;
     sim::engine eng;
     arch::machine m;
     mm::kernel_memory mem;
@@ -94,6 +98,10 @@ inline const arch::frame& caller_of(const arch::context& c)
     KMSIM_ASSERT(c.caller_frame(), "a kernel call without frames");
     return *c.caller_frame();
 }
+
+// Runs function F of the scenario with the argument ARG in the current
+// context (a kernel thread's body); returns its result.
+std::uint64_t run_function(world& w, const func_decl& f, std::uint64_t arg);
 
 // Runs BODY in the current context; returns the value of `return`, if any.
 // FIRST_SLOT, when given, is the value of variable slot 0 (a request's `rq`).

@@ -47,20 +47,22 @@ TEST_CASE("the parser takes every call in the table, with the table's arguments"
             case arg_kind::name: args.push_back("\"name\""); break;
             case arg_kind::slab_flags: args.push_back("SLAB_HWCACHE_ALIGN"); break;
             case arg_kind::ctor: args.push_back("NULL"); break;
+            case arg_kind::comm: args.push_back("\"worker\""); break;
+            case arg_kind::waitqueue: args.push_back("wq"); break;
+            case arg_kind::func: args.push_back("fn"); break;
+            case arg_kind::condition: args.push_back("x > 0"); break;
+            case arg_kind::timeout: args.push_back("10ms"); break;
             }
         }
-        const std::string text = fmt::format(
-            "lock sl spinlock\nlock mx mutex\ncompletion done\ncache objs size=64\nblockdev disk latency=1ms\n"
-            "end\nthread t\n  {}({})\nend\n",
-            c.name, fmt::join(args, ", "));
+        const std::string decls = "lock sl spinlock\nlock mx mutex\ncompletion done\ncache objs size=64\n"
+                                  "blockdev disk latency=1ms\nend\nwaitqueue wq\nfunc fn(arg)\n  return arg\nend\n";
+        const std::string text = fmt::format("{}thread t\n  x = 1\n  {}({})\nend\n", decls, c.name, fmt::join(args, ", "));
         CHECK_NOTHROW(parse_scenario(text, "t.kms"));
         if (!c.args.empty() && !c.variadic) {
             // One argument too many is refused with the table's count.
             args.push_back("1");
             const std::string extra =
-                fmt::format("lock sl spinlock\nlock mx mutex\ncompletion done\ncache objs size=64\n"
-                            "blockdev disk latency=1ms\nend\nthread t\n  {}({})\nend\n",
-                            c.name, fmt::join(args, ", "));
+                fmt::format("{}thread t\n  x = 1\n  {}({})\nend\n", decls, c.name, fmt::join(args, ", "));
             CHECK_THROWS_AS(parse_scenario(extra, "t.kms"), scenario_error);
         }
     }

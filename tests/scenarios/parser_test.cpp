@@ -224,3 +224,115 @@ TEST_CASE("no input crashes or hangs the parser", "[scenarios][parser]")
     }
     SUCCEED();
 }
+
+// ---- version 2: shared state, functions, kernel threads, wait queues, lock classes
+
+TEST_CASE("globals, functions, wait queues and lock classes parse", "[scenarios][parser][v2]")
+{
+    scenario sc = parse_scenario(R"(global base = 4 * PAGE_SIZE
+global limit = base + 1
+global ring[16]
+waitqueue ring_wq
+lock ilock_a mutex class=xfs_ilock
+lock ilock_b mutex class=xfs_ilock
+thread t
+  n = twice(limit)
+  ring[n % 16] = n
+  base = ring[0] + 1
+  w = kthread_run(worker, 7, "ringd")
+  kthread_stop(w)
+end
+func twice(x)
+  return 2 * x
+end
+func worker(arg)
+  left = wait_event_timeout(ring_wq, ring[0] != 0 || kthread_should_stop(), 10ms)
+  return left
+end
+expect report "BUG" in ringd
+)",
+                                 "t.kms");
+    REQUIRE(sc.globals.size() == 3);
+    CHECK(sc.globals[0].init == 16384);
+    CHECK(sc.globals[1].init == 16385);
+    CHECK(sc.globals[1].offset == 1);
+    CHECK(sc.globals[2].is_array);
+    CHECK(sc.globals[2].size == 16);
+    CHECK(sc.global_words == 18);
+    REQUIRE(sc.funcs.size() == 2);
+    CHECK(sc.funcs[0].name == "twice");  // called before its declaration
+    CHECK(sc.funcs[0].params == 1);
+    CHECK(sc.funcs[1].code.slot_names == std::vector<std::string>{"arg", "left"});
+    CHECK(sc.waitqueues.size() == 1);
+    CHECK(sc.locks[0].lock_class == "xfs_ilock");
+    const block& b = sc.threads[0].code.stmts;
+    CHECK(b[0]->exprs[0]->k == expr::kind::func_call);
+    CHECK(b[1]->k == stmt::kind::store_global);
+    CHECK(b[2]->k == stmt::kind::assign_global);
+    CHECK(b[2]->slot == 0);
+    // The duration becomes msecs_to_jiffies(10); the condition keeps its text.
+    const expr& wait = *sc.funcs[1].code.stmts[0]->exprs[0];
+    CHECK(wait.text == "ring[0] != 0 || kthread_should_stop()");
+    CHECK(wait.args[2]->k == expr::kind::call);
+    CHECK(wait.args[2]->text == "msecs_to_jiffies");
+    CHECK(wait.args[2]->args[0]->value == 10);
+}
+
+TEST_CASE("version 2 mistakes are errors at their line and column", "[scenarios][parser][v2]")
+{
+    struct bad {
+        const char* text;
+        int line, col;
+        const char* message;
+    };
+    const bad cases[] = {
+        {"global\n", 1, 7, "expected the global's name after 'global', found the end of the line"},
+        {"global x\n", 1, 9, "expected '= VALUE' or '[LENGTH]' after global x, found the end of the line"},
+        {"global x = kmalloc(8, GFP_KERNEL)\n", 1, 12,
+         "a global's initial value is computed before anything runs: it takes numbers, constants and globals "
+         "declared above, not kernel calls, strings or variables"},
+        {"global x = 1 / 0\n", 1, 14, "division by zero in a global's initial value"},
+        {"global x[0]\n", 1, 10, "a global array holds 1 to 1048576 integers, not 0"},
+        {"global x[1048577]\n", 1, 10, "a global array holds 1 to 1048576 integers, not 1048577"},
+        {"global kmalloc = 1\n", 1, 8, "'kmalloc' is a kernel call: a global needs a name of its own"},
+        {"global GFP_KERNEL = 1\n", 1, 8, "'GFP_KERNEL' is a constant: a global needs a name of its own"},
+        {"global x = 1\nglobal x = 2\n", 2, 8, "'x' is already declared as a global"},
+        {"global a[4]\nthread t\n  a = 1\nend\n", 3, 3, "'a' is an array: assign its elements, as a[i] = ..."},
+        {"global a[4]\nthread t\n  b = a\nend\n", 3, 7, "'a' is an array of 4 integers: use its elements, as a[i]"},
+        {"global g = 1\nthread t\n  for g in 0..3\n  end\nend\n", 3, 7,
+         "the loop variable must be local, and 'g' is a global"},
+        {"func f(a, a)\nend\n", 1, 11, "parameter 'a' appears twice"},
+        {"global g = 1\nfunc f(g)\nend\n", 2, 8, "parameter 'g' would hide the global of that name"},
+        {"func if(a)\nend\n", 1, 6, "'if' is a word of the language: a function needs a name of its own"},
+        {"func f(x)\n  return x\n", 1, 1, "'func' has no matching 'end' (the file ends first)"},
+        {"func f(x)\n  return x\nend\nthread t\n  f(1, 2)\nend\n", 5, 3, "f() takes 1 argument, not 2"},
+        {"func f(x)\nend\nfunc f(y)\nend\n", 3, 6, "'f' is already declared as a function"},
+        {"thread t\n  x = f\nend\nfunc f(a)\nend\n", 2, 7, "'f' is a function, not a value: call it, as f(...)"},
+        {"func f()\n  return 1\nend\nthread t\n  kthread_run(f, 0, \"w\")\nend\n", 5, 15,
+         "kthread_run() runs FUNC(ARG), so FUNC takes one parameter; 'f' takes 0"},
+        {"func f(a)\nend\nthread t\n  kthread_create(f, 0, \"averyveryverylongname\")\nend\n", 4, 24,
+         "a task's name (comm) is at most 15 characters (TASK_COMM_LEN 16), and \"averyveryverylongname\" has 21"},
+        {"lock a mutex class=c\nlock b spinlock class=c\n", 2, 6,
+         "lock class 'c' holds mutexes already (a): one class is one kind of lock"},
+        {"lock a mutex klass=c\n", 1, 14, "'klass' is not an option of lock"},
+        {"waitqueue w\nthread t\n  wait_event(w)\nend\n", 3, 3, "wait_event() takes 2 arguments, not 1"},
+        {"thread t\n  wait_event(q, 1)\nend\n", 2, 14,
+         "waitqueue 'q' is not declared (declare it with 'waitqueue' before the thread that uses it)"},
+        {"thread t\n  add_pagecache()\nend\n", 2, 3, "add_pagecache() takes 1 or 2 arguments, not 0"},
+        {"thread t\n  twic(1)\nend\nfunc twice(x)\nend\n", 2, 3, "unknown kernel call 'twic'; did you mean twice?"},
+        {"thread t\n  kthread_run(wroker, 0, \"w\")\nend\n", 2, 15,
+         "function 'wroker' is not declared (declare it with func wroker(ARG) ... end)"},
+        {"func worker(a)\nend\nthread t\n  kthread_run(worker, 0, \"w\")\nend\nexpect report \"x\" in w\n"
+         "expect report \"x\" in wokrer\n",
+         7, 22,
+         "'wokrer' is not a thread or irq of this scenario, nor one of its kernel threads (kswapd0, flusher, "
+         "kworker/DEVICE for each blockdev)"},
+    };
+    for (const bad& c : cases) {
+        INFO(c.text);
+        diagnostic d = error_of(c.text);
+        CHECK(d.message == c.message);
+        CHECK(d.line == c.line);
+        CHECK(d.col == c.col);
+    }
+}
