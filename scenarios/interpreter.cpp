@@ -200,11 +200,15 @@ private:
     {
         const global_decl& d = w_.sc.globals[g];
         if (i >= d.size) [[unlikely]]
-            halt(fmt::format("{}:{}: index {} is out of range for {}[{}] in {}", w_.sc.file, at.line,
-                             static_cast<std::int64_t>(i) < 0 ? fmt::format("{}", static_cast<std::int64_t>(i))
-                                                               : fmt::format("{}", i),
-                             d.name, d.size, owner_));
+            out_of_range(d, i, at);
         return w_.globals[d.offset + i];
+    }
+    [[noreturn, gnu::noinline, gnu::cold]] void out_of_range(const global_decl& d, std::uint64_t i, source_pos at)
+    {
+        // An index computed below 0 is shown as the negative number it was.
+        const auto si = static_cast<std::int64_t>(i);
+        halt(fmt::format("{}:{}: index {} is out of range for {}[{}] in {}", w_.sc.file, at.line,
+                         si < 0 ? fmt::format("{}", si) : fmt::format("{}", i), d.name, d.size, owner_));
     }
 
     // ---- expressions
@@ -273,7 +277,9 @@ private:
     }
 
     // ---- scenario functions
-    std::uint64_t call_function(const expr& e)
+    // Not inlined: the callee's interp lives in this frame, which eval()'s
+    // recursion should not carry.
+    [[gnu::noinline]] std::uint64_t call_function(const expr& e)
     {
         const func_decl& f = w_.sc.funcs[e.value];
         std::uint64_t args[max_call_args];
@@ -299,33 +305,66 @@ private:
         return callee.ret_;
     }
 
+    // A condition argument, evaluated by its call (wait_event()). In C that
+    // call is a macro and the condition the caller's own code: its kernel
+    // calls are made from the caller's frame, not from the call's.
+    bool test_condition(const expr& cond)
+    {
+        struct hidden_frame {
+            std::vector<arch::frame>& frames;
+            arch::frame saved;
+            explicit hidden_frame(std::vector<arch::frame>& f) : frames(f), saved(f.back()) { frames.pop_back(); }
+            ~hidden_frame() { frames.push_back(saved); }
+        } hide(ctx_.frames());
+        return eval(cond) != 0;
+    }
+
     // ---- kernel calls: through the table (scenarios/kernel_api.h)
     std::uint64_t call(const expr& e)
     {
+        if (e.call->condition_arg >= 0) [[unlikely]]
+            return call_with_condition(e);
         flush();
         const std::size_t n = e.args.size();
         std::uint64_t values[max_call_args];
         const std::string* text[max_call_args];
-        const expr* condition = nullptr;
         KMSIM_ASSERT(n <= max_call_args, "the parser bounds a call's arguments");
         for (std::size_t i = 0; i < n; ++i) {
             const expr& x = *e.args[i];
             const bool named = x.k == expr::kind::object || x.k == expr::kind::string;
             text[i] = named ? &x.text : nullptr;
-            if (i < e.call->args.size() && e.call->args[i] == arg_kind::condition) [[unlikely]] {
-                condition = &x;  // evaluated by the call, as often as it needs
-                text[i] = &e.text;  // its source, which the parser keeps there
-                values[i] = 0;
-                continue;
-            }
             values[i] = x.k == expr::kind::string ? 0 : eval(x);
         }
         call_args a{std::span<const std::uint64_t>(values, n), std::span<const std::string* const>(text, n)};
-        std::function<bool()> test;
-        if (condition) {
-            test = [this, condition] { return eval(*condition) != 0; };
-            a.condition = &test;
+        return invoke(e, a);
+    }
+
+    // A call with a condition argument (wait_event()): the call evaluates
+    // the condition itself, as often as it needs; the -v log shows its
+    // source, which the parser keeps in the call's text.
+    [[gnu::noinline]] std::uint64_t call_with_condition(const expr& e)
+    {
+        flush();
+        const std::size_t n = e.args.size();
+        const auto cond_at = static_cast<std::size_t>(e.call->condition_arg);
+        std::uint64_t values[max_call_args];
+        const std::string* text[max_call_args];
+        KMSIM_ASSERT(n <= max_call_args && cond_at < n, "the parser bounds a call's arguments");
+        for (std::size_t i = 0; i < n; ++i) {
+            const expr& x = *e.args[i];
+            const bool named = x.k == expr::kind::object || x.k == expr::kind::string;
+            text[i] = i == cond_at ? &e.text : named ? &x.text : nullptr;
+            values[i] = x.k == expr::kind::string || i == cond_at ? 0 : eval(x);
         }
+        call_args a{std::span<const std::uint64_t>(values, n), std::span<const std::string* const>(text, n)};
+        const expr& cond = *e.args[cond_at];
+        const std::function<bool()> test = [this, &cond] { return test_condition(cond); };
+        a.condition = &test;
+        return invoke(e, a);
+    }
+
+    std::uint64_t invoke(const expr& e, call_args& a)
+    {
         std::int64_t cost_ns = 0;
         const std::uint64_t r = w_.api.invoke(*e.call, a, cost_ns);
         charge(cost_ns);

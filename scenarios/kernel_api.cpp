@@ -563,7 +563,14 @@ int kernel_call::gfp_arg() const
 
 const std::vector<kernel_call>& kernel_calls()
 {
-    static const std::vector<kernel_call> table = make_table();
+    static const std::vector<kernel_call> table = [] {
+        std::vector<kernel_call> t = make_table();
+        for (kernel_call& c : t)
+            for (std::size_t i = 0; i < c.args.size(); ++i)
+                if (c.args[i] == arg_kind::condition)
+                    c.condition_arg = static_cast<int>(i);
+        return t;
+    }();
     return table;
 }
 

@@ -144,6 +144,7 @@ struct kernel_call {
     std::string_view doc;             // what it does, one or two sentences
     call_handler handler = nullptr;
     std::size_t optional_args = 0;    // how many of the last arguments may be left out
+    int condition_arg = -1;           // the index of its condition argument (set from args), or -1
 
     int gfp_arg() const;  // the index of the GFP-mask argument, or -1
 };

@@ -104,6 +104,14 @@ void live_log::attach_verbose()
         const std::string tag = context_tag(*c);
         const sim::time_point start = it->start;
         started_.erase(std::next(it).base());
+        // A call made inside another of the same context (wait_event()'s
+        // condition, a shrinker under kmalloc()): the outer one is in the
+        // middle of it, even when no time has passed.
+        for (started& s : started_)
+            if (s.ctx == c && !s.printed) {
+                out_ << sim::dmesg_timestamp(s.start) << s.tag << ' ' << s.text << " <unfinished ...>\n";
+                s.printed = true;
+            }
         if (split)
             line(tag, fmt::format("<... {} resumed>{} {}", call_name(r.frame), call_result(r), took(w_.m.now() - start)));
         else
