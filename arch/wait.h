@@ -59,8 +59,8 @@ private:
         context* task;
         bool woken = false;
     };
-    // ___wait_event(): TIMEOUT_JIFFIES is the deadline, or 0 for none.
-    // Returns whether COND() held (false: the timeout came first).
+    // ___wait_event(): with TIMED, until DEADLINE at most. Returns whether
+    // COND() held (false: the deadline came first).
     bool wait_loop(const std::function<bool()>& cond, bool timed, sim::time_point deadline);
 
     machine& machine_;

@@ -25,6 +25,16 @@ arch::spinlock& spinlock_of(kernel_env& e, std::uint64_t i) { return *e.objects.
 arch::mutex& mutex_of(kernel_env& e, std::uint64_t i) { return *e.objects.mutexes[i]; }
 arch::completion& completion_of(kernel_env& e, std::uint64_t i) { return *e.objects.completions[i]; }
 arch::wait_queue_head& waitqueue_of(kernel_env& e, std::uint64_t i) { return *e.objects.waitqueues[i]; }
+// kthread_create(): a thread that runs the front end's function FN(DATA).
+std::uint64_t create_kthread(kernel_env& e, call_args& x)
+{
+    auto& run = e.objects.run_function;
+    const std::uint64_t fn = x.v[0], data = x.v[1];
+    const std::uint64_t task = e.m.kthreads().create([&run, fn, data] { return run(fn, data); }, *x.text[2]);
+    x.alloc = alloc_outcome{mm::GFP_KERNEL, !arch::IS_ERR_VALUE(task)};
+    return task;
+}
+
 // A lockdep subclass as the kernel's unsigned int takes it.
 unsigned subclass(std::uint64_t v) { return static_cast<unsigned>(std::min<std::uint64_t>(v, UINT32_MAX)); }
 mm::gfp_t gfp(std::uint64_t v) { return static_cast<mm::gfp_t>(v); }
@@ -386,22 +396,13 @@ std::vector<kernel_call> make_table()
          "A kernel thread named NAMEFMT that will run THREADFN(DATA), not started yet (wake_up_process() starts "
          "it). Its task_struct and stack (order 2) are allocated with GFP_KERNEL, so it may stall in reclaim; "
          "ERR_PTR(-ENOMEM) when they cannot be had. Returns the task.",
-         [](kernel_env& e, call_args& x) {
-             auto& run = e.objects.run_function;
-             const std::uint64_t fn = x.v[0], data = x.v[1];
-             const std::uint64_t task = e.m.kthreads().create([&run, fn, data] { return run(fn, data); }, *x.text[2]);
-             x.alloc = alloc_outcome{mm::GFP_KERNEL, !arch::IS_ERR_VALUE(task)};
-             return task;
-         }},
+         [](kernel_env& e, call_args& x) { return create_kthread(e, x); }},
         {"kthread_run", "struct task_struct *kthread_run(int (*threadfn)(void *data), void *data, "
                         "const char namefmt[])",
          {a::func, a::value, a::comm}, false, r::pointer, ctx::process, 5000, 0, false,
          "kthread_create(), then wake_up_process(): the thread starts at once.",
          [](kernel_env& e, call_args& x) {
-             auto& run = e.objects.run_function;
-             const std::uint64_t fn = x.v[0], data = x.v[1];
-             const std::uint64_t task = e.m.kthreads().create([&run, fn, data] { return run(fn, data); }, *x.text[2]);
-             x.alloc = alloc_outcome{mm::GFP_KERNEL, !arch::IS_ERR_VALUE(task)};
+             const std::uint64_t task = create_kthread(e, x);
              if (!arch::IS_ERR_VALUE(task))
                  e.m.kthreads().wake_up_process(task);
              return task;

@@ -487,7 +487,7 @@ private:
             sc_.waitqueues.push_back(q);
             end_of_line("the wait queue");
         } else if (w == "global") {
-            global(word);
+            global();
         } else if (w == "func") {
             func(word);
         } else if (w == "completion") {
@@ -563,7 +563,7 @@ private:
     }
 
     // global NAME = EXPR, or global NAME[N].
-    void global(const token& word)
+    void global()
     {
         global_decl g;
         g.pos = cur().pos;
@@ -601,7 +601,6 @@ private:
         global_index_.emplace(g.name, sc_.globals.size());
         sc_.globals.push_back(g);
         end_of_line("the global");
-        (void)word;
     }
 
     // A global's initial value, computed before anything runs: numbers,
