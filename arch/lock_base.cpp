@@ -19,18 +19,8 @@ std::vector<const sim::actor*> lock_base::holders() const
 
 const sim::actor* lock_base::sole_holder() const { return owner_; }
 
-void lock_base::lockdep_acquire(const lockdep_map* map, bool trylock)
+const lockdep_map* lock_base::subclass_map(unsigned subclass)
 {
-    if (map)
-        machine_.lockdep_checks().acquire(*map, trylock, this);
-}
-
-void lock_base::lockdep_release() { machine_.lockdep_checks().release(*map_, this); }
-
-const lockdep_map* lock_base::class_for(unsigned subclass)
-{
-    if (subclass == 0)
-        return map_;
     if (subclass >= MAX_LOCKDEP_SUBCLASSES) {
         machine_.lockdep_checks().invalid_subclass(subclass);
         return nullptr;

@@ -49,9 +49,8 @@ protected:
     void set_owner(context* c);
     // The class lockdep sees for SUBCLASS; nullptr (and lockdep off) when
     // it is out of range.
-    const lockdep_map* class_for(unsigned subclass);
-    void lockdep_acquire(const lockdep_map* map, bool trylock);
-    void lockdep_release();
+    const lockdep_map* class_for(unsigned subclass) { return subclass == 0 ? map_ : subclass_map(subclass); }
+    const lockdep_map* subclass_map(unsigned subclass);
     machine& machine_;
     std::string name_;
     context* owner_ = nullptr;

@@ -8,7 +8,8 @@ namespace kmsim::arch {
 void mutex::lock_nested(unsigned subclass)
 {
     machine_.might_sleep("kernel/locking/mutex.c", 283);
-    lockdep_acquire(class_for(subclass), false);
+    if (const lockdep_map* map = class_for(subclass))
+        machine_.lockdep_checks().acquire(*map, false, this);
     context& c = machine_.current();
     if (!owner_) {
         set_owner(&c);
@@ -24,7 +25,7 @@ bool mutex::trylock()
 {
     if (owner_)
         return false;
-    lockdep_acquire(map_, true);
+    machine_.lockdep_checks().acquire(*map_, true, this);
     set_owner(&machine_.current());
     return true;
 }
@@ -38,7 +39,7 @@ void mutex::unlock()
         if (!owner_)
             return;
     }
-    lockdep_release();
+    machine_.lockdep_checks().release(*map_, this);
     if (!waiters_.empty()) {
         context* next = take_chosen(machine_.eng(), sim::decision::lock_waiter, waiters_);
         set_owner(next);

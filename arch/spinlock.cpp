@@ -10,7 +10,8 @@ namespace kmsim::arch {
 void spinlock::lock_nested(unsigned subclass)
 {
     machine_.preempt_disable();
-    lockdep_acquire(class_for(subclass), false);
+    if (const lockdep_map* map = class_for(subclass))
+        machine_.lockdep_checks().acquire(*map, false, this);
     context& c = machine_.current();
     if (!owner_) {
         set_owner(&c);
@@ -31,7 +32,7 @@ bool spinlock::trylock()
         machine_.preempt_enable();
         return false;
     }
-    lockdep_acquire(map_, true);
+    machine_.lockdep_checks().acquire(*map_, true, this);
     set_owner(&machine_.current());
     return true;
 }
@@ -53,7 +54,7 @@ void spinlock::unlock()
             return;
         }
     }
-    lockdep_release();
+    machine_.lockdep_checks().release(*map_, this);
     if (!spinners_.empty()) {
         context* next = take_chosen(machine_.eng(), sim::decision::lock_waiter, spinners_);
         set_owner(next);

@@ -31,6 +31,7 @@ struct expr {
         global,       // a global integer: value is its word among the world's globals (global_decl::offset)
         global_elem,  // NAME[i] of a global array: value is its index in scenario::globals, args[0] is i
         func_call,    // a call of a scenario function: value is its index in scenario::funcs
+        call_with_condition,  // a kernel call with a condition argument (wait_event): text is the condition's source
     };
     kind k = kind::number;
     source_pos pos;

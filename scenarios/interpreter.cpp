@@ -245,6 +245,7 @@ private:
             return p ? *p : 0;
         }
         case expr::kind::call: return call(e);
+        case expr::kind::call_with_condition: return call_with_condition(e);
         }
         return 0;
     }
@@ -322,8 +323,6 @@ private:
     // ---- kernel calls: through the table (scenarios/kernel_api.h)
     std::uint64_t call(const expr& e)
     {
-        if (e.call->condition_arg >= 0) [[unlikely]]
-            return call_with_condition(e);
         flush();
         const std::size_t n = e.args.size();
         std::uint64_t values[max_call_args];

@@ -1381,7 +1381,7 @@ private:
                 s->exprs.push_back(std::move(e->args[1]));
                 s->exprs.push_back(expression());
             } else {
-                if (e->k != expr::kind::call && e->k != expr::kind::func_call)
+                if (e->k != expr::kind::call && e->k != expr::kind::call_with_condition && e->k != expr::kind::func_call)
                     error(first.pos, "a statement must be an assignment or a call: this value is not used");
                 s->k = stmt::kind::eval;
                 s->exprs.push_back(std::move(e));
@@ -1839,6 +1839,8 @@ private:
                                       bi->name));
                 check_printk_format(*e->args[k]);
             }
+        if (bi->condition_arg >= 0)
+            e->k = expr::kind::call_with_condition;  // the interpreter's other path
         return e;
     }
 

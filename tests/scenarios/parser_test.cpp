@@ -272,6 +272,7 @@ expect report "BUG" in ringd
     CHECK(b[2]->slot == 0);
     // The duration becomes msecs_to_jiffies(10); the condition keeps its text.
     const expr& wait = *sc.funcs[1].code.stmts[0]->exprs[0];
+    CHECK(wait.k == expr::kind::call_with_condition);
     CHECK(wait.text == "ring[0] != 0 || kthread_should_stop()");
     CHECK(wait.args[2]->k == expr::kind::call);
     CHECK(wait.args[2]->text == "msecs_to_jiffies");
