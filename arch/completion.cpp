@@ -46,13 +46,6 @@ bool completion::try_wait_for_completion()
     return true;
 }
 
-std::vector<const sim::actor*> completion::holders() const
-{
-    std::vector<const sim::actor*> h;
-    for (const sim::actor* a : completers_)
-        if (!a->is_done())
-            h.push_back(a);
-    return h;
-}
+std::vector<const sim::actor*> completion::holders() const { return sim::not_done(completers_); }
 
 }  // namespace kmsim::arch

@@ -89,13 +89,6 @@ void wait_queue_head::wake_task(context& task)
         }
 }
 
-std::vector<const sim::actor*> wait_queue_head::holders() const
-{
-    std::vector<const sim::actor*> h;
-    for (const sim::actor* a : wakers_)
-        if (!a->is_done())
-            h.push_back(a);
-    return h;
-}
+std::vector<const sim::actor*> wait_queue_head::holders() const { return sim::not_done(wakers_); }
 
 }  // namespace kmsim::arch

@@ -125,11 +125,6 @@ struct func_decl {
     source_pos pos;
 };
 
-// `waitqueue NAME`.
-struct waitqueue_decl {
-    std::string name;
-    source_pos pos;
-};
 
 // ---- declarations ----
 
@@ -154,10 +149,14 @@ struct lock_decl {
     source_pos pos;
 };
 
-struct completion_decl {
+// A declaration that is a name and nothing else: `completion NAME`,
+// `waitqueue NAME`.
+struct named_decl {
     std::string name;
     source_pos pos;
 };
+using completion_decl = named_decl;
+using waitqueue_decl = named_decl;
 
 struct cache_decl {
     std::string name;

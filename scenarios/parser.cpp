@@ -480,23 +480,13 @@ private:
             sc_.locks.push_back(l);
             end_of_line("the lock");
         } else if (w == "waitqueue") {
-            waitqueue_decl q;
-            q.pos = cur().pos;
-            q.name = name("a wait queue name");
-            declare(q.name, q.pos, "wait queue");
-            sc_.waitqueues.push_back(q);
-            end_of_line("the wait queue");
+            named_object(sc_.waitqueues, "wait queue");
         } else if (w == "global") {
             global();
         } else if (w == "func") {
             func(word);
         } else if (w == "completion") {
-            completion_decl c;
-            c.pos = cur().pos;
-            c.name = name("a completion name");
-            declare(c.name, c.pos, "completion");
-            sc_.completions.push_back(c);
-            end_of_line("the completion");
+            named_object(sc_.completions, "completion");
         } else if (w == "cache") {
             cache(word);
         } else if (w == "pagecache") {
@@ -667,6 +657,17 @@ private:
         expect_end(word);
         scope_ = nullptr;
         f.code = std::move(b);
+    }
+
+    // `KIND NAME`, a declaration that is a name alone.
+    void named_object(std::vector<named_decl>& into, const char* kind)
+    {
+        named_decl d;
+        d.pos = cur().pos;
+        d.name = name(fmt::format("a {} name", kind).c_str());
+        declare(d.name, d.pos, kind);
+        into.push_back(d);
+        end_of_line(fmt::format("the {}", kind).c_str());
     }
 
     void declare(const std::string& n, source_pos p, const char* kind)

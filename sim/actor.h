@@ -121,4 +121,15 @@ private:
     std::unique_ptr<fiber> fiber_;
 };
 
+// The actors of AS that have not finished: of those that could end a wait
+// (a completion's completers, a wait queue's wakers), the ones still able to.
+inline std::vector<const actor*> not_done(const std::vector<const actor*>& as)
+{
+    std::vector<const actor*> out;
+    for (const actor* a : as)
+        if (!a->is_done())
+            out.push_back(a);
+    return out;
+}
+
 }  // namespace kmsim::sim
