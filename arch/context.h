@@ -110,6 +110,7 @@ struct held_lock {
     const lockdep_map* map = nullptr;  // its class
     frame at;
     const void* instance = nullptr;    // the lock itself (lockdep_map of the instance, in the kernel)
+    bool read = false;                 // taken for read (down_read())
 };
 
 // The lines of a call trace for FRAMES (outermost first, as a context keeps

@@ -30,7 +30,8 @@ std::string lockdep::lock_desc(const lockdep_map& m) const
     const auto& u = m.usage;
     const char hard = u.in_hardirq && u.hardirq_on ? '?' : u.in_hardirq ? '-' : u.hardirq_on ? '+' : '.';
     const char soft = u.process ? '+' : '.';
-    return fmt::format("({}){{{}.{}.}}-{{{}:{}}}", m.name, hard, soft, m.wait_type, m.wait_type);
+    const char hard_read = u.hardirq_on_read ? '+' : '.', soft_read = u.process_read ? '+' : '.';
+    return fmt::format("({}){{{}{}{}{}}}-{{{}:{}}}", m.name, hard, hard_read, soft, soft_read, m.wait_type, m.wait_type);
 }
 
 const lockdep_map& lock_class_key::subclass(unsigned n)
@@ -105,7 +106,7 @@ void lockdep::report(const std::string& banner, const std::string& title, const 
 }
 
 void lockdep::circular(const context& c, const held_entry& prev, const lockdep_map& next, const void* next_instance,
-                       const std::vector<const lockdep_map*>& path)
+                       bool next_read, const std::vector<const lockdep_map*>& path)
 {
     // PATH runs next -> ... -> prev through recorded dependencies; taking
     // NEXT while holding PREV closes the cycle.
@@ -135,17 +136,17 @@ void lockdep::circular(const context& c, const held_entry& prev, const lockdep_m
     b += " Possible unsafe locking scenario:\n\n";
     b += "       CPU0                    CPU1\n";
     b += "       ----                    ----\n";
-    b += fmt::format("  lock({});\n", target);
+    b += fmt::format("  {}lock({});\n", prev.read ? "r" : "", target);
     b += fmt::format("                               lock({});\n", parent);
     b += fmt::format("                               lock({});\n", target);
-    b += fmt::format("  lock({});\n", source);
+    b += fmt::format("  {}lock({});\n", next_read ? "r" : "", source);
     b += "\n *** DEADLOCK ***\n\n";
     b += held_text(c);
     report("======================================================",
            "WARNING: possible circular locking dependency detected", b);
 }
 
-void lockdep::acquire(const lockdep_map& map, bool trylock, const void* instance)
+void lockdep::acquire(const lockdep_map& map, bool trylock, const void* instance, bool read)
 {
     if (!enabled_ || !machine_.current_context())
         return;
@@ -154,9 +155,9 @@ void lockdep::acquire(const lockdep_map& map, bool trylock, const void* instance
     lazy_site at(*this, c);
     if (!instance)
         instance = &map;
-    if (!check_acquire(c, held, map, trylock, at, instance))
+    if (!check_acquire(c, held, map, trylock, at, instance, read))
         return;
-    held.push_back({&map, at.get().at, instance});
+    held.push_back({&map, at.get().at, instance, read});
     if (held.size() >= MAX_LOCK_DEPTH)
         too_deep(c);
 }
@@ -164,7 +165,7 @@ void lockdep::acquire(const lockdep_map& map, bool trylock, const void* instance
 void lockdep::acquire_release_checks(const lockdep_map& map, context& c)
 {
     lazy_site at(*this, c);
-    check_acquire(c, c.lockdep_held(), map, false, at, &map);
+    check_acquire(c, c.lockdep_held(), map, false, at, &map, false);
 }
 
 void lockdep::invalid_subclass(unsigned subclass)
@@ -180,7 +181,7 @@ void lockdep::invalid_subclass(unsigned subclass)
 }
 
 bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, const lockdep_map& map, bool trylock,
-                            lazy_site& at, const void* instance)
+                            lazy_site& at, const void* instance, bool read)
 {
 
     // IRQ-safety: a lock taken in hard-IRQ context must never be taken
@@ -200,7 +201,12 @@ bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, con
         b += "\n *** DEADLOCK ***\n\n" + held_text(c);
         report("================================", "WARNING: inconsistent lock state", b);
     };
-    if (u.marked(in_irq, irqs_on)) {
+    if (read && !in_irq) {
+        // A reader in process context (an rwsem's, which may sleep: never
+        // in hard IRQ): its own usage bits.
+        u.process_read = true;
+        u.hardirq_on_read |= irqs_on;
+    } else if (u.marked(in_irq, irqs_on)) {
         // Known usage: nothing to mark, nothing inconsistent.
     } else if (in_irq) {
         if (!u.in_hardirq) {
@@ -248,7 +254,7 @@ bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, con
             continue;
         std::vector<const lockdep_map*> path;
         if (reaches(&map, h.map, path)) {
-            circular(c, h, map, instance, path);
+            circular(c, h, map, instance, read, path);
             return false;
         }
         edges_[{h.map, &map}] = at.get();

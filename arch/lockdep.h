@@ -45,6 +45,9 @@ struct lockdep_map {
 
     struct usage_state {
         bool in_hardirq = false, hardirq_on = false, process = false;
+        // Taken for read (an rwsem's down_read()), in process context:
+        // HARDIRQ-ON-R and SOFTIRQ-ON-R, the second and fourth usage chars.
+        bool hardirq_on_read = false, process_read = false;
         lockdep_site in_hardirq_at, hardirq_on_at;
         // Taking the class in this state marks nothing new and conflicts
         // with nothing (mark_lock()'s early return when the bit is set).
@@ -89,7 +92,10 @@ public:
 
     // The running context is about to take (or has taken, for a trylock)
     // the lock INSTANCE of class MAP (a pseudo-lock is its own instance).
-    void acquire(const lockdep_map& map, bool trylock, const void* instance = nullptr);
+    // READ: a shared acquisition (down_read()), which lockdep checks as
+    // it does a write one - an rwsem reader is not recursive - and prints
+    // as rlock() in its scenarios.
+    void acquire(const lockdep_map& map, bool trylock, const void* instance = nullptr, bool read = false);
     void release(const lockdep_map& map, const void* instance = nullptr);
     // look_up_lock_class() for a subclass out of range: "BUG: looking up
     // invalid subclass: N", and lockdep turns itself off.
@@ -153,13 +159,13 @@ private:
     // acquire()'s checks and new dependencies for C, holding HELD, taking
     // MAP; false when a report was raised.
     bool check_acquire(context& c, const std::vector<held_entry>& held, const lockdep_map& map, bool trylock,
-                       lazy_site& at, const void* instance);
+                       lazy_site& at, const void* instance, bool read);
     std::string lock_desc(const lockdep_map& m) const;  // "(name){+.+.}-{3:3}"
     bool reaches(const lockdep_map* from, const lockdep_map* to, std::vector<const lockdep_map*>& path) const;
     std::string held_text(const context& c) const;
     void report(const std::string& banner, const std::string& title, const std::string& body);
     void circular(const context& c, const held_entry& prev, const lockdep_map& next, const void* next_instance,
-                  const std::vector<const lockdep_map*>& path);
+                  bool next_read, const std::vector<const lockdep_map*>& path);
     void too_deep(const context& c);
 
     machine& machine_;

@@ -142,9 +142,15 @@ struct zone_decl {
     source_pos pos;
 };
 
+enum class lock_kind { spinlock, mutex, rwsem };
+inline const char* to_string(lock_kind k)
+{
+    return k == lock_kind::mutex ? "mutex" : k == lock_kind::rwsem ? "rwsem" : "spinlock";
+}
+
 struct lock_decl {
     std::string name;
-    bool is_mutex = false;
+    lock_kind kind = lock_kind::spinlock;
     std::string lock_class;  // class=CLASS: locks of one class share their lockdep class
     source_pos pos;
 };

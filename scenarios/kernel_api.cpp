@@ -23,6 +23,7 @@ using ctx = call_context;
 
 arch::spinlock& spinlock_of(kernel_env& e, std::uint64_t i) { return *e.objects.spinlocks[i]; }
 arch::mutex& mutex_of(kernel_env& e, std::uint64_t i) { return *e.objects.mutexes[i]; }
+arch::rw_semaphore& rwsem_of(kernel_env& e, std::uint64_t i) { return *e.objects.rwsems[i]; }
 arch::completion& completion_of(kernel_env& e, std::uint64_t i) { return *e.objects.completions[i]; }
 arch::wait_queue_head& waitqueue_of(kernel_env& e, std::uint64_t i) { return *e.objects.waitqueues[i]; }
 // kthread_create(): a thread that runs the front end's function FN(DATA).
@@ -289,6 +290,38 @@ std::vector<kernel_call> make_table()
          r::none, ctx::any, 20, 0, false, "spin_lock(), telling lockdep this is subclass SUBCLASS of LOCK's class.",
          [](kernel_env& e, call_args& x) {
              spinlock_of(e, x.v[0]).lock_nested(subclass(x.v[1]));
+             return std::uint64_t{0};
+         }},
+        // -- reader-writer semaphores
+        {"down_read", "void down_read(struct rw_semaphore *sem)", {a::rwsem}, false, r::none, ctx::process, 20, 0,
+         false,
+         "Takes SEM for read, shared with other readers; sleeps while a writer holds it or any task waits for it "
+         "(a waiting writer blocks new readers).",
+         [](kernel_env& e, call_args& x) { rwsem_of(e, x.v[0]).down_read(); return std::uint64_t{0}; }},
+        {"down_read_trylock", "int down_read_trylock(struct rw_semaphore *sem)", {a::rwsem}, false, r::value,
+         ctx::any, 20, 0, false, "Takes SEM for read if that needs no wait: 1, else 0 at once.",
+         [](kernel_env& e, call_args& x) { return std::uint64_t{rwsem_of(e, x.v[0]).down_read_trylock()}; }},
+        {"up_read", "void up_read(struct rw_semaphore *sem)", {a::rwsem}, false, r::none, ctx::any, 20, 0, false,
+         "Releases a read hold; the last reader out hands SEM to the first waiter.",
+         [](kernel_env& e, call_args& x) { rwsem_of(e, x.v[0]).up_read(); return std::uint64_t{0}; }},
+        {"down_write", "void down_write(struct rw_semaphore *sem)", {a::rwsem}, false, r::none, ctx::process, 20, 0,
+         false, "Takes SEM for write, alone; sleeps while anyone holds it or waits before it.",
+         [](kernel_env& e, call_args& x) { rwsem_of(e, x.v[0]).down_write(); return std::uint64_t{0}; }},
+        {"down_write_trylock", "int down_write_trylock(struct rw_semaphore *sem)", {a::rwsem}, false, r::value,
+         ctx::any, 20, 0, false, "Takes SEM for write if it is free: 1, else 0 at once.",
+         [](kernel_env& e, call_args& x) { return std::uint64_t{rwsem_of(e, x.v[0]).down_write_trylock()}; }},
+        {"up_write", "void up_write(struct rw_semaphore *sem)", {a::rwsem}, false, r::none, ctx::any, 20, 0, false,
+         "Releases the write hold: the first waiter gets SEM, or every waiting reader when the first is one.",
+         [](kernel_env& e, call_args& x) { rwsem_of(e, x.v[0]).up_write(); return std::uint64_t{0}; }},
+        {"downgrade_write", "void downgrade_write(struct rw_semaphore *sem)", {a::rwsem}, false, r::none, ctx::any,
+         20, 0, false, "Turns the write hold into a read hold, without letting a writer in between; waiting "
+         "readers come in too.",
+         [](kernel_env& e, call_args& x) { rwsem_of(e, x.v[0]).downgrade_write(); return std::uint64_t{0}; }},
+        {"down_write_nested", "void down_write_nested(struct rw_semaphore *sem, int subclass)",
+         {a::rwsem, a::value}, false, r::none, ctx::process, 20, 0, false,
+         "down_write(), telling lockdep this is subclass SUBCLASS of SEM's class (as xfs_ilock() does).",
+         [](kernel_env& e, call_args& x) {
+             rwsem_of(e, x.v[0]).down_write_nested(subclass(x.v[1]));
              return std::uint64_t{0};
          }},
         // -- interrupts, preemption, RCU

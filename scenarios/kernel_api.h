@@ -17,6 +17,7 @@
 #include "arch/completion.h"
 #include "arch/machine.h"
 #include "arch/mutex.h"
+#include "arch/rwsem.h"
 #include "arch/spinlock.h"
 #include "arch/tracepoint.h"
 #include "arch/wait.h"
@@ -38,7 +39,8 @@ namespace kmsim::scenarios {
 // The kernel objects a world declares, by index (a front end resolves names).
 struct kernel_objects {
     std::vector<std::unique_ptr<arch::spinlock>> spinlocks;  // by lock index (nullptr for mutexes)
-    std::vector<std::unique_ptr<arch::mutex>> mutexes;       // by lock index (nullptr for spinlocks)
+    std::vector<std::unique_ptr<arch::mutex>> mutexes;       // by lock index (nullptr for other kinds)
+    std::vector<std::unique_ptr<arch::rw_semaphore>> rwsems; // by lock index (nullptr for other kinds)
     std::vector<std::unique_ptr<arch::completion>> completions;
     // Slab caches: the declared ones first, then those kmem_cache_create()
     // made at run time. A `struct kmem_cache *` is a handle: an address
@@ -82,6 +84,7 @@ enum class arg_kind {
     gfp,         // a GFP mask (rendered as %pGg)
     spinlock,    // a declared object, by name
     mutex,
+    rwsem,
     completion,
     cache,       // a struct kmem_cache *: a declared cache's name, or a handle kmem_cache_create() returned
     device,

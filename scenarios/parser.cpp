@@ -463,10 +463,13 @@ private:
             l.pos = cur().pos;
             l.name = name("a lock name");
             declare(l.name, l.pos, "lock");
-            if (at_word("spinlock") || at_word("mutex"))
-                l.is_mutex = take().text == "mutex";
-            else
-                error_here(fmt::format("expected 'spinlock' or 'mutex' after the lock name, found {}", describe(cur())));
+            if (at_word("spinlock") || at_word("mutex") || at_word("rwsem")) {
+                const std::string k = take().text;
+                l.kind = k == "mutex" ? lock_kind::mutex : k == "rwsem" ? lock_kind::rwsem : lock_kind::spinlock;
+            } else {
+                error_here(fmt::format("expected 'spinlock', 'mutex' or 'rwsem' after the lock name, found {}",
+                                       describe(cur())));
+            }
             options("lock", [&](const token& k) {
                 if (k.text != "class")
                     return false;
@@ -474,9 +477,9 @@ private:
                 return true;
             });
             for (const auto& other : sc_.locks)
-                if (!l.lock_class.empty() && other.lock_class == l.lock_class && other.is_mutex != l.is_mutex)
-                    error(l.pos, fmt::format("lock class '{}' holds {}es already ({}): one class is one kind of lock",
-                                             l.lock_class, other.is_mutex ? "mutex" : "spinlock", other.name));
+                if (!l.lock_class.empty() && other.lock_class == l.lock_class && other.kind != l.kind)
+                    error(l.pos, fmt::format("lock class '{}' holds a {} already ({}): one class is one kind of lock",
+                                             l.lock_class, to_string(other.kind), other.name));
             sc_.locks.push_back(l);
             end_of_line("the lock");
         } else if (w == "waitqueue") {
@@ -1622,15 +1625,20 @@ private:
         switch (kind) {
         case arg_kind::spinlock:
         case arg_kind::mutex:
+        case arg_kind::rwsem: {
+            const lock_kind want = kind == arg_kind::mutex   ? lock_kind::mutex
+                                   : kind == arg_kind::rwsem ? lock_kind::rwsem
+                                                             : lock_kind::spinlock;
             for (std::size_t i = 0; i < sc_.locks.size(); ++i)
                 if (sc_.locks[i].name == n) {
-                    if (sc_.locks[i].is_mutex != (kind == arg_kind::mutex))
-                        error(t.pos, fmt::format("{}() needs a {}, but '{}' is a {}", bi.name,
-                                                 kind == arg_kind::mutex ? "mutex" : "spinlock", n,
-                                                 sc_.locks[i].is_mutex ? "mutex" : "spinlock"));
+                    if (sc_.locks[i].kind != want)
+                        error(t.pos, fmt::format("{}() needs a {}, but '{}' is a {}", bi.name, to_string(want), n,
+                                                 to_string(sc_.locks[i].kind)));
                     return static_cast<int>(i);
                 }
-            return wrong(kind == arg_kind::mutex ? "lock (mutex)" : "lock (spinlock)");
+            return wrong(want == lock_kind::mutex ? "lock (mutex)" : want == lock_kind::rwsem ? "lock (rwsem)"
+                                                                                               : "lock (spinlock)");
+        }
         case arg_kind::completion:
             for (std::size_t i = 0; i < sc_.completions.size(); ++i)
                 if (sc_.completions[i].name == n)

@@ -152,16 +152,16 @@ void create_objects(world& w)
         if (!l.lock_class.empty()) {
             auto& k = w.lock_classes[l.lock_class];
             if (!k)
-                k = std::make_unique<arch::lock_class_key>(l.lock_class, l.is_mutex ? 3 : 2);
+                k = std::make_unique<arch::lock_class_key>(l.lock_class, l.kind == lock_kind::spinlock ? 2 : 3);
             key = k.get();
         }
-        if (l.is_mutex) {
-            w.objects.mutexes.push_back(std::make_unique<arch::mutex>(w.m, l.name, key));
-            w.objects.spinlocks.push_back(nullptr);
-        } else {
-            w.objects.spinlocks.push_back(std::make_unique<arch::spinlock>(w.m, l.name, key));
-            w.objects.mutexes.push_back(nullptr);
-        }
+        // Every lock has a slot in each vector (by lock index); only its kind's is filled.
+        w.objects.spinlocks.push_back(
+            l.kind == lock_kind::spinlock ? std::make_unique<arch::spinlock>(w.m, l.name, key) : nullptr);
+        w.objects.mutexes.push_back(l.kind == lock_kind::mutex ? std::make_unique<arch::mutex>(w.m, l.name, key)
+                                                               : nullptr);
+        w.objects.rwsems.push_back(l.kind == lock_kind::rwsem ? std::make_unique<arch::rw_semaphore>(w.m, l.name, key)
+                                                              : nullptr);
     }
     for (const auto& c : sc.completions)
         w.objects.completions.push_back(std::make_unique<arch::completion>(w.m, c.name));

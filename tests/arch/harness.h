@@ -2,6 +2,7 @@
 #pragma once
 
 #include "arch/completion.h"
+#include "arch/rwsem.h"
 #include "arch/machine.h"
 #include "arch/mutex.h"
 #include "arch/spinlock.h"

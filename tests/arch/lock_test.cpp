@@ -136,3 +136,91 @@ TEST_CASE("a completion wakes its waiter; complete_all lets everyone through", "
     CHECK(g.run().result == sim::outcome::completed);
     CHECK(passed == 3);
 }
+
+TEST_CASE("rw_semaphore: readers share it, a waiting writer blocks new readers", "[arch][rwsem]")
+{
+    machine_fixture f(4);
+    arch::rw_semaphore sem(f.m, "sem");
+    std::vector<std::string> order;
+    f.m.create_thread("r1", [&] {
+        sem.down_read();
+        order.push_back("r1 in");
+        f.m.msleep(10);
+        order.push_back("r1 out");
+        sem.up_read();
+    }, {0});
+    f.m.create_thread("r2", [&] {
+        sem.down_read();  // shares it with r1
+        order.push_back("r2 in");
+        f.m.msleep(5);
+        sem.up_read();
+    }, {1});
+    f.m.create_thread("w", [&] {
+        sem.down_write();  // waits for both readers
+        order.push_back("w in");
+        CHECK(sem.readers() == 0);
+        sem.downgrade_write();
+        order.push_back("w reads");
+        f.m.msleep(1);
+        sem.up_read();
+    }, {2, sim::time_point(sim::msecs(1))});
+    f.m.create_thread("r3", [&] {
+        CHECK_FALSE(sem.down_read_trylock());  // the writer waits: no new reader
+        sem.down_read();
+        order.push_back("r3 in");
+        sem.up_read();
+    }, {3, sim::time_point(sim::msecs(2))});
+    CHECK(f.run().result == sim::outcome::completed);
+    CHECK(order == std::vector<std::string>{"r1 in", "r2 in", "r1 out", "w in", "w reads", "r3 in"});
+}
+
+TEST_CASE("rw_semaphore: a reader and a writer in a cycle are a deadlock naming down_read and down_write",
+          "[arch][rwsem]")
+{
+    machine_fixture f(2);
+    arch::rw_semaphore sem(f.m, "sem");
+    arch::mutex m(f.m, "m");
+    f.m.create_thread("reader", [&] {
+        arch::frame_guard g(f.m.current(), at("reader", 2));
+        sem.down_read();
+        f.m.msleep(1);
+        m.lock();
+    });
+    f.m.create_thread("writer", [&] {
+        arch::frame_guard g(f.m.current(), at("writer", 8));
+        m.lock();
+        f.m.msleep(1);
+        sem.down_write();
+    });
+    const sim::run_result r = f.run();
+    REQUIRE(r.result == sim::outcome::deadlock);
+    REQUIRE(r.deadlock);
+    REQUIRE(r.deadlock->cycle.size() == 2);
+    std::vector<std::string> waits{r.deadlock->cycle[0].waits_for, r.deadlock->cycle[1].waits_for};
+    std::sort(waits.begin(), waits.end());
+    CHECK(waits == std::vector<std::string>{"down_write(sem)", "mutex_lock(m)"});
+    CHECK(f.find_report("WARNING: possible circular locking dependency detected"));
+}
+
+TEST_CASE("lockdep: a cycle closed by a reader prints rlock(), and the class's read usage", "[arch][rwsem]")
+{
+    machine_fixture f;
+    arch::rw_semaphore sem(f.m, "sem");
+    arch::mutex m(f.m, "m");
+    f.m.create_thread("writer", [&] {
+        arch::frame_guard g(f.m.current(), at("writer", 2));
+        m.lock();
+        sem.down_write();  // m -> sem
+        sem.up_write();
+        m.unlock();
+        sem.down_read();  // sem (read) -> m closes the cycle
+        m.lock();
+        m.unlock();
+        sem.up_read();
+    });
+    f.run();
+    const arch::report* l = f.find_report("WARNING: possible circular locking dependency detected");
+    REQUIRE(l);
+    CHECK(l->text.find("but task is already holding lock:\nffffffff82c01040 (sem){++++}-{3:3}") != std::string::npos);
+    CHECK(l->text.find("  rlock(sem);\n                               lock(m);\n") != std::string::npos);
+}

@@ -251,3 +251,43 @@ expect completed
     CHECK(x.has("[    0.010000] all ten"));
     CHECK(x.has("outcome: completed    simulated time: 0.010"));
 }
+
+TEST_CASE("lock NAME rwsem: down_read shares, down_write waits, and the calls check the lock's kind",
+          "[scenarios][v2][rwsem]")
+{
+    const ran x = run(R"(machine cpus=3
+lock sem rwsem
+global readers = 0
+thread r1 cpu=0
+  down_read(sem)
+  readers = readers + 1
+  msleep(5)
+  readers = readers - 1
+  up_read(sem)
+end
+thread r2 cpu=1
+  down_read(sem)
+  printk(KERN_INFO "r2 reads beside %d other\n", readers)
+  up_read(sem)
+end
+thread w cpu=2 at=1ms
+  down_write(sem)
+  printk(KERN_INFO "w writes after the readers: %d left\n", readers)
+  downgrade_write(sem)
+  up_read(sem)
+end
+expect completed
+expect no report
+)");
+    INFO(x.out);
+    CHECK(x.r.exit_code == 0);
+    CHECK(x.has("r2 reads beside 1 other"));
+    CHECK(x.has("[    0.006000] w writes after the readers: 0 left"));
+    try {
+        parse_scenario("lock m mutex\nthread t\n  down_read(m)\nend\n", "t.kms");
+        FAIL("a mutex is no rwsem");
+    } catch (const scenario_error& e) {
+        CHECK(e.diag.message == "down_read() needs a rwsem, but 'm' is a mutex");
+        CHECK(e.diag.col == 13);
+    }
+}

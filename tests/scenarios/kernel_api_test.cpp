@@ -40,6 +40,7 @@ TEST_CASE("the parser takes every call in the table, with the table's arguments"
             case arg_kind::gfp: args.push_back("GFP_KERNEL"); break;
             case arg_kind::spinlock: args.push_back("sl"); break;
             case arg_kind::mutex: args.push_back("mx"); break;
+            case arg_kind::rwsem: args.push_back("rw"); break;
             case arg_kind::completion: args.push_back("done"); break;
             case arg_kind::cache: args.push_back("objs"); break;
             case arg_kind::device: args.push_back("disk"); break;
@@ -54,7 +55,7 @@ TEST_CASE("the parser takes every call in the table, with the table's arguments"
             case arg_kind::timeout: args.push_back("10ms"); break;
             }
         }
-        const std::string decls = "lock sl spinlock\nlock mx mutex\ncompletion done\ncache objs size=64\n"
+        const std::string decls = "lock sl spinlock\nlock mx mutex\nlock rw rwsem\ncompletion done\ncache objs size=64\n"
                                   "blockdev disk latency=1ms\nend\nwaitqueue wq\nfunc fn(arg)\n  return arg\nend\n";
         const std::string text = fmt::format("{}thread t\n  x = 1\n  {}({})\nend\n", decls, c.name, fmt::join(args, ", "));
         CHECK_NOTHROW(parse_scenario(text, "t.kms"));

@@ -314,7 +314,7 @@ TEST_CASE("version 2 mistakes are errors at their line and column", "[scenarios]
         {"func f(a)\nend\nthread t\n  kthread_create(f, 0, \"averyveryverylongname\")\nend\n", 4, 24,
          "a task's name (comm) is at most 15 characters (TASK_COMM_LEN 16), and \"averyveryverylongname\" has 21"},
         {"lock a mutex class=c\nlock b spinlock class=c\n", 2, 6,
-         "lock class 'c' holds mutexes already (a): one class is one kind of lock"},
+         "lock class 'c' holds a mutex already (a): one class is one kind of lock"},
         {"lock a mutex klass=c\n", 1, 14, "'klass' is not an option of lock"},
         {"waitqueue w\nthread t\n  wait_event(w)\nend\n", 3, 3, "wait_event() takes 2 arguments, not 1"},
         {"thread t\n  wait_event(q, 1)\nend\n", 2, 14,
