@@ -367,6 +367,17 @@ std::vector<kernel_call> make_table()
              e.mem.memalloc_restore(mm::PF_MEMALLOC_NOIO, x.v[0]);
              return std::uint64_t{0};
          }},
+        {"memalloc_noreclaim_save", "unsigned int memalloc_noreclaim_save(void)", {}, false, r::value, ctx::task,
+         5, 0, false,
+         "Sets PF_MEMALLOC on the task, as reclaim itself runs: its allocations never reclaim and may use every "
+         "reserve below the min watermark. For code that frees memory; returns the old state.",
+         [](kernel_env& e, call_args&) { return std::uint64_t{e.mem.memalloc_save(mm::PF_MEMALLOC)}; }},
+        {"memalloc_noreclaim_restore", "void memalloc_noreclaim_restore(unsigned int flags)", {a::value}, false,
+         r::none, ctx::task, 5, 0, false, "Ends the scope that memalloc_noreclaim_save() returned FLAGS for.",
+         [](kernel_env& e, call_args& x) {
+             e.mem.memalloc_restore(mm::PF_MEMALLOC, x.v[0]);
+             return std::uint64_t{0};
+         }},
         // -- time
         {"udelay", "void udelay(unsigned long usecs)", {a::value}, false, r::none, ctx::any, 0, 0, false,
          "Busy-waits USECS microseconds: the CPU stays busy, interrupts may arrive.",

@@ -291,3 +291,20 @@ expect no report
         CHECK(e.diag.col == 13);
     }
 }
+
+TEST_CASE("memalloc_noreclaim_save: the task's allocations use the reserves and never reclaim", "[scenarios][v2]")
+{
+    const ran x = run(R"(machine cpus=1 memory=32M
+thread t
+  while alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0) != NULL
+  end
+  f = memalloc_noreclaim_save()
+  p = alloc_pages(GFP_KERNEL, 0)
+  memalloc_noreclaim_restore(f)
+  q = alloc_pages(GFP_NOWAIT | __GFP_NOWARN, 0)
+  printk(KERN_INFO "in the scope %d, after it %d\n", p != NULL, q != NULL)
+end
+)");
+    INFO(x.out);
+    CHECK(x.has("in the scope 1, after it 0"));
+}
