@@ -56,6 +56,20 @@ void kmemleak::not_leak(std::uint64_t addr)
     --leaks_;
 }
 
+void kmemleak::update_trace(std::uint64_t addr)
+{
+    object_track* t = track_of(addr);
+    if (!t || !t->is(object_track::live))
+        return;
+    t->allocated_at = machine_.now();
+    t->stack = depot_.save_current(machine_.current_context());
+    t->pid = machine_.current_pid();
+    if (t->is(object_track::not_leak)) {
+        t->flags &= static_cast<std::uint8_t>(~object_track::not_leak);
+        ++leaks_;
+    }
+}
+
 void kmemleak::grow(std::uint64_t addr, std::uint64_t size)
 {
     object_track* t = track_of(addr);

@@ -72,6 +72,11 @@ public:
     void free(std::uint64_t addr);
     // kmemleak_not_leak(): keep the object, but never report it.
     void not_leak(std::uint64_t addr);
+    // kmemleak_update_trace(): the object (a mempool's reserved element)
+    // is handed to the running context; its allocation stack becomes this
+    // one. In kmsim it also ends not_leak: from now on the caller must free
+    // it, and it counts as never freed if nobody does.
+    void update_trace(std::uint64_t addr);
     // ksize() handed the caller the object's whole chunk of SIZE bytes.
     void grow(std::uint64_t addr, std::uint64_t size);
 

@@ -172,6 +172,16 @@ struct cache_decl {
     source_pos pos;
 };
 
+// `mempool NAME min=N size=BYTES` (a kmalloc pool) or `mempool NAME min=N
+// cache=CACHE` (a slab pool: CACHE is a declared cache's index).
+struct mempool_decl {
+    std::string name;
+    std::uint64_t min_nr = 0;
+    std::uint64_t size = 0;
+    int cache = -1;
+    source_pos pos;
+};
+
 struct thread_decl {
     std::string name;
     int cpu = -1;
@@ -251,6 +261,7 @@ struct scenario {
     std::vector<lock_decl> locks;
     std::vector<completion_decl> completions;
     std::vector<cache_decl> caches;
+    std::vector<mempool_decl> mempools;
     std::vector<thread_decl> threads;
     std::vector<irq_decl> irqs;
     std::vector<shrinker_decl> shrinkers;

@@ -201,6 +201,24 @@ std::vector<kernel_call> make_table()
                  e.mem.slabs().destroy(&cache_of(e, x.v[0]));
              return std::uint64_t{0};
          }},
+        // -- mempools
+        {"mempool_alloc", "void *mempool_alloc(mempool_t *pool, gfp_t gfp_mask)", {a::mempool, a::gfp}, false,
+         r::pointer, ctx::gfp, 100, 0, false,
+         "An element: first from the allocator without direct reclaim or I/O (__GFP_NORETRY|__GFP_NOMEMALLOC|"
+         "__GFP_NOWARN), then from POOL's reserve, then from the allocator with the whole mask; a caller that may "
+         "sleep then waits for an element to be freed (5 s at a time) and never gets NULL.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.objects.mempools[x.v[0]]->alloc(gfp(x.v[1]));
+             x.alloc = alloc_outcome{gfp(x.v[1]), p != 0};
+             return p;
+         }},
+        {"mempool_free", "void mempool_free(void *element, mempool_t *pool)", {a::value, a::mempool}, false, r::none,
+         ctx::any, 50, 0, false,
+         "Refills POOL's reserve with ELEMENT if it is short, waking its waiters; else frees ELEMENT.",
+         [](kernel_env& e, call_args& x) {
+             e.objects.mempools[x.v[1]]->free(x.v[0]);
+             return std::uint64_t{0};
+         }},
         // -- the page allocator
         {"alloc_pages", "struct page *alloc_pages(gfp_t gfp, unsigned int order)", {a::gfp, a::value}, false, r::pointer,
          ctx::gfp, 250, 0, false, "2^ORDER contiguous pages; the struct page of the first, or NULL.",

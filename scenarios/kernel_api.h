@@ -23,6 +23,7 @@
 #include "arch/wait.h"
 #include "drivers/blockdev.h"
 #include "mm/kernel_memory.h"
+#include "mm/mempool.h"
 
 #include <cstdint>
 #include <functional>
@@ -49,6 +50,7 @@ struct kernel_objects {
     std::vector<mm::kmem_cache*> caches;
     std::vector<std::unique_ptr<drivers::blockdev>> blockdevs;
     std::vector<std::unique_ptr<arch::wait_queue_head>> waitqueues;
+    std::vector<std::unique_ptr<mm::mempool>> mempools;
     // Runs the front end's function FN (a func argument's value) with ARG in
     // the running context, and returns its result: what a kthread runs.
     std::function<std::uint64_t(std::uint64_t fn, std::uint64_t arg)> run_function;
@@ -92,6 +94,7 @@ enum class arg_kind {
     name,        // a string literal the kernel keeps (kmem_cache_create's name)
     comm,        // a new task's name, a string literal (kthread_run's)
     waitqueue,   // a declared wait queue, by name
+    mempool,     // a declared mempool, by name
     func,        // a function of the front end's, run with one argument (kthread_run's threadfn)
     condition,   // an expression the call evaluates itself, again and again (wait_event's)
     timeout,     // jiffies; the language also takes a duration (10ms), converted at the machine's HZ

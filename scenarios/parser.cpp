@@ -39,7 +39,8 @@ namespace {
 const std::vector<std::string> declaration_words = {"scenario", "description", "seed",     "machine", "zone",
                                                     "boot",     "sysctl",      "lock",     "completion", "cache",
                                                     "pagecache", "anon",       "blockdev", "thread",  "irq",
-                                                    "shrinker", "expect",      "global",   "func",    "waitqueue"};
+                                                    "shrinker", "expect",      "global",   "func",    "waitqueue",
+                                                    "mempool"};
 
 // ---------------------------------------------------------------- lexer
 
@@ -492,6 +493,8 @@ private:
             named_object(sc_.completions, "completion");
         } else if (w == "cache") {
             cache(word);
+        } else if (w == "mempool") {
+            mempool(word);
         } else if (w == "pagecache") {
             pagecache(word);
         } else if (w == "shrinker") {
@@ -860,6 +863,44 @@ private:
             error(word.pos, "cache needs size=N");
         sc_.caches.push_back(c);
         end_of_line("the cache");
+    }
+
+    void mempool(const token& word)
+    {
+        mempool_decl p;
+        p.pos = cur().pos;
+        p.name = name("a mempool name");
+        declare(p.name, p.pos, "mempool");
+        bool have_min = false;
+        options("mempool", [&](const token& k) {
+            if (k.text == "min") {
+                const source_pos v = cur().pos;
+                p.min_nr = integer("min");
+                if (p.min_nr == 0 || p.min_nr > 65536)
+                    error(v, fmt::format("a mempool reserves 1 to 65536 elements, not {}", p.min_nr));
+                have_min = true;
+            } else if (k.text == "size") {
+                const source_pos v = cur().pos;
+                p.size = integer("size");
+                if (p.size == 0 || p.size > (4ULL << 20))
+                    error(v, fmt::format("a kmalloc pool's elements are 1 byte to 4M, not {}", p.size));
+            } else if (k.text == "cache") {
+                const source_pos v = cur().pos;
+                const std::string c = name("a cache name");
+                for (std::size_t i = 0; i < sc_.caches.size(); ++i)
+                    if (sc_.caches[i].name == c)
+                        p.cache = static_cast<int>(i);
+                if (p.cache < 0)
+                    error(v, fmt::format("cache '{}' is not declared (declare it with 'cache' before the mempool)", c));
+            } else {
+                return false;
+            }
+            return true;
+        });
+        if (!have_min || (p.size == 0) == (p.cache < 0))
+            error(word.pos, "mempool needs min=N and either size=BYTES (a kmalloc pool) or cache=CACHE (a slab pool)");
+        sc_.mempools.push_back(p);
+        end_of_line("the mempool");
     }
 
     int device_index(const char* what)
@@ -1654,6 +1695,11 @@ private:
                 if (sc_.blockdevs[i].name == n)
                     return static_cast<int>(i);
             return wrong("block device");
+        case arg_kind::mempool:
+            for (std::size_t i = 0; i < sc_.mempools.size(); ++i)
+                if (sc_.mempools[i].name == n)
+                    return static_cast<int>(i);
+            return wrong("mempool");
         case arg_kind::waitqueue:
             for (std::size_t i = 0; i < sc_.waitqueues.size(); ++i)
                 if (sc_.waitqueues[i].name == n)

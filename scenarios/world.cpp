@@ -175,6 +175,15 @@ void create_objects(world& w)
             w.objects.caches.push_back(w.mem.slabs().create(c.name, static_cast<std::uint32_t>(c.size),
                                                             {static_cast<std::uint32_t>(c.align), c.flags}));
         });
+    for (const auto& p : sc.mempools) {
+        mm::kmem_cache* cache = p.cache >= 0 ? w.objects.caches[static_cast<std::size_t>(p.cache)] : nullptr;
+        w.objects.mempools.push_back(std::make_unique<mm::mempool>(w.m, w.mem.pages(), w.mem.kmalloc(), w.mem.slabs(),
+                                                                   w.mem.kmemleak(), p.name, p.min_nr, p.size, cache));
+        // mempool_create() at boot, its reserve allocated with GFP_KERNEL.
+        if (!w.objects.mempools.back()->fill())
+            fail_at(sc, p.pos, fmt::format("mempool {}: its {} reserved elements do not fit in memory at boot", p.name,
+                                           p.min_nr));
+    }
 }
 
 void create_blockdevs(world& w)

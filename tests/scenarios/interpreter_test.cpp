@@ -308,3 +308,54 @@ end
     INFO(x.out);
     CHECK(x.has("in the scope 1, after it 0"));
 }
+
+TEST_CASE("mempool: the reserve first when the allocator fails, NULL only to a caller that cannot sleep",
+          "[scenarios][mempool]")
+{
+    // failslab-like exhaustion: the cache's one slab is full, and memory
+    // is too: GFP_NOWAIT gets the two reserved elements, then NULL.
+    const ran x = run(R"(machine cpus=1 memory=32M
+cache obj size=4096
+mempool pool min=2 cache=obj
+global hog[8192]
+thread t
+  n = 0
+  while n < 8192
+    p = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0)
+    if p == NULL
+      break
+    end
+    hog[n] = p
+    n = n + 1
+  end
+  while kmem_cache_alloc(obj, GFP_NOWAIT | __GFP_NOWARN) != NULL
+  end
+  a = mempool_alloc(pool, GFP_NOWAIT)
+  b = mempool_alloc(pool, GFP_NOWAIT)
+  c = mempool_alloc(pool, GFP_NOWAIT)
+  printk(KERN_INFO "a=%d b=%d c=%d\n", a != NULL, b != NULL, c != NULL)
+  mempool_free(a, pool)
+  d = mempool_alloc(pool, GFP_NOWAIT)
+  printk(KERN_INFO "d is a: %d\n", d == a)
+end
+)");
+    INFO(x.out);
+    CHECK(x.has("a=1 b=1 c=0"));
+    CHECK(x.has("d is a: 1"));
+    struct bad {
+        const char* text;
+        const char* message;
+    };
+    for (const bad& b : {bad{"mempool p size=64\n", "mempool needs min=N and either size=BYTES (a kmalloc pool) or cache=CACHE (a slab pool)"},
+                         bad{"mempool p min=0 size=64\n", "a mempool reserves 1 to 65536 elements, not 0"},
+                         bad{"mempool p min=2 cache=nope\n", "cache 'nope' is not declared (declare it with 'cache' before the mempool)"},
+                         bad{"thread t\n  mempool_alloc(q, GFP_KERNEL)\nend\n", "mempool 'q' is not declared (declare it with 'mempool' before the thread that uses it)"}}) {
+        INFO(b.text);
+        try {
+            parse_scenario(b.text, "t.kms");
+            FAIL("expected an error");
+        } catch (const scenario_error& e) {
+            CHECK(e.diag.message == b.message);
+        }
+    }
+}
