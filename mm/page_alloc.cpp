@@ -280,8 +280,9 @@ page* page_allocator::slowpath(gfp_t gfp, unsigned order, int highest_zoneidx)
                 reclaim_->out_of_memory(gfp, order, &oom_progress);
                 if (ex) [[unlikely]]
                     ex->oom(self, machine_.eng().stopping() ? "it panicked: nothing to kill"
-                                  : oom_progress             ? "it does not kill for a request without __GFP_FS "
-                                                               "(reclaim could not use the filesystem): retry"
+                                  : oom_progress             ? "it killed a process, or found one still dying, or "
+                                                               "does not kill for a request without __GFP_FS: "
+                                                               "retry once memory is freed"
                                                              : "it could do nothing");
                 if (machine_.eng().stopping())
                     return nullptr;  // the OOM path panicked

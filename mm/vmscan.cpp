@@ -87,6 +87,19 @@ void vmscan::add_anon(std::uint64_t pages, backing_dev* swap)
     vm_.add(NR_INACTIVE_ANON, static_cast<std::int64_t>(pages));
 }
 
+void vmscan::add_process(std::string comm, std::uint64_t pages, std::uint64_t swapents, int oom_score_adj)
+{
+    std::vector<pfn_t> held;
+    for (std::uint64_t i = 0; i < pages; ++i) {
+        auto pfn = boot_page();
+        if (!pfn)
+            throw sim::config_error(fmt::format("process {}: its memory does not fit: {} of {} pages placed", comm, i,
+                                                pages));
+        held.push_back(*pfn);
+    }
+    oom_.add_process(std::move(comm), std::move(held), swapents, oom_score_adj);
+}
+
 void vmscan::writeback_done(std::uint64_t pages)
 {
     writeback_pages_ -= pages;
@@ -508,6 +521,12 @@ bool vmscan::out_of_memory(gfp_t gfp, unsigned order, bool* did_some_progress)
         *did_some_progress = true;
         return true;
     }
+    // oom_evaluate_task(): a victim not reaped yet aborts the selection;
+    // the caller retries once its memory is back.
+    if (oom_.victim_pending()) {
+        *did_some_progress = true;
+        return true;
+    }
     const std::string comm = machine_.current_comm();
     std::string header = fmt::format("{} invoked oom-killer: gfp_mask={}, order={}, oom_score_adj=0", comm,
                                      format_gfp_mode(gfp), order);
@@ -521,10 +540,17 @@ bool vmscan::out_of_memory(gfp_t gfp, unsigned order, bool* did_some_progress)
     text += "Tasks state (memory values in pages):\n";
     text += "[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents "
             "oom_score_adj name\n";
+    text += oom_.task_table();
     if (panic_on_oom) {
         machine_.add_report(arch::report_kind::oom, header, text, arch::log_level::warning);
         machine_.panic("Out of memory: system-wide panic_on_oom is enabled");
         return false;
+    }
+    if (oom_process* victim = oom_.select_bad_process(node_.totalram_pages())) {
+        text += oom_.kill(*victim);
+        machine_.add_report(arch::report_kind::oom, header, text, arch::log_level::warning);
+        *did_some_progress = true;
+        return true;
     }
     text += "Out of memory and no killable processes...\n";
     machine_.add_report(arch::report_kind::oom, header, text, arch::log_level::warning);

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "mm/backing_dev.h"
+#include "mm/oom_kill.h"
 #include "mm/page_alloc.h"
 #include "sim/actor.h"
 #include "sim/wait_queue.h"
@@ -78,6 +79,10 @@ public:
     // Boot: anonymous memory; reclaim can only swap it out to SWAP (with
     // __GFP_IO). Without a swap device it cannot be reclaimed at all.
     void add_anon(std::uint64_t pages, backing_dev* swap);
+    // Boot: a user process holding PAGES of anonymous memory (not on the
+    // LRU: only the OOM killer takes it back) and SWAPENTS swapped out.
+    void add_process(std::string comm, std::uint64_t pages, std::uint64_t swapents, int oom_score_adj);
+    oom_killer& oom() { return oom_; }
     void register_shrinker(shrinker& s) { shrinkers_.push_back(&s); }
     // Boot: the flusher thread, which writes dirty pages back every 5 s and
     // when reclaim asks.
@@ -173,6 +178,7 @@ private:
     std::vector<backing_dev*> writeback_devs_;  // devices with writes in flight
     sim::wait_queue writeback_waiters_;
     sim::wait_queue pfmemalloc_waiters_;
+    oom_killer oom_{machine_, pa_, vm_};
     memory_wait pfmemalloc_wait_;
     writeback_wait writeback_wait_;
     arch::context* flusher_ = nullptr;

@@ -182,6 +182,16 @@ struct mempool_decl {
     source_pos pos;
 };
 
+// `process NAME rss=SIZE [swap=SIZE] [oom_score_adj=N]`: a user process,
+// its anonymous memory, a candidate for the OOM killer.
+struct process_decl {
+    std::string name;
+    std::uint64_t rss = 0;   // bytes
+    std::uint64_t swap = 0;  // bytes
+    int oom_score_adj = 0;
+    source_pos pos;
+};
+
 struct thread_decl {
     std::string name;
     int cpu = -1;
@@ -262,6 +272,7 @@ struct scenario {
     std::vector<completion_decl> completions;
     std::vector<cache_decl> caches;
     std::vector<mempool_decl> mempools;
+    std::vector<process_decl> processes;
     std::vector<thread_decl> threads;
     std::vector<irq_decl> irqs;
     std::vector<shrinker_decl> shrinkers;

@@ -40,7 +40,7 @@ const std::vector<std::string> declaration_words = {"scenario", "description", "
                                                     "boot",     "sysctl",      "lock",     "completion", "cache",
                                                     "pagecache", "anon",       "blockdev", "thread",  "irq",
                                                     "shrinker", "expect",      "global",   "func",    "waitqueue",
-                                                    "mempool"};
+                                                    "mempool",  "process"};
 
 // ---------------------------------------------------------------- lexer
 
@@ -495,6 +495,8 @@ private:
             cache(word);
         } else if (w == "mempool") {
             mempool(word);
+        } else if (w == "process") {
+            process(word);
         } else if (w == "pagecache") {
             pagecache(word);
         } else if (w == "shrinker") {
@@ -944,6 +946,49 @@ private:
         if (dirty)
             sc_.pagecache_dirty.push_back({dirty, device, word.pos});
         end_of_line("the page cache");
+    }
+
+    void process(const token& word)
+    {
+        process_decl p;
+        p.pos = cur().pos;
+        p.name = name("a process name");
+        if (p.name.size() > 15)
+            error(p.pos, fmt::format("a task's name (comm) is at most 15 characters (TASK_COMM_LEN 16), and \"{}\" "
+                                     "has {}",
+                                     p.name, p.name.size()));
+        declare(p.name, p.pos, "process");
+        bool have_rss = false;
+        options("process", [&](const token& k) {
+            if (k.text == "rss") {
+                const source_pos v = cur().pos;
+                p.rss = integer("rss");
+                if (p.rss == 0 || p.rss % mm::PAGE_SIZE)
+                    error(v, "rss is a size in whole pages, as 64M");
+                have_rss = true;
+            } else if (k.text == "swap") {
+                const source_pos v = cur().pos;
+                p.swap = integer("swap");
+                if (p.swap % mm::PAGE_SIZE)
+                    error(v, "swap is a size in whole pages, as 16M");
+            } else if (k.text == "oom_score_adj") {
+                const source_pos v = cur().pos;
+                const bool negative = at_punct("-");
+                if (negative)
+                    take();
+                const std::uint64_t n = integer("oom_score_adj");
+                if (n > 1000)
+                    error(v, fmt::format("oom_score_adj is -1000 to 1000, not {}{}", negative ? "-" : "", n));
+                p.oom_score_adj = negative ? -static_cast<int>(n) : static_cast<int>(n);
+            } else {
+                return false;
+            }
+            return true;
+        });
+        if (!have_rss)
+            error(word.pos, "process needs rss=SIZE: the anonymous memory it holds");
+        sc_.processes.push_back(p);
+        end_of_line("the process");
     }
 
     void anon(const token& word)
@@ -1932,6 +1977,8 @@ private:
     bool is_kernel_thread(const std::string& n) const
     {
         if (n == mm::kswapd_comm || n == mm::flusher_comm)
+            return true;
+        if (n == "oom_reaper" && !sc_.processes.empty())
             return true;
         for (const auto& d : sc_.blockdevs)
             if (n == drivers::blockdev_worker_comm(d.name))

@@ -21,6 +21,9 @@ const std::vector<sysctl_entry>& sysctls()
         // SYSCTL_ZERO .. SYSCTL_TWO
         {"vm.panic_on_oom", 0, 2, 1, nullptr,
          [](arch::machine&, mm::kernel_memory& mem, v x) { mem.reclaim().panic_on_oom = x[0] != 0; }},
+        // proc_dointvec: any int; it picks current as the victim, which here is
+        // always a kernel thread (no mm): accepted, and it changes nothing.
+        {"vm.oom_kill_allocating_task", 0, INT32_MAX, 1, nullptr, nullptr},
         // LONG_MAX / HZ
         {"kernel.hung_task_timeout_secs", 0, INT64_MAX / 1000, 1, nullptr,
          [](arch::machine& m, mm::kernel_memory&, v x) { m.set_hung_task_timeout(x[0]); }},

@@ -225,6 +225,10 @@ void fill_reclaimable(world& w)
             w.mem.reclaim().add_dirty_page_cache(d.bytes / mm::PAGE_SIZE,
                                                  *w.objects.blockdevs[static_cast<std::size_t>(d.device)]);
         });
+    for (const auto& p : sc.processes)
+        at_line(sc, p.pos, [&] {
+            w.mem.reclaim().add_process(p.name, p.rss / mm::PAGE_SIZE, p.swap / mm::PAGE_SIZE, p.oom_score_adj);
+        });
     if (sc.anon)
         at_line(sc, sc.anon_pos, [&] {
             w.mem.reclaim().add_anon(sc.anon / mm::PAGE_SIZE,
@@ -304,6 +308,7 @@ std::unique_ptr<world> build_world(const scenario& sc, const build_options& opts
             s.entry->at_start(w.m, w.mem, s.numbers);
     w.mem.reclaim().start_kswapd();
     w.mem.reclaim().start_flusher();
+    w.mem.reclaim().oom().start_reaper();
     opts.diag.debug("objects: {} locks, {} completions, {} caches, {} block devices, {} shrinkers", sc.locks.size(),
                     sc.completions.size(), sc.caches.size(), sc.blockdevs.size(), sc.shrinkers.size());
 

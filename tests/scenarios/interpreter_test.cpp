@@ -359,3 +359,38 @@ end
         }
     }
 }
+
+TEST_CASE("process declarations: the OOM killer's candidates, checked where they are written", "[scenarios][oom]")
+{
+    const scenario sc = parse_scenario("process db rss=16M swap=4M oom_score_adj=-1000\nprocess web rss=8M\n", "t.kms");
+    REQUIRE(sc.processes.size() == 2);
+    CHECK(sc.processes[0].oom_score_adj == -1000);
+    CHECK(sc.processes[0].swap == 4u << 20);
+    CHECK(sc.processes[1].oom_score_adj == 0);
+    struct bad {
+        const char* text;
+        int col;
+        const char* message;
+    };
+    for (const bad& b : {bad{"process p\n", 1, "process needs rss=SIZE: the anonymous memory it holds"},
+                         bad{"process p rss=100\n", 15, "rss is a size in whole pages, as 64M"},
+                         bad{"process p rss=4M oom_score_adj=1001\n", 32, "oom_score_adj is -1000 to 1000, not 1001"},
+                         bad{"process p rss=4M oom_score_adj=-2000\n", 32, "oom_score_adj is -1000 to 1000, not -2000"},
+                         bad{"process averyveryverylongname rss=4M\n", 9,
+                             "a task's name (comm) is at most 15 characters (TASK_COMM_LEN 16), and "
+                             "\"averyveryverylongname\" has 21"}}) {
+        INFO(b.text);
+        try {
+            parse_scenario(b.text, "t.kms");
+            FAIL("expected an error");
+        } catch (const scenario_error& e) {
+            CHECK(e.diag.message == b.message);
+            CHECK(e.diag.col == b.col);
+        }
+    }
+    // Memory a process cannot have at boot is an error at its line.
+    const scenario big = parse_scenario("machine cpus=1 memory=32M\nprocess huge rss=64M\n", "t.kms");
+    std::ostringstream out;
+    run_options o;
+    CHECK_THROWS_AS(run_scenario(big, o, out), scenario_error);
+}
