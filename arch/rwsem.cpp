@@ -40,6 +40,7 @@ void rw_semaphore::down_read()
         return;
     }
     waiters_.push_back({&c, false});
+    contending_ = "down_read";
     machine_.trace().contention_begin(*this);
     c.wait(read_wait_);  // the waker adds us to the readers first
     machine_.trace().contention_end(*this);
@@ -83,6 +84,7 @@ void rw_semaphore::down_write_nested(unsigned subclass)
         return;
     }
     waiters_.push_back({&c, true});
+    contending_ = "down_write";
     machine_.trace().contention_begin(*this);
     c.wait(write_wait_);  // the waker makes us the owner first
     machine_.trace().contention_end(*this);

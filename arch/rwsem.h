@@ -47,7 +47,8 @@ public:
     std::size_t waiters() const { return waiters_.size(); }
 
     const char* type_name() const override { return "rw_semaphore"; }
-    const char* wait_call() const override { return "down_write"; }
+    // The call of the wait that began last (contention tracepoints read it).
+    const char* wait_call() const override { return contending_; }
     std::vector<const sim::actor*> holders() const override;
     const sim::actor* sole_holder() const override;
 
@@ -72,6 +73,7 @@ private:
     void wake_waiters();
 
     wait_kind read_wait_, write_wait_;
+    const char* contending_ = "down_write";
     std::vector<context*> readers_;
     std::deque<waiter> waiters_;
 };
