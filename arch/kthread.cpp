@@ -49,9 +49,8 @@ void kthreads::exit(kthread& k)
 {
     k.exited = true;
     // complete(&kthread->exited) in do_exit()'s mm_release().
-    for (context* s : k.stoppers)
-        s->wake();
-    if (k.stoppers.empty()) {
+    k.stoppers.wake_all();
+    if (k.refs == 0) {
         frame_guard g(machine_.current(), frame{"do_exit", "", 0});
         release_memory(k);
     }
@@ -113,14 +112,11 @@ std::uint64_t kthreads::stop(std::uint64_t task)
         if (const auto* wq = dynamic_cast<const wait_queue_head*>(k.task->waiting_for()))
             const_cast<wait_queue_head*>(wq)->wake_task(*k.task);
     }
-    if (!k.exited) {
-        // wait_for_completion(&kthread->exited).
-        k.stoppers.push_back(&self);
-        while (!k.exited)
-            self.wait(k);
-        std::erase(k.stoppers, &self);
-    }
-    if (k.stoppers.empty())
+    // wait_for_completion(&kthread->exited), holding the task (get_task_struct()).
+    ++k.refs;
+    while (!k.exited)
+        k.stoppers.wait(self, k);
+    if (--k.refs == 0)
         release_memory(k);  // put_task_struct(k)
     return k.result;
 }

@@ -21,6 +21,7 @@
 #pragma once
 
 #include "sim/actor.h"
+#include "sim/wait_queue.h"
 
 #include <cerrno>
 #include <cstdint>
@@ -84,7 +85,8 @@ private:
         std::uint64_t handle = 0;
         bool started = false, should_stop = false, exited = false, freed = false;
         std::uint64_t result = 0;
-        std::vector<context*> stoppers;  // in kthread_stop(), holding the task
+        sim::wait_queue stoppers;  // waiting in kthread_stop()
+        int refs = 0;              // get_task_struct() of the kthread_stop()s in progress
         std::string describe_wait() const override;
         std::vector<const sim::actor*> holders() const override;
     };

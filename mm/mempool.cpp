@@ -67,12 +67,7 @@ std::uint64_t mempool::alloc(gfp_t gfp_mask)
         if (!(gfp_mask & gfp::DIRECT_RECLAIM))
             return 0;
         // Wait for someone to return an element: io_schedule_timeout(5*HZ).
-        arch::context& c = machine_.current();
-        waiters_.push_back(&c);
-        const auto timer = machine_.eng().schedule_after(sim::secs(5), [&c] { c.wake(); });
-        c.wait(*this);
-        machine_.eng().cancel(timer);
-        std::erase(waiters_, &c);
+        waiters_.wait_timeout(machine_.current(), *this, sim::secs(5));
     }
 }
 
@@ -83,11 +78,7 @@ void mempool::free(std::uint64_t element)
     if (elements_.size() < min_nr_) {
         kmemleak_.not_leak(element);
         elements_.push_back(element);
-        // wake_up(&pool->wait): every waiter tries again.
-        std::vector<arch::context*> woken;
-        woken.swap(waiters_);
-        for (arch::context* w : woken)
-            w->wake();
+        waiters_.wake_all();  // wake_up(&pool->wait): every waiter tries again
         return;
     }
     free_element(element);

@@ -11,12 +11,12 @@
 // reserve before it frees anything, and wakes the waiters.
 // Reserved elements are kmemleak not_leak while they sit in the pool (its
 // element array references them); a handed-out one is its caller's again.
-// Invariant: elements_.size() <= min_nr; a waiter is on waiters_ while it
-// sleeps in mempool_alloc().
+// Invariant: elements_.size() <= min_nr.
 #pragma once
 
 #include "mm/gfp.h"
 #include "sim/actor.h"
+#include "sim/wait_queue.h"
 
 #include <cstdint>
 #include <string>
@@ -73,7 +73,7 @@ private:
     std::uint64_t size_;
     kmem_cache* cache_;
     std::vector<std::uint64_t> elements_;
-    std::vector<arch::context*> waiters_;
+    sim::wait_queue waiters_;
 };
 
 }  // namespace kmsim::mm

@@ -678,6 +678,14 @@ private:
         end_of_line(fmt::format("the {}", kind).c_str());
     }
 
+    // A task's name (comm): TASK_COMM_LEN 16 bytes, the NUL included.
+    void check_comm(const std::string& n, source_pos p) const
+    {
+        if (n.size() > 15)
+            error(p, fmt::format("a task's name (comm) is at most 15 characters (TASK_COMM_LEN 16), and \"{}\" has {}",
+                                 n, n.size()));
+    }
+
     void declare(const std::string& n, source_pos p, const char* kind)
     {
         auto [it, fresh] = names_.emplace(n, kind);
@@ -953,10 +961,7 @@ private:
         process_decl p;
         p.pos = cur().pos;
         p.name = name("a process name");
-        if (p.name.size() > 15)
-            error(p.pos, fmt::format("a task's name (comm) is at most 15 characters (TASK_COMM_LEN 16), and \"{}\" "
-                                     "has {}",
-                                     p.name, p.name.size()));
+        check_comm(p.name, p.pos);
         declare(p.name, p.pos, "process");
         bool have_rss = false;
         options("process", [&](const token& k) {
@@ -1922,10 +1927,7 @@ private:
                     error(x.pos, fmt::format("{}() takes the new task's name here, a string literal on one line, as "
                                              "\"worker\"",
                                              bi->name));
-                if (x.text.size() > 15)
-                    error(x.pos, fmt::format("a task's name (comm) is at most 15 characters (TASK_COMM_LEN 16), and "
-                                             "\"{}\" has {}",
-                                             x.text, x.text.size()));
+                check_comm(x.text, x.pos);
                 runtime_threads_.insert(x.text);
             }
             if (bi->args[k] == arg_kind::ctor && !(x.k == expr::kind::number && x.value == 0))
