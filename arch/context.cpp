@@ -3,6 +3,7 @@
 
 #include "arch/cpu.h"
 #include "arch/machine.h"
+#include "arch/sched.h"
 #include "sim/error.h"
 
 #include <fmt/format.h>
@@ -100,6 +101,8 @@ void context::wait(const sim::blocker& reason)
 {
     KMSIM_ASSERT(machine_.current_context() == this, "a context can only make itself wait");
     machine_.schedule_debug(*this);
+    if (task_flags_ & PF_WQ_WORKER) [[unlikely]]
+        machine_.workqueues().worker_sleeping(*this);  // sched_submit_work()
     waiting_on_ = &reason;
     enter(run_state::sleeping);
     wait_start_ = machine_.now();
@@ -119,6 +122,8 @@ void context::wake()
         enter(run_state::resumable);
         cpu_->resume_on_cpu(*this);
     } else {
+        if (task_flags_ & PF_WQ_WORKER) [[unlikely]]
+            machine_.workqueues().worker_running(*this);
         machine_.make_runnable(*this);
     }
 }

@@ -87,6 +87,12 @@ struct frame {
 
     frame() = default;
     frame(std::string_view fn, std::string_view f, int l) : function(fn), file(f), line(l) {}
+    // Kernel code that only runs the code above it (a kworker's
+    // worker_thread and process_one_work): in call traces, not in a
+    // deadlock's chain of steps.
+    static frame entry(std::string_view fn) { return frame(fn, "", entry_line); }
+    static constexpr int entry_line = -1;
+    bool is_entry() const { return line == entry_line && file.empty(); }
 
     std::string name() const { return render ? render(*this) : std::string(function); }  // "kmalloc(64, GFP_KERNEL)"
     std::string format() const;  // "kmalloc(64, GFP_KERNEL) at irq-vs-process.kms:17"
@@ -149,8 +155,8 @@ public:
         return frames_.empty() ? nullptr : &frames_[frames_.size() >= 2 ? frames_.size() - 2 : 0];
     }
 
-    // Task flags (PF_MEMALLOC, PF_MEMALLOC_NOFS, ...: include/linux/sched.h).
-    // The bits are mm's business; arch only keeps them per task.
+    // Task flags (PF_MEMALLOC, PF_WQ_WORKER, ...: arch/sched.h). Each bit
+    // is the business of the code that sets it; the context only keeps them.
     std::uint32_t& task_flags() { return task_flags_; }
     std::uint32_t task_flags() const { return task_flags_; }
 

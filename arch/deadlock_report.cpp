@@ -18,6 +18,11 @@ report deadlock_report(const sim::deadlock_info& d, sim::time_point now)
             s += (s.empty() ? "" : ", ") + std::string(l->name());
         return s;
     };
+    // "held by" a lock's owner, "run by" the kworker a flush waits for.
+    auto role = [&](const sim::wait_edge& e) {
+        const sim::blocker* b = e.who->waiting_for();
+        return std::string(b ? b->holder_role() : "held by");
+    };
     auto describe = [&](const sim::wait_edge& e, bool in_cycle) {
         const context* c = as_context(e.who);
         std::string s = fmt::format("  {}", e.context);
@@ -33,7 +38,7 @@ report deadlock_report(const sim::deadlock_info& d, sim::time_point now)
         if (const frame* loc = c->location())
             s += fmt::format(" at {}:{}", loc->file, loc->line);
         if (!e.held_by.empty())
-            s += (in_cycle ? ", held by " : ", which only ") + e.held_by + (in_cycle ? "" : " can end");
+            s += (in_cycle ? ", " + role(e) + " " : ", which only ") + e.held_by + (in_cycle ? "" : " can end");
         else if (!in_cycle)
             s += ", which nothing can end";
         s += "\n";
@@ -74,13 +79,16 @@ report deadlock_report(const sim::deadlock_info& d, sim::time_point now)
             const auto& fr = c->frames();
             // The first frame is the context's own body, unless it is a
             // handler it runs for others (a device worker's request code).
+            // Kernel entry code (frame::entry()) adds nothing either.
             const std::size_t first = !fr.empty() && fr.front().function == c->name() ? 1 : 0;
             for (std::size_t i = first; i < fr.size(); ++i) {
+                if (fr[i].is_entry())
+                    continue;
                 const bool is_wait_call = i + 1 == fr.size() && e.waits_for.rfind(fr[i].function, 0) == 0;
                 if (!is_wait_call)
                     chain += " -> " + fr[i].name();
             }
-            chain += " -> " + e.waits_for + " held by ";
+            chain += " -> " + e.waits_for + " " + role(e) + " ";
         }
         chain += d.cycle.front().context;
         text += "  " + chain + "\n";

@@ -17,21 +17,27 @@ std::vector<const sim::actor*> kthreads::kthread::holders() const
     return {task};
 }
 
-std::uint64_t kthreads::create(std::function<std::uint64_t()> fn, std::string name)
+std::uint64_t kthreads::create(std::function<std::uint64_t()> fn, std::string name, const thread_options& options)
 {
     machine_.might_sleep("kernel/kthread.c", 490);
     // copy_process(): "if (data_race(nr_threads >= max_threads)) goto bad_fork_cleanup_count".
     if (machine_.threads().size() >= max_kernel_threads)
         return ERR_PTR(-EAGAIN);
     KMSIM_ASSERT(memory_.alloc, "kthreads without task memory: mm sets it when it boots");
-    const std::uint64_t handle = memory_.alloc();
+    std::uint64_t handle;
+    {
+        // copy_process()'s allocation of the task (here by the caller, not kthreadd).
+        frame_guard fg(machine_.current(), frame{"dup_task_struct", "", 0});
+        handle = memory_.alloc();
+    }
     if (!handle)
         return ERR_PTR(-ENOMEM);
     auto k = std::make_unique<kthread>();
     kthread& rec = *k;
     rec.fn = std::move(fn);
     rec.handle = handle;
-    thread_options o;
+    thread_options o = options;
+    o.start = machine_.now();
     o.stopped = true;
     rec.task = &machine_.create_thread(std::move(name), [this, &rec] {
         // kthread(): -EINTR, without calling the function, when stopped first.
@@ -43,6 +49,11 @@ std::uint64_t kthreads::create(std::function<std::uint64_t()> fn, std::string na
     by_task_[rec.task] = &rec;
     by_handle_[handle] = std::move(k);
     return handle;
+}
+
+std::uint64_t kthreads::create(std::function<std::uint64_t()> fn, std::string name)
+{
+    return create(std::move(fn), std::move(name), thread_options{});
 }
 
 void kthreads::exit(kthread& k)

@@ -35,6 +35,7 @@ namespace kmsim::arch {
 
 class context;
 class machine;
+struct thread_options;
 
 // include/linux/err.h: an error code as a pointer.
 inline constexpr std::uint64_t MAX_ERRNO = 4095;
@@ -65,6 +66,8 @@ public:
     // Fiber side, process context. kthread_create(): a thread NAME that will
     // run FN, not yet woken; its handle, or ERR_PTR(-ENOMEM) when its memory
     // could not be had, ERR_PTR(-EAGAIN) past the machine's thread limit.
+    // OPTIONS place it (a pinned CPU, a background role); it starts stopped.
+    std::uint64_t create(std::function<std::uint64_t()> fn, std::string name, const thread_options& options);
     std::uint64_t create(std::function<std::uint64_t()> fn, std::string name);
     // wake_up_process(): starts a thread kthread_create() made; 1 if it
     // did, 0 for a thread that runs already (or has exited).

@@ -18,6 +18,10 @@ lockdep::site lockdep::here(const context& c)
             return site{frame{it->function, it->file, it->line}};
     if (const frame* loc = c.location())
         return site{frame{c.frames().front().function, loc->file, loc->line}};
+    // Kernel code of kmsim's own (a kworker's process_one_work): its function.
+    for (auto it = fs.rbegin(); it != fs.rend(); ++it)
+        if (!it->render)
+            return site{frame{it->function, "", 0}};
     // No frames (a kernel thread, a context made by a test): its name, kept
     // here, since a site may outlive the context.
     if (!c.lockdep_name)

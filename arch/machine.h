@@ -24,6 +24,7 @@
 #include "arch/khungtaskd.h"
 #include "arch/kthread.h"
 #include "arch/lockdep.h"
+#include "arch/workqueue.h"
 #include "arch/tracepoint.h"
 #include "sim/engine.h"
 #include "sim/error.h"
@@ -87,6 +88,8 @@ public:
     class lockdep& lockdep_checks() { return lockdep_; }
     // The kernel threads made at run time (kthread_create()).
     class kthreads& kthreads() { return kthreads_; }
+    // The workqueues and their kworkers (workqueues::init() starts them).
+    class workqueues& workqueues() { return workqueues_; }
     const kernel_log& log() const { return log_; }
     int nr_cpus() const { return static_cast<int>(cpus_.size()); }
     cpu& cpu_at(int id);
@@ -249,6 +252,7 @@ private:
     sim::named_wait halted_{"panic()"};
     khungtaskd hung_tasks_{*this};
     class kthreads kthreads_{*this};
+    class workqueues workqueues_{*this};
 };
 
 // Context-switch-free helpers with kernel names, for code that reads like C.

@@ -9,6 +9,8 @@
 // names (GFP_KERNEL). Text - parsing and printing - always uses the kernel spelling.
 #pragma once
 
+#include "arch/sched.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -88,11 +90,11 @@ inline int gfp_zone(gfp_t g) { return gfp_zone_checked(g).zone; }
 constexpr int gfp_migratetype(gfp_t g) { return static_cast<int>((g & (gfp::MOVABLE | gfp::RECLAIMABLE)) >> 3); }
 
 // Task flags that shape allocations (include/linux/sched.h).
-inline constexpr std::uint32_t PF_MEMALLOC = 0x00000800;
-inline constexpr std::uint32_t PF_KSWAPD = 0x00020000;
-inline constexpr std::uint32_t PF_MEMALLOC_NOFS = 0x00040000;
-inline constexpr std::uint32_t PF_MEMALLOC_NOIO = 0x00080000;
-inline constexpr std::uint32_t PF_MEMALLOC_PIN = 0x10000000;
+using arch::PF_KSWAPD;
+using arch::PF_MEMALLOC;
+using arch::PF_MEMALLOC_NOFS;
+using arch::PF_MEMALLOC_NOIO;
+using arch::PF_MEMALLOC_PIN;
 
 // current_gfp_context(): the scoped NOIO/NOFS constraints of the task.
 constexpr gfp_t current_gfp_context(gfp_t g, std::uint32_t task_flags)

@@ -192,6 +192,23 @@ struct process_decl {
     source_pos pos;
 };
 
+// `workqueue NAME [flags=WQ_...] [max_active=N]`. The system workqueues
+// (system_wq, ...) are declared by the language itself, first.
+struct workqueue_decl {
+    std::string name;
+    unsigned flags = 0;   // arch::wq_flags
+    int max_active = 0;   // 0: WQ_DFL_ACTIVE
+    bool builtin = false; // one of the system workqueues
+    source_pos pos;
+};
+
+// `work NAME` ... `end`: a work item; its body runs in a kworker.
+struct work_decl {
+    std::string name;
+    body code;
+    source_pos pos;
+};
+
 struct thread_decl {
     std::string name;
     int cpu = -1;
@@ -276,6 +293,9 @@ struct scenario {
     std::vector<thread_decl> threads;
     std::vector<irq_decl> irqs;
     std::vector<shrinker_decl> shrinkers;
+    std::vector<workqueue_decl> workqueues;  // the system workqueues first
+    std::vector<work_decl> works;
+    bool uses_workqueues = false;  // a work item, workqueue or workqueue call: the kworkers start at boot
     std::uint64_t pagecache_clean = 0;  // bytes
     source_pos pagecache_clean_pos;     // the last line that added some
     struct dirty_cache {

@@ -219,6 +219,61 @@ std::vector<kernel_call> make_table()
              e.objects.mempools[x.v[1]]->free(x.v[0]);
              return std::uint64_t{0};
          }},
+        // -- workqueues
+        {"queue_work", "bool queue_work(struct workqueue_struct *wq, struct work_struct *work)", {a::workqueue, a::work},
+         false, r::value, ctx::any, 50, 0, false,
+         "Queues WORK on WQ, on this CPU's pool for a per-CPU queue (or where WORK still runs); a kworker of the pool "
+         "runs it. False if WORK was pending already.",
+         [](kernel_env& e, call_args& x) {
+             return std::uint64_t{e.m.workqueues().queue_work(*e.objects.workqueues[x.v[0]], *e.objects.works[x.v[1]])};
+         }},
+        {"schedule_work", "bool schedule_work(struct work_struct *work)", {a::work}, false, r::value, ctx::any, 50, 0,
+         false, "queue_work() on system_wq.",
+         [](kernel_env& e, call_args& x) {
+             return std::uint64_t{e.m.workqueues().queue_work(e.m.workqueues().system_wq(), *e.objects.works[x.v[0]])};
+         }},
+        {"queue_delayed_work",
+         "bool queue_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay)",
+         {a::workqueue, a::work, a::timeout}, false, r::value, ctx::any, 50, 0, false,
+         "Queues WORK on WQ once DELAY jiffies have passed (at once for 0). False if WORK was pending already. (A "
+         "work item serves as a delayed_work here.)",
+         [](kernel_env& e, call_args& x) {
+             return std::uint64_t{
+                 e.m.workqueues().queue_delayed_work(*e.objects.workqueues[x.v[0]], *e.objects.works[x.v[1]], x.v[2])};
+         }},
+        {"schedule_delayed_work", "bool schedule_delayed_work(struct delayed_work *dwork, unsigned long delay)",
+         {a::work, a::timeout}, false, r::value, ctx::any, 50, 0, false, "queue_delayed_work() on system_wq.",
+         [](kernel_env& e, call_args& x) {
+             return std::uint64_t{e.m.workqueues().queue_delayed_work(e.m.workqueues().system_wq(),
+                                                                      *e.objects.works[x.v[0]], x.v[1])};
+         }},
+        {"flush_work", "bool flush_work(struct work_struct *work)", {a::work}, false, r::value, ctx::process, 50, 0,
+         false,
+         "Waits until WORK's last queueing has run; false at once if it is neither queued nor running (a delayed "
+         "item whose timer has not fired is not queued). lockdep sees (work_completion)(&WORK) taken.",
+         [](kernel_env& e, call_args& x) { return std::uint64_t{e.m.workqueues().flush_work(*e.objects.works[x.v[0]])}; }},
+        {"cancel_work_sync", "bool cancel_work_sync(struct work_struct *work)", {a::work}, false, r::value,
+         ctx::process, 50, 0, false,
+         "Takes WORK off its queue (or stops its delay timer), then waits for a running execution to end. True if "
+         "WORK was pending.",
+         [](kernel_env& e, call_args& x) {
+             return std::uint64_t{e.m.workqueues().cancel_work_sync(*e.objects.works[x.v[0]])};
+         }},
+        {"flush_workqueue", "void flush_workqueue(struct workqueue_struct *wq)", {a::workqueue}, false, r::none,
+         ctx::process, 50, 0, false,
+         "Waits until every item queued on WQ before the call has run. lockdep sees (wq_completion)WQ taken.",
+         [](kernel_env& e, call_args& x) {
+             e.m.workqueues().flush_workqueue(*e.objects.workqueues[x.v[0]]);
+             return std::uint64_t{0};
+         }},
+        {"destroy_workqueue", "void destroy_workqueue(struct workqueue_struct *wq)", {a::workqueue}, false, r::none,
+         ctx::process, 1000, 0, false,
+         "Drains WQ (waits until nothing is queued on it) and stops its rescuer. Queueing on it afterwards WARNs "
+         "and is refused.",
+         [](kernel_env& e, call_args& x) {
+             e.m.workqueues().destroy_workqueue(*e.objects.workqueues[x.v[0]]);
+             return std::uint64_t{0};
+         }},
         // -- the page allocator
         {"alloc_pages", "struct page *alloc_pages(gfp_t gfp, unsigned int order)", {a::gfp, a::value}, false, r::pointer,
          ctx::gfp, 250, 0, false, "2^ORDER contiguous pages; the struct page of the first, or NULL.",

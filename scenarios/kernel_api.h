@@ -21,6 +21,7 @@
 #include "arch/spinlock.h"
 #include "arch/tracepoint.h"
 #include "arch/wait.h"
+#include "arch/workqueue.h"
 #include "drivers/blockdev.h"
 #include "mm/kernel_memory.h"
 #include "mm/mempool.h"
@@ -51,6 +52,8 @@ struct kernel_objects {
     std::vector<std::unique_ptr<drivers::blockdev>> blockdevs;
     std::vector<std::unique_ptr<arch::wait_queue_head>> waitqueues;
     std::vector<std::unique_ptr<mm::mempool>> mempools;
+    std::vector<arch::workqueue_struct*> workqueues;  // the system workqueues first; arch owns them
+    std::vector<std::unique_ptr<arch::work_struct>> works;
     // Runs the front end's function FN (a func argument's value) with ARG in
     // the running context, and returns its result: what a kthread runs.
     std::function<std::uint64_t(std::uint64_t fn, std::uint64_t arg)> run_function;
@@ -95,6 +98,8 @@ enum class arg_kind {
     comm,        // a new task's name, a string literal (kthread_run's)
     waitqueue,   // a declared wait queue, by name
     mempool,     // a declared mempool, by name
+    workqueue,   // a declared workqueue (or a system one: system_wq, ...), by name
+    work,        // a declared work item, by name
     func,        // a function of the front end's, run with one argument (kthread_run's threadfn)
     condition,   // an expression the call evaluates itself, again and again (wait_event's)
     timeout,     // jiffies; the language also takes a duration (10ms), converted at the machine's HZ

@@ -40,7 +40,7 @@ const std::vector<std::string> declaration_words = {"scenario", "description", "
                                                     "boot",     "sysctl",      "lock",     "completion", "cache",
                                                     "pagecache", "anon",       "blockdev", "thread",  "irq",
                                                     "shrinker", "expect",      "global",   "func",    "waitqueue",
-                                                    "mempool",  "process"};
+                                                    "mempool",  "process", "workqueue", "work"};
 
 // ---------------------------------------------------------------- lexer
 
@@ -289,6 +289,18 @@ public:
 
     scenario run()
     {
+        // The system workqueues every kernel has (kernel/workqueue.c).
+        for (const auto& [n, flags] : {std::pair<const char*, unsigned>{"system_wq", 0u},
+                                       {"system_highpri_wq", arch::WQ_HIGHPRI},
+                                       {"system_long_wq", 0u},
+                                       {"system_unbound_wq", arch::WQ_UNBOUND}}) {
+            workqueue_decl d;
+            d.name = n;
+            d.flags = flags;
+            d.builtin = true;
+            names_.emplace(n, "workqueue");
+            sc_.workqueues.push_back(d);
+        }
         find_functions();
         while (!at(tok::eof)) {
             if (accept_newline())
@@ -497,6 +509,10 @@ private:
             mempool(word);
         } else if (w == "process") {
             process(word);
+        } else if (w == "workqueue") {
+            workqueue();
+        } else if (w == "work") {
+            work(word);
         } else if (w == "pagecache") {
             pagecache(word);
         } else if (w == "shrinker") {
@@ -1114,6 +1130,73 @@ private:
         d.code = parse_body(word, d.name);
         in_shrinker_ = false;
         sc_.shrinkers.push_back(std::move(d));
+    }
+
+    void workqueue()
+    {
+        workqueue_decl d;
+        d.pos = cur().pos;
+        d.name = name("a workqueue name");
+        declare(d.name, d.pos, "workqueue");
+        options("workqueue", [&](const token& k) {
+            if (k.text == "flags") {
+                static const std::vector<std::pair<std::string, unsigned>> known = {
+                    {"WQ_UNBOUND", arch::WQ_UNBOUND},           {"WQ_FREEZABLE", arch::WQ_FREEZABLE},
+                    {"WQ_MEM_RECLAIM", arch::WQ_MEM_RECLAIM},   {"WQ_HIGHPRI", arch::WQ_HIGHPRI},
+                    {"WQ_CPU_INTENSIVE", arch::WQ_CPU_INTENSIVE}};
+                for (;;) {
+                    const source_pos p = cur().pos;
+                    const std::string f = name("a WQ_ flag");
+                    auto it = std::find_if(known.begin(), known.end(), [&](const auto& kv) { return kv.first == f; });
+                    if (it == known.end()) {
+                        std::vector<std::string> names;
+                        for (const auto& kv : known)
+                            names.push_back(kv.first);
+                        const std::string near = nearest(f, names);
+                        error(p, fmt::format("unknown workqueue flag '{}'{}", f,
+                                             near.empty() ? " (WQ_UNBOUND, WQ_FREEZABLE, WQ_MEM_RECLAIM, WQ_HIGHPRI or "
+                                                            "WQ_CPU_INTENSIVE)"
+                                                          : "; did you mean " + near + "?"));
+                    }
+                    d.flags |= it->second;
+                    if (!at_punct("|"))
+                        break;
+                    take();
+                }
+            } else if (k.text == "max_active") {
+                const source_pos p = cur().pos;
+                const std::uint64_t v = integer("max_active");
+                if (v < 1 || v > static_cast<std::uint64_t>(arch::WQ_MAX_ACTIVE))
+                    error(p, fmt::format("max_active is 1 to {} (WQ_MAX_ACTIVE), not {}", arch::WQ_MAX_ACTIVE, v));
+                d.max_active = static_cast<int>(v);
+            } else {
+                return false;
+            }
+            return true;
+        });
+        // The rescuer's name is "kworker/R-" and the queue's; a workqueue
+        // name is at most WQ_NAME_LEN - 1 characters.
+        if (d.name.size() > 31)
+            error(d.pos, fmt::format("a workqueue's name is at most 31 characters (WQ_NAME_LEN 32), and \"{}\" has {}",
+                                     d.name, d.name.size()));
+        sc_.workqueues.push_back(d);
+        sc_.uses_workqueues = true;
+        end_of_line("the workqueue");
+    }
+
+    void work(const token& word)
+    {
+        work_decl d;
+        d.pos = cur().pos;
+        d.name = name("a work item name");
+        declare(d.name, d.pos, "work item");
+        end_of_line("the work item's name");
+        // Declared before its body, which may queue the item again.
+        const std::size_t i = sc_.works.size();
+        sc_.works.push_back(std::move(d));
+        sc_.uses_workqueues = true;
+        body code = parse_body(word, sc_.works[i].name);
+        sc_.works[i].code = std::move(code);
     }
 
     void thread(const token& word)
@@ -1750,6 +1833,18 @@ private:
                 if (sc_.mempools[i].name == n)
                     return static_cast<int>(i);
             return wrong("mempool");
+        case arg_kind::workqueue:
+            for (std::size_t i = 0; i < sc_.workqueues.size(); ++i)
+                if (sc_.workqueues[i].name == n) {
+                    sc_.uses_workqueues = true;
+                    return static_cast<int>(i);
+                }
+            return wrong("workqueue");
+        case arg_kind::work:
+            for (std::size_t i = 0; i < sc_.works.size(); ++i)
+                if (sc_.works[i].name == n)
+                    return static_cast<int>(i);
+            return wrong("work item");
         case arg_kind::waitqueue:
             for (std::size_t i = 0; i < sc_.waitqueues.size(); ++i)
                 if (sc_.waitqueues[i].name == n)

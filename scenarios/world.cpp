@@ -175,6 +175,29 @@ void create_objects(world& w)
             w.objects.caches.push_back(w.mem.slabs().create(c.name, static_cast<std::uint32_t>(c.size),
                                                             {static_cast<std::uint32_t>(c.align), c.flags}));
         });
+    if (sc.uses_workqueues) {
+        // workqueue_init(): the kworkers of every pool, the system
+        // workqueues; then the scenario's queues, with their rescuers.
+        arch::workqueues& wqs = w.m.workqueues();
+        wqs.init();
+        for (const auto& d : sc.workqueues) {
+            arch::workqueue_struct* q = nullptr;
+            if (!d.builtin)
+                q = &wqs.alloc_workqueue(d.name, d.flags, d.max_active);
+            else if (d.name == "system_wq")
+                q = &wqs.system_wq();
+            else if (d.name == "system_highpri_wq")
+                q = &wqs.system_highpri_wq();
+            else if (d.name == "system_long_wq")
+                q = &wqs.system_long_wq();
+            else
+                q = &wqs.system_unbound_wq();
+            w.objects.workqueues.push_back(q);
+        }
+        for (const auto& d : sc.works)
+            w.objects.works.push_back(std::make_unique<arch::work_struct>(
+                d.name, [&w, &d] { run_body(w, d.code, d.name, d.pos.line); }));
+    }
     for (const auto& p : sc.mempools) {
         mm::kmem_cache* cache = p.cache >= 0 ? w.objects.caches[static_cast<std::size_t>(p.cache)] : nullptr;
         w.objects.mempools.push_back(std::make_unique<mm::mempool>(w.m, w.mem.pages(), w.mem.kmalloc(), w.mem.slabs(),

@@ -48,6 +48,9 @@ public:
     // retrying until memory appears): the task keeps running and switching,
     // so it is never in uninterruptible sleep for the hung-task detector.
     virtual bool looping() const { return false; }
+    // How a report names the holders(): a lock is "held by" its owner; a
+    // flush_work() waits for the kworker that runs the work ("run by").
+    virtual const char* holder_role() const { return "held by"; }
 };
 
 // A wait that no other actor ends (a timer, a halted CPU): described, never

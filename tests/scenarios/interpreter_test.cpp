@@ -120,20 +120,20 @@ TEST_CASE("recursion deeper than 256 frames stops the run with a clear error", "
 TEST_CASE("kthread_run and kthread_stop: the thread's result, its memory allocated and freed", "[scenarios][v2]")
 {
     const ran x = run(R"(waitqueue wq
-global work = 0
+global jobs = 0
 func worker(base)
   done = 0
   while !kthread_should_stop()
-    wait_event(wq, work > 0 || kthread_should_stop())
-    done = done + work
-    work = 0
+    wait_event(wq, jobs > 0 || kthread_should_stop())
+    done = done + jobs
+    jobs = 0
   end
   return base + done
 end
 thread t
   k = kthread_run(worker, 1000, "worker")
   repeat 3
-    work = 7
+    jobs = 7
     wake_up(wq)
     msleep(1)
   end
