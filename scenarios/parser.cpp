@@ -2080,6 +2080,10 @@ private:
         for (const auto& d : sc_.blockdevs)
             if (n == drivers::blockdev_worker_comm(d.name))
                 return true;
+        // The kworkers of a scenario with workqueues: their names depend on
+        // how many the run makes, so any kworker name is taken.
+        if (sc_.uses_workqueues && n.rfind("kworker/", 0) == 0 && n.size() > 8)
+            return true;
         return false;
     }
 
@@ -2091,7 +2095,7 @@ private:
                 it != names_.end() && (it->second == std::string("thread") || it->second == std::string("irq"));
             if (!scenario_context && !is_kernel_thread(n) && !runtime_threads_.count(n))
                 error(p, fmt::format("'{}' is not a thread or irq of this scenario, nor one of its kernel threads ({}, "
-                                     "{}, kworker/DEVICE for each blockdev)",
+                                     "{}, kworker/DEVICE for each blockdev, kworkers with workqueues)",
                                      n, mm::kswapd_comm, mm::flusher_comm));
         }
         for (const auto& [path, p] : stat_checks_)
