@@ -1,10 +1,13 @@
-// arch/context.h - a kernel execution context: a kernel thread or a hard-IRQ handler.
+// arch/context.h - a kernel execution context: a kernel thread, a hard-IRQ handler or a softirq run.
 //
 // Owns: what the kernel knows about one flow of execution - its kind (task in
 // process context, or hard-IRQ handler), pid, CPU, the simulated call stack
 // used in reports, the locks it holds, and where it stands on its CPU.
-// A task leaves its CPU when it sleeps; an IRQ handler never does: if it
-// sleeps (a bug) it keeps the CPU, with interrupts off, until it is woken.
+// A task leaves its CPU when it sleeps; an interrupt context never does: if
+// it sleeps (a bug) it keeps the CPU until it is woken. A softirq run at
+// irq_exit() or local_bh_enable() is an interrupt context of its own on top
+// of the task it interrupted, with SOFTIRQ_OFFSET and IRQs on; ksoftirqd runs
+// softirqs in its own task context instead.
 //
 // run_state, per context:
 //   created    not started yet (a thread before its start time)
@@ -35,7 +38,7 @@ class irq_line;
 class machine;
 class lock_base;
 
-enum class context_kind { task, hardirq };
+enum class context_kind { task, hardirq, softirq };
 
 enum class run_state { created, runnable, resumable, running, busy, spinning, sleeping, done };
 const char* to_string(run_state s);
@@ -130,7 +133,11 @@ public:
     ~context() override { unwind(); }
 
     context_kind kind() const { return kind_; }
-    bool is_irq() const { return kind_ == context_kind::hardirq; }
+    // An interrupt context (hard IRQ or softirq run): above a task on its
+    // CPU's stack, never leaving it; `current` is the task below.
+    bool is_irq() const { return kind_ != context_kind::task; }
+    bool is_hardirq() const { return kind_ == context_kind::hardirq; }
+    bool is_softirq() const { return kind_ == context_kind::softirq; }
     // A hard-IRQ handler that returned with locks held: its record is kept,
     // since the locks still name it as their owner, until it holds none.
     bool departed() const { return departed_; }

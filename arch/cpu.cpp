@@ -146,6 +146,19 @@ void cpu::start_irq(irq_line& line)
     machine_.trace().irq_handler_entry(line.line(), h);
 }
 
+void cpu::start_softirq()
+{
+    // invoke_softirq(): __do_softirq() on the interrupted context's stack.
+    context& s = machine_.new_softirq_context();
+    s.cpu_ = this;
+    irq_saved_flags_.push_back(irqs_disabled_);
+    irq_stack_.push_back(&s);
+    add_preempt_count(SOFTIRQ_OFFSET);
+    s.preempt_disabled_at_ = frame{"__do_softirq", "", 0};
+    irqs_disabled_ = false;
+    s.enter(run_state::resumable);
+}
+
 void cpu::switch_in(context& next)
 {
     trace_switch(&next);
@@ -175,12 +188,16 @@ void cpu::finish_top(context* t)
             // irq_exit(): drop the handler, give the CPU back to what it interrupted.
             KMSIM_ASSERT(!irq_stack_.empty() && irq_stack_.back() == t, "IRQ handler exiting out of order");
             irq_stack_.pop_back();
-            preempt_count_ -= HARDIRQ_OFFSET;
+            preempt_count_ -= t->is_softirq() ? SOFTIRQ_OFFSET : HARDIRQ_OFFSET;
             irqs_disabled_ = irq_saved_flags_.back();
             irq_saved_flags_.pop_back();
-            t->irq_->in_progress_ = false;
-            t->irq_->update_hold();
-            machine_.trace().irq_handler_exit(t->irq_->line(), *t);
+            if (t->is_hardirq()) {
+                t->irq_->in_progress_ = false;
+                t->irq_->update_hold();
+                machine_.trace().irq_handler_exit(t->irq_->line(), *t);
+                if (softirq_pending_)
+                    softirq_at_exit_ = true;  // __irq_exit_rcu(): invoke_softirq()
+            }
             machine_.retire_irq_context(t);
             arm_tick();
         } else {
@@ -282,6 +299,22 @@ void cpu::run()
                 start_irq(*line);
                 continue;
             }
+        }
+        if (softirq_at_exit_) {
+            if (!softirq_pending_ || (preempt_count_ & SOFTIRQ_MASK)) {
+                // Nothing to run, or in_interrupt(): local_bh_enable() or
+                // the softirq run below picks them up.
+                softirq_at_exit_ = false;
+            } else if (!(preempt_count_ & HARDIRQ_MASK) && !irqs_disabled_ &&
+                       (!t || t->rstate_ == run_state::busy || t->rstate_ == run_state::spinning ||
+                        t->rstate_ == run_state::resumable)) {
+                softirq_at_exit_ = false;
+                interrupt_top();
+                start_softirq();
+                continue;
+            }
+            // else: inside a hard IRQ (its exit comes), or IRQs off (the tick
+            // waits for them, like any interrupt).
         }
         if (!t) {
             if (rq_.empty()) {

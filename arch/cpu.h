@@ -9,9 +9,13 @@
 //      (busy, spinning or resumable): interrupt it - its remaining busy time is
 //      saved - and start the handler in hard-IRQ context (HARDIRQ_OFFSET added,
 //      IRQs off);
-//   2. nothing on the CPU: take the next task from the runqueue (round robin),
+//   2. an interrupt is being left (irq_exit(): a handler returned, the tick
+//      raised a softirq, local_bh_enable()) with softirqs pending: unless the
+//      context below is in interrupt (serving softirq or BH disabled: they stay
+//      pending), start a softirq run on top of it (SOFTIRQ_OFFSET, IRQs on);
+//   3. nothing on the CPU: take the next task from the runqueue (round robin),
 //      or go idle;
-//   3. the top context is resumable: if it still owes CPU time, arm an event
+//   4. the top context is resumable: if it still owes CPU time, arm an event
 //      for the end of it and wait; else switch to its fiber, and afterwards
 //      look at what it asked for (done, sleep, spin, busy, yield).
 // Invariants: the top context (innermost IRQ handler, else the task) is the
@@ -69,6 +73,23 @@ public:
     void raise(irq_line& line);      // an interrupt arrives
     void kick();                     // make run() happen at the current time
 
+    // local_softirq_pending(): the softirq vectors raised on this CPU.
+    std::uint32_t softirq_pending() const { return softirq_pending_; }
+    void raise_softirq(unsigned nr) { softirq_pending_ |= 1u << nr; }
+    std::uint32_t take_softirq_pending()
+    {
+        const std::uint32_t p = softirq_pending_;
+        softirq_pending_ = 0;
+        return p;
+    }
+    // irq_exit() with softirqs pending (engine or fiber side): they run at
+    // the next dispatch, if the context below allows (step 2 above).
+    void softirq_at_irq_exit()
+    {
+        softirq_at_exit_ = true;
+        kick();
+    }
+
     // Engine side.
     void run();
 
@@ -94,6 +115,7 @@ private:
 
     void interrupt_top();
     void start_irq(irq_line& line);
+    void start_softirq();
     void finish_top(context* t);
     void switch_in(context& next);
     void switch_out(context& prev);
@@ -113,6 +135,8 @@ private:
     std::vector<bool> irq_saved_flags_;  // IRQs-disabled state under each handler
     std::deque<context*> rq_;
     std::deque<irq_line*> pending_;
+    std::uint32_t softirq_pending_ = 0;
+    bool softirq_at_exit_ = false;
     sim::event_queue::handle busy_event_;
     sim::time_point busy_end_{};
     sim::event_queue::handle tick_event_;
@@ -134,6 +158,7 @@ private:
     std::uint64_t context_switches_ = 0;
 
     friend class machine;
+    friend class softirqs;
 };
 
 }  // namespace kmsim::arch

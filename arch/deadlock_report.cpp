@@ -30,8 +30,10 @@ report deadlock_report(const sim::deadlock_info& d, sim::time_point now)
             s += fmt::format("/{}", c->pid());
         if (c->on_cpu())
             s += fmt::format(" on CPU{}", c->on_cpu()->id());
-        if (c->is_irq())
+        if (c->is_hardirq())
             s += " (hard IRQ)";
+        else if (c->is_softirq())
+            s += " (softirq)";
         std::string h = holds(c);
         s += h.empty() ? " holds no lock\n" : " holds " + h + "\n";
         s += "    and waits for " + e.waits_for;

@@ -33,8 +33,8 @@ std::string lockdep::lock_desc(const lockdep_map& m) const
 {
     const auto& u = m.usage;
     const char hard = u.in_hardirq && u.hardirq_on ? '?' : u.in_hardirq ? '-' : u.hardirq_on ? '+' : '.';
-    const char soft = u.process ? '+' : '.';
-    const char hard_read = u.hardirq_on_read ? '+' : '.', soft_read = u.process_read ? '+' : '.';
+    const char soft = u.in_softirq && u.softirq_on ? '?' : u.in_softirq ? '-' : u.softirq_on ? '+' : '.';
+    const char hard_read = u.hardirq_on_read ? '+' : '.', soft_read = u.softirq_on_read ? '+' : '.';
     return fmt::format("({}){{{}{}{}{}}}-{{{}:{}}}", m.name, hard, hard_read, soft, soft_read, m.wait_type, m.wait_type);
 }
 
@@ -188,15 +188,17 @@ bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, con
                             lazy_site& at, const void* instance, bool read)
 {
 
-    // IRQ-safety: a lock taken in hard-IRQ context must never be taken
-    // elsewhere with hard IRQs on, or that CPU can interrupt its own holder.
+    // IRQ-safety: a lock taken in hard-IRQ (softirq) context must never be
+    // taken elsewhere with hard IRQs (softirqs) on, or that CPU can
+    // interrupt its own holder.
     lockdep_map::usage_state& u = map.usage;
-    const bool in_irq = c.is_irq();
-    const bool irqs_on = !c.on_cpu()->irqs_disabled();
+    const lockdep_irq_state s = irq_state(c);
     auto inconsistent = [&](const char* from, const char* to, const site& first) {
         std::string b = fmt::format("inconsistent {{{}}} -> {{{}}} usage.\n", from, to);
-        b += fmt::format("{}/{} [HC{}[{}]:SC0[0]:HE{}:SE1] takes:\n", machine_.current_comm(), machine_.current_pid(),
-                         in_irq ? 1 : 0, in_irq ? 1 : 0, irqs_on ? 1 : 0);
+        b += fmt::format("{}/{} [HC{}[{}]:SC{}[{}]:HE{}:SE{}] takes:\n", machine_.current_comm(),
+                         machine_.current_pid(), s.hardirq ? 1 : 0, s.hardirq ? 1 : 0, s.softirq ? 1 : 0,
+                         s.softirq ? 1 : 0, s.irqs_on ? 1 : 0,
+                         (c.on_cpu()->preempt_count() & SOFTIRQ_MASK) ? 0 : 1);
         b += fmt::format("{}, at: {}\n", held_desc(map, instance), at.get().where());
         b += fmt::format("{{{}}} state was registered at:\n  {}\n", from, first.where());
         b += "\nother info that might help us debug this:\n Possible unsafe locking scenario:\n\n";
@@ -205,31 +207,46 @@ bool lockdep::check_acquire(context& c, const std::vector<held_entry>& held, con
         b += "\n *** DEADLOCK ***\n\n" + held_text(c);
         report("================================", "WARNING: inconsistent lock state", b);
     };
-    if (read && !in_irq) {
+    if (read && !s.hardirq && !s.softirq) {
         // A reader in process context (an rwsem's, which may sleep: never
-        // in hard IRQ): its own usage bits.
+        // in interrupt): its own usage bits.
         u.process_read = true;
-        u.hardirq_on_read |= irqs_on;
-    } else if (u.marked(in_irq, irqs_on)) {
-        // Known usage: nothing to mark, nothing inconsistent.
-    } else if (in_irq) {
-        if (!u.in_hardirq) {
+        u.hardirq_on_read |= s.irqs_on;
+        u.softirq_on_read |= s.softirqs_on;
+    } else if (!u.marked(s)) {
+        if (s.hardirq && !u.in_hardirq) {
             u.in_hardirq = true;
             u.in_hardirq_at = at.get();
+            if (u.hardirq_on) {
+                inconsistent("HARDIRQ-ON-W", "IN-HARDIRQ-W", u.hardirq_on_at);
+                return false;
+            }
         }
-        if (u.hardirq_on) {
-            inconsistent("HARDIRQ-ON-W", "IN-HARDIRQ-W", u.hardirq_on_at);
-            return false;
+        if (s.softirq && !u.in_softirq) {
+            u.in_softirq = true;
+            u.in_softirq_at = at.get();
+            if (u.softirq_on) {
+                inconsistent("SOFTIRQ-ON-W", "IN-SOFTIRQ-W", u.softirq_on_at);
+                return false;
+            }
         }
-    } else {
-        u.process = true;
-        if (irqs_on && !u.hardirq_on) {
+        if (!s.hardirq && !s.softirq)
+            u.process = true;
+        if (s.irqs_on && !u.hardirq_on) {
             u.hardirq_on = true;
             u.hardirq_on_at = at.get();
+            if (u.in_hardirq) {
+                inconsistent("IN-HARDIRQ-W", "HARDIRQ-ON-W", u.in_hardirq_at);
+                return false;
+            }
         }
-        if (irqs_on && u.in_hardirq) {
-            inconsistent("IN-HARDIRQ-W", "HARDIRQ-ON-W", u.in_hardirq_at);
-            return false;
+        if (s.softirqs_on && !u.softirq_on) {
+            u.softirq_on = true;
+            u.softirq_on_at = at.get();
+            if (u.in_softirq) {
+                inconsistent("IN-SOFTIRQ-W", "SOFTIRQ-ON-W", u.in_softirq_at);
+                return false;
+            }
         }
     }
     if (trylock)

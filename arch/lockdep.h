@@ -6,7 +6,7 @@
 // reproduces: "possible circular locking dependency detected" (as soon as an
 // edge closes a cycle, even if this run never deadlocks), "possible recursive
 // locking detected", and "inconsistent lock state" ({IN-HARDIRQ-W} <->
-// {HARDIRQ-ON-W}). Like the kernel, lockdep reports the first problem it finds
+// {HARDIRQ-ON-W}, {IN-SOFTIRQ-W} <-> {SOFTIRQ-ON-W}). Like the kernel, lockdep reports the first problem it finds
 // and then turns itself off. It also turns off, as __lock_acquire() does,
 // when a context holds MAX_LOCK_DEPTH locks ("BUG: MAX_LOCK_DEPTH too low!"):
 // its cost stays bounded however many locks a scenario nests.
@@ -17,6 +17,7 @@
 
 #include "arch/context.h"
 #include "arch/cpu.h"
+#include "arch/preempt.h"
 
 #include <map>
 #include <memory>
@@ -37,6 +38,13 @@ struct lockdep_site {
     std::string where() const { return at.format(); }  // "thread_a at abba.kms:12"
 };
 
+// The state a lock is taken in, as mark_usage() sees it: in hard IRQ, in
+// softirq (serving one: a softirq run, ksoftirqd), with hard IRQs on, with
+// softirqs on (no BH disabled, not in interrupt).
+struct lockdep_irq_state {
+    bool hardirq = false, softirq = false, irqs_on = false, softirqs_on = false;
+};
+
 // A lock class as lockdep sees it, with its IRQ usage (the kernel's
 // lock_class usage_mask and the first place each state was seen).
 struct lockdep_map {
@@ -44,18 +52,18 @@ struct lockdep_map {
     int wait_type = 2;  // {2:2} spinning, {3:3} sleeping, {0:0} pseudo-lock
 
     struct usage_state {
-        bool in_hardirq = false, hardirq_on = false, process = false;
+        bool in_hardirq = false, hardirq_on = false, in_softirq = false, softirq_on = false, process = false;
         // Taken for read (an rwsem's down_read()), in process context:
         // HARDIRQ-ON-R and SOFTIRQ-ON-R, the second and fourth usage chars.
-        bool hardirq_on_read = false, process_read = false;
-        lockdep_site in_hardirq_at, hardirq_on_at;
-        // Taking the class in this state marks nothing new and conflicts
-        // with nothing (mark_lock()'s early return when the bit is set).
-        bool marked(bool in_irq, bool irqs_on) const
+        bool hardirq_on_read = false, softirq_on_read = false, process_read = false;
+        lockdep_site in_hardirq_at, hardirq_on_at, in_softirq_at, softirq_on_at;
+        // Taking the class in state S marks nothing new (mark_lock()'s
+        // early return when the bit is set); a conflict was reported when
+        // the second of a pair was first marked.
+        bool marked(const lockdep_irq_state& s) const
         {
-            if (in_irq)
-                return in_hardirq && !hardirq_on;
-            return process && (!irqs_on || (hardirq_on && !in_hardirq));
+            return (!s.hardirq || in_hardirq) && (!s.softirq || in_softirq) && (s.hardirq || s.softirq || process) &&
+                   (!s.irqs_on || hardirq_on) && (!s.irqs_on || !s.softirqs_on || softirq_on);
         }
     };
     mutable usage_state usage;  // lockdep's: it marks the class as it is used
@@ -107,10 +115,15 @@ public:
     // usage in C's state is marked already.
     void acquire_release(const lockdep_map& map, context& c)
     {
-        if (!enabled_ ||
-            (c.lockdep_held().empty() && map.usage.marked(c.is_irq(), !c.on_cpu()->irqs_disabled())))
+        if (!enabled_ || (c.lockdep_held().empty() && map.usage.marked(irq_state(c))))
             return;
         acquire_release_checks(map, c);
+    }
+    static lockdep_irq_state irq_state(const context& c)
+    {
+        const std::uint32_t pc = c.on_cpu()->preempt_count();
+        const bool irqs_on = !c.on_cpu()->irqs_disabled();
+        return {c.is_hardirq(), (pc & SOFTIRQ_OFFSET) != 0, irqs_on, irqs_on && !(pc & SOFTIRQ_MASK) && !c.is_irq()};
     }
     bool enabled() const { return enabled_; }
     // debug_locks_off(): another check found the lock state inconsistent.

@@ -118,6 +118,14 @@ context& machine::new_irq_context(irq_line& line)
     return *irq_contexts_.back();
 }
 
+context& machine::new_softirq_context()
+{
+    irq_contexts_.push_back(std::make_unique<context>(*this, context_kind::softirq, "softirq", -1,
+                                                      sim::actor_role::background,
+                                                      [this] { softirqs_.run_at_irq_exit(); }));
+    return *irq_contexts_.back();
+}
+
 void machine::irq_exit_checks(irq_line& line)
 {
     if (!this_cpu().irqs_disabled()) {
@@ -295,8 +303,8 @@ void machine::local_irq_enable()
     cpu& p = this_cpu();
     p.set_irqs_disabled(false);
     // Interrupts that arrived while they were off are taken now, before the
-    // next instruction.
-    if (!p.pending_.empty())
+    // next instruction (and a tick's softirqs with them).
+    if (!p.pending_.empty() || (p.softirq_at_exit_ && p.softirq_pending_))
         yield_cpu(current(), run_state::resumable);
 }
 

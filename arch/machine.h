@@ -24,6 +24,9 @@
 #include "arch/khungtaskd.h"
 #include "arch/kthread.h"
 #include "arch/lockdep.h"
+#include "arch/softirq.h"
+#include "arch/tasklet.h"
+#include "arch/timer.h"
 #include "arch/workqueue.h"
 #include "arch/tracepoint.h"
 #include "sim/engine.h"
@@ -90,6 +93,15 @@ public:
     class kthreads& kthreads() { return kthreads_; }
     // The workqueues and their kworkers (workqueues::init() starts them).
     class workqueues& workqueues() { return workqueues_; }
+    // Softirqs and ksoftirqd (softirqs::init() starts the threads).
+    class softirqs& softirqs() { return softirqs_; }
+    // timer_list and tasklets, run in their softirqs.
+    class timers& timers() { return timers_; }
+    class tasklets& tasklets() { return tasklets_; }
+    // A pid for a kernel thread made at boot (kworkers, ksoftirqd): 4 to 34
+    // in order, as the kernel's early threads have low ones; then 0 (the
+    // next free pid).
+    int boot_pid() { return next_boot_pid_ < 35 ? next_boot_pid_++ : 0; }
     const kernel_log& log() const { return log_; }
     int nr_cpus() const { return static_cast<int>(cpus_.size()); }
     cpu& cpu_at(int id);
@@ -210,8 +222,10 @@ private:
     friend class cpu;
     friend class irq_line;
     friend class context;
+    friend class softirqs;
 
     context& new_irq_context(irq_line& line);
+    context& new_softirq_context();
     // __might_resched() for a context that may not sleep: the rate-limited report.
     void might_resched(const char* kernel_file, int kernel_line);
     // __handle_irq_event_percpu()'s checks once a handler returns (fiber
@@ -253,6 +267,10 @@ private:
     khungtaskd hung_tasks_{*this};
     class kthreads kthreads_{*this};
     class workqueues workqueues_{*this};
+    class softirqs softirqs_{*this};
+    class timers timers_{*this};
+    class tasklets tasklets_{*this};
+    int next_boot_pid_ = 4;
 };
 
 // Context-switch-free helpers with kernel names, for code that reads like C.

@@ -57,13 +57,17 @@ std::string machine::dump_stack(const context& c) const
     out += "Call Trace:\n";
     if (c.is_irq()) {
         out += " <IRQ>\n";
-        // Handlers from c down to the outermost, each entered from the IRQ core.
+        // Handlers from c down to the outermost, each entered from the IRQ
+        // core; a softirq run from the exit of the interrupt (the tick's,
+        // in the common case) that it ran after.
         const auto& stack = p.irq_stack();
         for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
             append_frames(out, **it);
-            out += " __handle_irq_event_percpu\n handle_irq_event\n common_interrupt\n";
+            out += (*it)->is_softirq() ? " __irq_exit_rcu\n sysvec_apic_timer_interrupt\n"
+                                       : " __handle_irq_event_percpu\n handle_irq_event\n common_interrupt\n";
         }
-        out += " </IRQ>\n <TASK>\n asm_common_interrupt\n";
+        out += stack.front()->is_softirq() ? " </IRQ>\n <TASK>\n asm_sysvec_apic_timer_interrupt\n"
+                                           : " </IRQ>\n <TASK>\n asm_common_interrupt\n";
         if (p.curr()) {
             append_frames(out, *p.curr());
             out += " kthread\n ret_from_fork\n";

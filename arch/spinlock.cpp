@@ -65,6 +65,18 @@ void spinlock::unlock()
     machine_.preempt_enable();
 }
 
+void spinlock::lock_bh()
+{
+    machine_.softirqs().local_bh_disable();
+    lock();
+}
+
+void spinlock::unlock_bh()
+{
+    unlock();
+    machine_.softirqs().local_bh_enable();
+}
+
 void spinlock::lock_irq()
 {
     machine_.local_irq_disable();

@@ -1,4 +1,4 @@
-// arch/spinlock.h - spinlock_t: spin_lock, spin_lock_irq, spin_lock_irqsave and their unlocks.
+// arch/spinlock.h - spinlock_t: spin_lock, spin_lock_bh, spin_lock_irq, spin_lock_irqsave and their unlocks.
 //
 // Owns: one spinlock's owner and its spinners, served first come, first served
 // (queued spinlocks hand over in arrival order). Taking it disables preemption
@@ -28,6 +28,9 @@ public:
     bool trylock();
     void lock_irq();
     void unlock_irq();
+    // With softirqs disabled on this CPU meanwhile (local_bh_disable()).
+    void lock_bh();
+    void unlock_bh();
     unsigned long lock_irqsave();
     void unlock_irqrestore(unsigned long flags);
 

@@ -60,6 +60,9 @@ struct trace_events {
     // irq: the handler of LINE starts and returns (ret=handled).
     tracepoint<int /*irq*/, const context& /*handler*/> irq_handler_entry;
     tracepoint<int /*irq*/, const context& /*handler*/> irq_handler_exit;
+    // irq: softirq vector VEC's action starts and returns, in the running context.
+    tracepoint<unsigned /*vec*/> softirq_entry;
+    tracepoint<unsigned /*vec*/> softirq_exit;
 
     // kmem: kmalloc(), kfree(), kmem_cache_alloc(), kmem_cache_free().
     // PTR is 0 for a failed allocation; CACHE is the slab cache's name.

@@ -206,7 +206,7 @@ workqueue_struct& workqueues::alloc_workqueue(std::string name, unsigned flags, 
         rw.rescue_wq = &wq;
         thread_options o;
         o.role = sim::actor_role::background;
-        o.pid = next_boot_pid_ < 35 ? next_boot_pid_++ : 0;
+        o.pid = machine_.boot_pid();
         o.stopped = true;  // it sleeps until a pool calls for help
         rw.task = &machine_.create_thread(comm("kworker/R-" + wq.name()), [this, &rw] { rescuer_thread(rw); }, o);
         by_task_[rw.task] = &rw;
@@ -246,7 +246,7 @@ void workqueues::boot_worker(worker_pool& pool)
     thread_options o;
     o.cpu = pool.cpu;
     o.role = sim::actor_role::background;
-    o.pid = next_boot_pid_ < 35 ? next_boot_pid_++ : 0;
+    o.pid = machine_.boot_pid();
     o.stopped = true;
     auto rec = std::make_unique<worker>();
     worker& w = *rec;

@@ -235,7 +235,6 @@ private:
     workqueue_struct* system_long_wq_ = nullptr;
     workqueue_struct* system_unbound_wq_ = nullptr;
     std::uint64_t next_seq_ = 0;
-    int next_boot_pid_ = 4;  // up to 34, below oom_reaper's 35; then the next free pid  // boot-time kworkers and rescuers take low pids
     bool warned_create_ = false;                 // pr_err_once of a failed worker creation
     std::set<std::string> warned_flush_;         // WARN_ONCE of check_flush_dependency, by site
     bool warned_destroyed_ = false;              // WARN_ONCE of queueing on a destroyed queue

@@ -202,12 +202,17 @@ struct workqueue_decl {
     source_pos pos;
 };
 
-// `work NAME` ... `end`: a work item; its body runs in a kworker.
-struct work_decl {
+// A named body the kernel runs for the scenario: `work NAME` ... `end` (a
+// work item, run in a kworker), `timer NAME` (a timer_list, run in
+// softirq context), `tasklet NAME` (run in softirq context).
+struct body_decl {
     std::string name;
     body code;
     source_pos pos;
 };
+using work_decl = body_decl;
+using timer_decl = body_decl;
+using tasklet_decl = body_decl;
 
 struct thread_decl {
     std::string name;
@@ -296,6 +301,9 @@ struct scenario {
     std::vector<workqueue_decl> workqueues;  // the system workqueues first
     std::vector<work_decl> works;
     bool uses_workqueues = false;  // a work item, workqueue or workqueue call: the kworkers start at boot
+    std::vector<timer_decl> timers;
+    std::vector<tasklet_decl> tasklets;
+    bool uses_softirqs = false;    // timers, tasklets or BH calls: ksoftirqd starts at boot
     std::uint64_t pagecache_clean = 0;  // bytes
     source_pos pagecache_clean_pos;     // the last line that added some
     struct dirty_cache {

@@ -1,6 +1,7 @@
 // scenarios/ftrace.cpp - tracepoints rendered as ftrace's text, with the kernel's TP_printk fields.
 #include "scenarios/ftrace.h"
 
+#include "arch/preempt.h"
 #include "mm/gfp.h"
 #include "mm/memmap.h"
 #include "scenarios/world.h"
@@ -97,6 +98,12 @@ ftrace_buffer::ftrace_buffer(world& w) : w_(w)
     t.irq_handler_exit.attach([in_handler](int irq, const arch::context& h) {
         in_handler(h, "irq_handler_exit", fmt::format("irq={} ret=handled", irq));
     });
+    t.softirq_entry.attach([this](unsigned vec) {
+        here("softirq_entry", fmt::format("vec={} [action={}]", vec, arch::softirq_to_name[vec]));
+    });
+    t.softirq_exit.attach([this](unsigned vec) {
+        here("softirq_exit", fmt::format("vec={} [action={}]", vec, arch::softirq_to_name[vec]));
+    });
     t.sched_switch.attach([this](int cpu, const arch::context* prev, const arch::context* next) {
         const std::string prev_comm = prev ? prev->name() : fmt::format("swapper/{}", cpu);
         const int prev_pid = prev ? prev->pid() : 0;
@@ -142,11 +149,12 @@ std::string ftrace_buffer::flags(int cpu, bool in_irq) const
     // preempt depth, migrate-disable depth.
     arch::cpu& c = w_.m.cpu_at(cpu);
     const std::uint32_t pc = c.preempt_count();
-    const bool hardirq = in_irq || (c.top() && c.top()->is_irq());
+    const bool hardirq = in_irq || (c.top() && c.top()->is_hardirq());
+    const bool softirq = pc & arch::SOFTIRQ_OFFSET;
     std::string f;
     f += c.irqs_disabled() || hardirq ? 'd' : '.';
     f += '.';
-    f += hardirq ? 'h' : '.';
+    f += hardirq && softirq ? 'H' : hardirq ? 'h' : softirq ? 's' : '.';
     f += (pc & 0xff) ? "0123456789abcdef"[pc & 0xf] : '.';
     f += '.';
     return f;

@@ -274,6 +274,53 @@ std::vector<kernel_call> make_table()
              e.m.workqueues().destroy_workqueue(*e.objects.workqueues[x.v[0]]);
              return std::uint64_t{0};
          }},
+        // -- timers, tasklets, softirqs
+        {"mod_timer", "int mod_timer(struct timer_list *timer, unsigned long expires)", {a::timer, a::value}, false,
+         r::value, ctx::any, 50, 0, false,
+         "Arms TIMER on this CPU for the tick at jiffy EXPIRES (the next tick for a time already past): its body "
+         "runs then in softirq context (TIMER_SOFTIRQ). Returns 1 if it was pending (re-armed), else 0.",
+         [](kernel_env& e, call_args& x) {
+             return static_cast<std::uint64_t>(e.m.timers().mod_timer(*e.objects.timers[x.v[0]], x.v[1]));
+         }},
+        {"del_timer", "int del_timer(struct timer_list *timer)", {a::timer}, false, r::value, ctx::any, 50, 0, false,
+         "Disarms TIMER; 1 if it was pending. A callback already running goes on.",
+         [](kernel_env& e, call_args& x) {
+             return static_cast<std::uint64_t>(e.m.timers().del_timer(*e.objects.timers[x.v[0]]));
+         }},
+        {"del_timer_sync", "int del_timer_sync(struct timer_list *timer)", {a::timer}, false, r::value, ctx::any, 50,
+         0, false,
+         "del_timer(), then spins until a callback running on another CPU returns. lockdep sees the timer's "
+         "(&TIMER) taken; in hard IRQ it WARNs.",
+         [](kernel_env& e, call_args& x) {
+             return static_cast<std::uint64_t>(e.m.timers().del_timer_sync(*e.objects.timers[x.v[0]]));
+         }},
+        {"tasklet_schedule", "void tasklet_schedule(struct tasklet_struct *t)", {a::tasklet}, false, r::none,
+         ctx::any, 50, 0, false,
+         "Puts T on this CPU's tasklet list once and raises TASKLET_SOFTIRQ: T runs in softirq context at the next "
+         "irq_exit(), local_bh_enable(), or in ksoftirqd when raised from a task.",
+         [](kernel_env& e, call_args& x) {
+             e.m.tasklets().tasklet_schedule(*e.objects.tasklets[x.v[0]]);
+             return std::uint64_t{0};
+         }},
+        {"local_bh_disable", "void local_bh_disable(void)", {}, false, r::none, ctx::any, 5, 0, false,
+         "Disables softirqs on this CPU (SOFTIRQ_DISABLE_OFFSET, 0x200, in preempt_count); they stay pending.",
+         [](kernel_env& e, call_args&) { e.m.softirqs().local_bh_disable(); return std::uint64_t{0}; }},
+        {"local_bh_enable", "void local_bh_enable(void)", {}, false, r::none, ctx::any, 5, 0, false,
+         "Enables softirqs again, running the pending ones now when the count reaches 0. WARNs in hard IRQ or with "
+         "IRQs off.",
+         [](kernel_env& e, call_args&) { e.m.softirqs().local_bh_enable(); return std::uint64_t{0}; }},
+        {"spin_lock_bh", "void spin_lock_bh(spinlock_t *lock)", {a::spinlock}, false, r::none, ctx::any, 20, 0, false,
+         "local_bh_disable(), then takes LOCK: a softirq of this CPU cannot interrupt the holder.",
+         [](kernel_env& e, call_args& x) { spinlock_of(e, x.v[0]).lock_bh(); return std::uint64_t{0}; }},
+        {"spin_unlock_bh", "void spin_unlock_bh(spinlock_t *lock)", {a::spinlock}, false, r::none, ctx::any, 20, 0,
+         false, "Releases LOCK, then local_bh_enable().",
+         [](kernel_env& e, call_args& x) { spinlock_of(e, x.v[0]).unlock_bh(); return std::uint64_t{0}; }},
+        {"in_softirq", "bool in_softirq(void)", {}, false, r::value, ctx::any, 5, 0, false,
+         "Whether softirqs are disabled or being served on this CPU (softirq_count() non-zero).",
+         [](kernel_env& e, call_args&) { return std::uint64_t{e.m.softirqs().in_softirq()}; }},
+        {"in_serving_softirq", "bool in_serving_softirq(void)", {}, false, r::value, ctx::any, 5, 0, false,
+         "Whether the code runs a softirq (SOFTIRQ_OFFSET set): a timer, a tasklet.",
+         [](kernel_env& e, call_args&) { return std::uint64_t{e.m.softirqs().in_serving_softirq()}; }},
         // -- the page allocator
         {"alloc_pages", "struct page *alloc_pages(gfp_t gfp, unsigned int order)", {a::gfp, a::value}, false, r::pointer,
          ctx::gfp, 250, 0, false, "2^ORDER contiguous pages; the struct page of the first, or NULL.",
@@ -642,7 +689,7 @@ std::vector<kernel_call> make_table()
          [](kernel_env& e, call_args&) { return show(e, "meminfo"); }},
         // -- queries
         {"in_interrupt", "bool in_interrupt(void)", {}, false, r::value, ctx::any, 5, 0, false,
-         "Whether the CPU runs an interrupt handler (or has BH disabled).",
+         "Whether the code runs in hard IRQ or softirq context, or with BH disabled.",
          [](kernel_env& e, call_args&) { return std::uint64_t{e.m.in_interrupt()}; }},
         {"in_atomic", "bool in_atomic(void)", {}, false, r::value, ctx::any, 5, 0, false,
          "Whether preempt_count is non-zero: no sleeping.",

@@ -54,6 +54,8 @@ struct kernel_objects {
     std::vector<std::unique_ptr<mm::mempool>> mempools;
     std::vector<arch::workqueue_struct*> workqueues;  // the system workqueues first; arch owns them
     std::vector<std::unique_ptr<arch::work_struct>> works;
+    std::vector<std::unique_ptr<arch::timer_list>> timers;
+    std::vector<std::unique_ptr<arch::tasklet_struct>> tasklets;
     // Runs the front end's function FN (a func argument's value) with ARG in
     // the running context, and returns its result: what a kthread runs.
     std::function<std::uint64_t(std::uint64_t fn, std::uint64_t arg)> run_function;
@@ -100,6 +102,8 @@ enum class arg_kind {
     mempool,     // a declared mempool, by name
     workqueue,   // a declared workqueue (or a system one: system_wq, ...), by name
     work,        // a declared work item, by name
+    timer,       // a declared timer_list, by name
+    tasklet,     // a declared tasklet, by name
     func,        // a function of the front end's, run with one argument (kthread_run's threadfn)
     condition,   // an expression the call evaluates itself, again and again (wait_event's)
     timeout,     // jiffies; the language also takes a duration (10ms), converted at the machine's HZ

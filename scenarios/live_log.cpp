@@ -44,9 +44,10 @@ const char* leaves(const arch::context& prev)
 
 std::string context_tag(const arch::context& ctx)
 {
-    std::string tag = fmt::format("[CPU{} {} ", ctx.on_cpu() ? ctx.on_cpu()->id() : -1,
-                                  ctx.is_irq() ? "hardirq" : "task");
-    tag += ctx.is_irq() ? ctx.name() : task_name(ctx);
+    std::string tag = fmt::format("[CPU{} {}", ctx.on_cpu() ? ctx.on_cpu()->id() : -1,
+                                  ctx.is_hardirq() ? "hardirq " : ctx.is_softirq() ? "softirq" : "task ");
+    if (!ctx.is_softirq())  // a softirq run is named by what it runs
+        tag += ctx.is_irq() ? ctx.name() : task_name(ctx);
     if (!ctx.frames().empty()) {
         const std::string_view body = caller_of(ctx).function;
         if (body != ctx.name())
@@ -148,6 +149,15 @@ void live_log::attach_verbose()
                                          !back             ? std::string("the idle CPU")
                                          : back->is_irq() ? "handler " + back->name()
                                                           : task_name(*back)));
+    });
+    tp.softirq_entry.attach([this](unsigned vec) {
+        const arch::context& c = w_.m.current();
+        const arch::cpu* on = c.on_cpu();
+        const arch::context* under = on->curr();
+        line(context_tag(c), fmt::format("{} softirq runs{}", arch::softirq_to_name[vec],
+                                         c.is_softirq() ? (under ? ", interrupting " + task_name(*under)
+                                                                 : std::string(", on the idle CPU"))
+                                                        : std::string()));
     });
     tp.mm_vmscan_kswapd_wake.attach([this](int zid, unsigned order) {
         line(context_tag(w_.m.current()),

@@ -40,7 +40,7 @@ const std::vector<std::string> declaration_words = {"scenario", "description", "
                                                     "boot",     "sysctl",      "lock",     "completion", "cache",
                                                     "pagecache", "anon",       "blockdev", "thread",  "irq",
                                                     "shrinker", "expect",      "global",   "func",    "waitqueue",
-                                                    "mempool",  "process", "workqueue", "work"};
+                                                    "mempool",  "process", "workqueue", "work", "timer", "tasklet"};
 
 // ---------------------------------------------------------------- lexer
 
@@ -198,6 +198,7 @@ private:
             advance();
         std::string suffix = t_.substr(suf, i_ - suf);
         tk.value = v;
+        tk.text = t_.substr(s, i_ - s);  // as written, for names such as kworker/0:1
         if (suffix.empty()) {
             tk.kind = tok::integer;
         } else if (suffix == "K" || suffix == "M" || suffix == "G") {
@@ -375,7 +376,8 @@ private:
         error_here(fmt::format("expected {} (a name or a quoted string), found {}", what, describe(cur())));
     }
     // The name after `in`: a name or quoted string, where a kernel thread's
-    // comm may be written with a '/' and no spaces (kworker/sdb).
+    // comm may be written with '/' and ':' and no spaces (kworker/sdb,
+    // kworker/0:1, ksoftirqd/0).
     std::string context_name()
     {
         const token first = cur();
@@ -383,13 +385,16 @@ private:
         if (first.kind != tok::ident)
             return n;
         int end = first.pos.col + static_cast<int>(first.text.size());
-        while (at_punct("/") && cur().pos.line == first.pos.line && cur().pos.col == end) {
-            take();
+        while ((at_punct("/") || at_punct(":")) && cur().pos.line == first.pos.line && cur().pos.col == end) {
+            const std::string sep = take().text;
             const token part = cur();
-            if (part.kind != tok::ident || part.pos.line != first.pos.line || part.pos.col != end + 1)
-                error_here("expected the rest of a kernel thread's name after '/' (kworker/sdb)");
+            if ((part.kind != tok::ident && part.kind != tok::integer) || part.pos.line != first.pos.line ||
+                part.pos.col != end + 1)
+                error_here(fmt::format("expected the rest of a kernel thread's name after '{}' (kworker/sdb, "
+                                       "kworker/0:1)",
+                                       sep));
             take();
-            n += "/" + part.text;
+            n += sep + part.text;
             end = part.pos.col + static_cast<int>(part.text.size());
         }
         return n;
@@ -512,7 +517,14 @@ private:
         } else if (w == "workqueue") {
             workqueue();
         } else if (w == "work") {
-            work(word);
+            softirq_body(word, sc_.works, "work item");
+            sc_.uses_workqueues = true;
+        } else if (w == "timer") {
+            softirq_body(word, sc_.timers, "timer");
+            sc_.uses_softirqs = true;
+        } else if (w == "tasklet") {
+            softirq_body(word, sc_.tasklets, "tasklet");
+            sc_.uses_softirqs = true;
         } else if (w == "pagecache") {
             pagecache(word);
         } else if (w == "shrinker") {
@@ -1184,19 +1196,19 @@ private:
         end_of_line("the workqueue");
     }
 
-    void work(const token& word)
+    // `work NAME`, `timer NAME`, `tasklet NAME`: a body the kernel runs.
+    void softirq_body(const token& word, std::vector<body_decl>& into, const char* what)
     {
-        work_decl d;
+        body_decl d;
         d.pos = cur().pos;
-        d.name = name("a work item name");
-        declare(d.name, d.pos, "work item");
-        end_of_line("the work item's name");
-        // Declared before its body, which may queue the item again.
-        const std::size_t i = sc_.works.size();
-        sc_.works.push_back(std::move(d));
-        sc_.uses_workqueues = true;
-        body code = parse_body(word, sc_.works[i].name);
-        sc_.works[i].code = std::move(code);
+        d.name = name(fmt::format("a {} name", what).c_str());
+        declare(d.name, d.pos, what);
+        end_of_line(fmt::format("the {}'s name", what).c_str());
+        // Declared before its body, which may queue or arm it again.
+        const std::size_t i = into.size();
+        into.push_back(std::move(d));
+        body code = parse_body(word, into[i].name);
+        into[i].code = std::move(code);
     }
 
     void thread(const token& word)
@@ -1845,6 +1857,16 @@ private:
                 if (sc_.works[i].name == n)
                     return static_cast<int>(i);
             return wrong("work item");
+        case arg_kind::timer:
+            for (std::size_t i = 0; i < sc_.timers.size(); ++i)
+                if (sc_.timers[i].name == n)
+                    return static_cast<int>(i);
+            return wrong("timer");
+        case arg_kind::tasklet:
+            for (std::size_t i = 0; i < sc_.tasklets.size(); ++i)
+                if (sc_.tasklets[i].name == n)
+                    return static_cast<int>(i);
+            return wrong("tasklet");
         case arg_kind::waitqueue:
             for (std::size_t i = 0; i < sc_.waitqueues.size(); ++i)
                 if (sc_.waitqueues[i].name == n)
@@ -2084,6 +2106,10 @@ private:
         // how many the run makes, so any kworker name is taken.
         if (sc_.uses_workqueues && n.rfind("kworker/", 0) == 0 && n.size() > 8)
             return true;
+        const int cpus = sc_.machine ? sc_.machine->cpus : 1;
+        for (int c = 0; sc_.uses_softirqs && c < cpus; ++c)
+            if (n == fmt::format("ksoftirqd/{}", c))
+                return true;
         return false;
     }
 
@@ -2095,7 +2121,7 @@ private:
                 it != names_.end() && (it->second == std::string("thread") || it->second == std::string("irq"));
             if (!scenario_context && !is_kernel_thread(n) && !runtime_threads_.count(n))
                 error(p, fmt::format("'{}' is not a thread or irq of this scenario, nor one of its kernel threads ({}, "
-                                     "{}, kworker/DEVICE for each blockdev, kworkers with workqueues)",
+                                     "{}, kworker/DEVICE for each blockdev, kworkers with workqueues, ksoftirqd/N with timers or tasklets)",
                                      n, mm::kswapd_comm, mm::flusher_comm));
         }
         for (const auto& [path, p] : stat_checks_)

@@ -180,6 +180,25 @@ timeline_recorder::timeline_recorder(world& w) : w_(w)
         close_slice(c->id(), static_cast<int>(stack.size()) - 1);
         stack.pop_back();
     });
+    // A softirq vector's action: a slice above whatever runs it (a softirq
+    // run on top of a task, or ksoftirqd).
+    tp.softirq_entry.attach([this](unsigned vec) {
+        const arch::context& h = w_.m.current();
+        const arch::cpu* c = h.on_cpu();
+        auto& stack = open_[static_cast<std::size_t>(c->id())];
+        const arch::context* under = c->curr();
+        stack.push_back(open_slice{cpu_slice{c->id(), static_cast<int>(stack.size()), slice_kind::softirq,
+                                             arch::softirq_to_name[vec], under ? under->pid() : 0, -1, now_ns(w_), 0,
+                                             context_index(h)},
+                                   true});
+    });
+    tp.softirq_exit.attach([this](unsigned) {
+        const arch::cpu* c = w_.m.current().on_cpu();
+        auto& stack = open_[static_cast<std::size_t>(c->id())];
+        KMSIM_ASSERT(stack.size() > 1, "a softirq's slice is open");
+        close_slice(c->id(), static_cast<int>(stack.size()) - 1);
+        stack.pop_back();
+    });
     tp.contention_begin.attach([this](const arch::lock_base& l) {
         const arch::context* c = w_.m.current_context();
         if (!c)
@@ -286,7 +305,7 @@ void timeline_recorder::close_slice(int cpu, int depth)
         return;
     o.open = false;
     o.s.end_ns = now_ns(w_);
-    if (o.s.end_ns > o.s.start_ns || o.s.kind == slice_kind::hardirq)
+    if (o.s.end_ns > o.s.start_ns || o.s.kind == slice_kind::hardirq || o.s.kind == slice_kind::softirq)
         t_.slices.push_back(std::move(o.s));
 }
 

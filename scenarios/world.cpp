@@ -198,6 +198,14 @@ void create_objects(world& w)
             w.objects.works.push_back(std::make_unique<arch::work_struct>(
                 d.name, [&w, &d] { run_body(w, d.code, d.name, d.pos.line); }));
     }
+    if (sc.uses_softirqs)
+        w.m.softirqs().init();  // ksoftirqd/N
+    for (const auto& d : sc.timers)
+        w.objects.timers.push_back(
+            std::make_unique<arch::timer_list>(d.name, [&w, &d] { run_body(w, d.code, d.name, d.pos.line); }));
+    for (const auto& d : sc.tasklets)
+        w.objects.tasklets.push_back(
+            std::make_unique<arch::tasklet_struct>(d.name, [&w, &d] { run_body(w, d.code, d.name, d.pos.line); }));
     for (const auto& p : sc.mempools) {
         mm::kmem_cache* cache = p.cache >= 0 ? w.objects.caches[static_cast<std::size_t>(p.cache)] : nullptr;
         w.objects.mempools.push_back(std::make_unique<mm::mempool>(w.m, w.mem.pages(), w.mem.kmalloc(), w.mem.slabs(),

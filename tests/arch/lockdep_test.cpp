@@ -96,7 +96,7 @@ TEST_CASE("a lock used in hard-IRQ context and taken with IRQs on: inconsistent 
     REQUIRE(r);
     CHECK(r->text.find("inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.\n"
                        "worker/100 [HC0[0]:SC0[0]:HE1:SE1] takes:\n"
-                       "ffffffff82c01000 (dev_lock){?.+.}-{2:2}, at: worker at test.kms:20\n") != std::string::npos);
+                       "ffffffff82c01000 (dev_lock){?...}-{2:2}, at: worker at test.kms:20\n") != std::string::npos);
     CHECK(r->text.find("  lock(dev_lock);\n  <Interrupt>\n    lock(dev_lock);\n") != std::string::npos);
 }
 

@@ -53,6 +53,8 @@ TEST_CASE("the parser takes every call in the table, with the table's arguments"
             case arg_kind::mempool: args.push_back("pool"); break;
             case arg_kind::workqueue: args.push_back("events"); break;
             case arg_kind::work: args.push_back("job"); break;
+            case arg_kind::timer: args.push_back("tick"); break;
+            case arg_kind::tasklet: args.push_back("bh"); break;
             case arg_kind::func: args.push_back("fn"); break;
             case arg_kind::condition: args.push_back("x > 0"); break;
             case arg_kind::timeout: args.push_back("10ms"); break;
@@ -60,7 +62,8 @@ TEST_CASE("the parser takes every call in the table, with the table's arguments"
         }
         const std::string decls = "lock sl spinlock\nlock mx mutex\nlock rw rwsem\ncompletion done\ncache objs size=64\n"
                                   "blockdev disk latency=1ms\nend\nwaitqueue wq\nmempool pool min=2 size=64\nfunc fn(arg)\n  return arg\nend\n"
-                                  "workqueue events flags=WQ_MEM_RECLAIM\nwork job\n  x = 1\nend\n";
+                                  "workqueue events flags=WQ_MEM_RECLAIM\nwork job\n  x = 1\nend\n"
+                                  "timer tick\n  x = 1\nend\ntasklet bh\n  x = 1\nend\n";
         const std::string text = fmt::format("{}thread t\n  x = 1\n  {}({})\nend\n", decls, c.name, fmt::join(args, ", "));
         CHECK_NOTHROW(parse_scenario(text, "t.kms"));
         if (!c.args.empty() && !c.variadic) {

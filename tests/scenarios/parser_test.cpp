@@ -183,7 +183,7 @@ TEST_CASE("other mistakes a user makes", "[scenarios][parser]")
           "a statement must be an assignment or a call: this value is not used");
     CHECK(error_of("expect report \"x\" in nobody\n").message ==
           "'nobody' is not a thread or irq of this scenario, nor one of its kernel threads (kswapd0, flusher, "
-          "kworker/DEVICE for each blockdev, kworkers with workqueues)");
+          "kworker/DEVICE for each blockdev, kworkers with workqueues, ksoftirqd/N with timers or tasklets)");
     // Kernel threads are contexts too: kswapd0, the flusher, a block device's worker.
     const scenario k = parse_scenario("blockdev sdb latency=2ms irq=14\nend\nexpect report \"x\" in kswapd0\n"
                                       "expect no report in flusher\nexpect no report in kworker/sdb\n"
@@ -327,7 +327,7 @@ TEST_CASE("version 2 mistakes are errors at their line and column", "[scenarios]
          "expect report \"x\" in wokrer\n",
          7, 22,
          "'wokrer' is not a thread or irq of this scenario, nor one of its kernel threads (kswapd0, flusher, "
-         "kworker/DEVICE for each blockdev, kworkers with workqueues)"},
+         "kworker/DEVICE for each blockdev, kworkers with workqueues, ksoftirqd/N with timers or tasklets)"},
         {"workqueue q flags=WQ_MEM_RECLAM\n", 1, 19,
          "unknown workqueue flag 'WQ_MEM_RECLAM'; did you mean WQ_MEM_RECLAIM?"},
         {"workqueue q max_active=0\n", 1, 24, "max_active is 1 to 2048 (WQ_MAX_ACTIVE), not 0"},
