@@ -157,7 +157,7 @@ private:
         if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
             error(tk.pos, fmt::format("unexpected byte 0x{:02x}: a .kms file is plain ASCII text",
                                       static_cast<unsigned char>(c)));
-        if (std::strchr("+-*/%&|^~!<>=()[],.", c)) {
+        if (std::strchr("+-*/%&|^~!<>=()[],.:", c)) {
             advance();
             tk.kind = tok::punct;
             tk.text = std::string(1, c);

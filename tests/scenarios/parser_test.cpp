@@ -340,6 +340,13 @@ TEST_CASE("version 2 mistakes are errors at their line and column", "[scenarios]
         {"work w\nend\nthread t\n  queue_work(w, w)\nend\n", 4, 14,
          "queue_work() needs a workqueue, but 'w' is a work item"},
         {"work w\n  x = 1\n", 1, 1, "'work' has no matching 'end' (the file ends first)"},
+        {"thread t\n  mod_timer(x, 1)\nend\n", 2, 13,
+         "timer 'x' is not declared (declare it with 'timer' before the thread that uses it)"},
+        {"tasklet b\nend\nthread t\n  mod_timer(b, jiffies + 1)\nend\n", 4, 13,
+         "mod_timer() needs a timer, but 'b' is a tasklet"},
+        {"timer tick\nend\ntimer tick\nend\n", 3, 7, "'tick' is already declared as a timer"},
+        {"expect report \"x\" in kworker/0:\n", 1, 32,
+         "expected the rest of a kernel thread's name after ':' (kworker/sdb, kworker/0:1)"},
     };
     for (const bad& c : cases) {
         INFO(c.text);
