@@ -4,6 +4,7 @@
 #include "arch/machine.h"
 #include "mm/node.h"
 #include "mm/slab.h"
+#include "mm/vmalloc.h"
 
 #include <fmt/format.h>
 
@@ -85,6 +86,8 @@ kasan::access_result kasan::check(std::uint64_t addr, std::uint64_t len, bool wr
         return {nullptr, true, std::nullopt};
     }
     const std::uint64_t last = addr + (len - 1);
+    if (is_vmalloc_addr(addr) || is_vmalloc_addr(base)) [[unlikely]]
+        return check_vmalloc(addr, len, write, base, where);
     memmap& map = node_.map();
     std::uint8_t* p = map.bytes_at(addr);
     std::uint8_t* end = len > 1 ? map.bytes_at(last) : p;
@@ -183,6 +186,39 @@ kasan::access_result kasan::check(std::uint64_t addr, std::uint64_t len, bool wr
     return {p, false, std::nullopt};
 }
 
+kasan::access_result kasan::check_vmalloc(std::uint64_t addr, std::uint64_t len, bool write, std::uint64_t base,
+                                          site where)
+{
+    // The area the pointer came from, else the one the address is in.
+    memmap& map = node_.map();
+    const std::uint64_t last = addr + (len - 1);
+    const vm_struct* vm = vmalloc_ ? vmalloc_->area_of(is_vmalloc_addr(base) ? base : addr) : nullptr;
+    std::uint8_t* p = map.bytes_at(addr);
+    const bool mapped = p && map.bytes_at(last);
+    if (!enabled_)
+        return mapped ? access_result{p, false, std::nullopt} : access_result{nullptr, false, arch::fault_kind::unmapped};
+    if (vm) {
+        if (addr >= vm->addr && last < vm->addr + vm->requested_size)
+            return {p, false, std::nullopt};
+        // Past the requested size (poisoned to the page's end), in the guard
+        // page, or out of the area altogether.
+        report_access("vmalloc-out-of-bounds", addr, len, write,
+                      fmt::format("The buggy address belongs to the virtual mapping at\n [{:016x}, {:016x}) created "
+                                  "by:\n {}\n",
+                                  vm->addr, vm->addr + vm->size, vm->caller),
+                      where);
+        return {mapped ? p : nullptr, true, std::nullopt};
+    }
+    if (vmalloc_ && vmalloc_->freed_area(addr)) {
+        // vfree() poisoned it (KASAN_VMALLOC_INVALID) and unmapped it.
+        report_access("vmalloc-out-of-bounds", addr, len, write, "", where);
+        return {nullptr, true, std::nullopt};
+    }
+    if (!mapped)
+        return {nullptr, false, arch::fault_kind::unmapped};
+    return {p, false, std::nullopt};
+}
+
 bool kasan::check_range(std::uint64_t addr, std::uint64_t len, bool write)
 {
     const access_result r = check(addr, len, write, 0, site::caller);
@@ -195,7 +231,13 @@ bool kasan::memset(std::uint64_t addr, int c, std::uint64_t len)
 {
     if (!check_range(addr, len, true))
         return false;
-    std::memset(node_.map().bytes_at(addr), c, len);
+    memmap& map = node_.map();
+    for (std::uint64_t off = 0; off < len;) {
+        // vmalloc memory is contiguous page by page only.
+        const std::uint64_t n = std::min(map.contiguous_from(addr + off), len - off);
+        std::memset(map.bytes_at(addr + off), c, n);
+        off += n;
+    }
     return true;
 }
 
@@ -203,7 +245,12 @@ bool kasan::memcpy(std::uint64_t dst, std::uint64_t src, std::uint64_t len)
 {
     if (!check_range(src, len, false) || !check_range(dst, len, true))
         return false;
-    std::memmove(node_.map().bytes_at(dst), node_.map().bytes_at(src), len);
+    memmap& map = node_.map();
+    for (std::uint64_t off = 0; off < len;) {
+        const std::uint64_t n = std::min({map.contiguous_from(dst + off), map.contiguous_from(src + off), len - off});
+        std::memmove(map.bytes_at(dst + off), map.bytes_at(src + off), n);
+        off += n;
+    }
     return true;
 }
 

@@ -36,6 +36,7 @@ namespace kmsim::mm {
 
 class node;
 class slab_allocator;
+class vmalloc_allocator;
 struct slab;
 
 class kasan {
@@ -48,6 +49,9 @@ public:
     // Off, as a kernel without CONFIG_KASAN: nothing is reported, and only
     // a NULL or unmapped address faults.
     void set_enabled(bool on) { enabled_ = on; }
+    // The vmalloc areas, whose memory is checked against their requested
+    // size (CONFIG_KASAN_VMALLOC): "vmalloc-out-of-bounds".
+    void set_vmalloc(const vmalloc_allocator* v) { vmalloc_ = v; }
     bool enabled() const { return enabled_; }
 
     // What a check found: the bytes to touch (nullptr when there are none),
@@ -99,6 +103,7 @@ public:
 private:
     enum class site { innermost, caller };
     access_result check(std::uint64_t addr, std::uint64_t len, bool write, std::uint64_t base, site where);
+    access_result check_vmalloc(std::uint64_t addr, std::uint64_t len, bool write, std::uint64_t base, site where);
     bool check_range(std::uint64_t addr, std::uint64_t len, bool write);
     std::string history(const object_track* t) const;
     std::string frame_text(site where) const;
@@ -115,6 +120,7 @@ private:
     slab_allocator& slabs_;
     kmemleak& kmemleak_;
     stack_depot& depot_;
+    const vmalloc_allocator* vmalloc_ = nullptr;
     bool enabled_ = true;
 };
 

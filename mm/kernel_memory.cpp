@@ -77,7 +77,7 @@ std::string kernel_memory::proc_show(std::string_view name) const
     if (name == "slabinfo")
         return slabs_.slabinfo();
     if (name == "meminfo")
-        return proc_meminfo(node_, vm_);
+        return proc_meminfo(node_, vm_, vmalloc_.nr_vmalloc_pages());
     if (name == "vmstat")
         return proc_vmstat(node_, vm_);
     if (name == "kmemleak")

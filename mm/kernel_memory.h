@@ -19,6 +19,7 @@
 #include "mm/page_alloc.h"
 #include "mm/proc.h"
 #include "mm/slab.h"
+#include "mm/vmalloc.h"
 #include "mm/vmscan.h"
 #include "mm/vmstat.h"
 
@@ -43,13 +44,14 @@ public:
         : machine_(m), node_(std::move(cfg.node)), kmemleak_(m, depot_, node_.map(), slabs_),
           kasan_(m, node_, slabs_, kmemleak_, depot_), pages_(m, node_, vm_), reclaim_(m, node_, pages_, vm_),
           slabs_(m, pages_, vm_, std::move(cfg.slab)), kmalloc_(m, pages_, slabs_, vm_),
-          fork_(pages_, slabs_, kasan_, kmemleak_)
+          vmalloc_(m, pages_, kmalloc_, kmemleak_, node_.map()), fork_(pages_, slabs_, kasan_, kmemleak_)
     {
         m.kthreads().set_task_memory(fork_.ops());
         reclaim_.set_slabs(&slabs_);
         kasan_.set_enabled(cfg.kasan);
         slabs_.set_debug({&kasan_, &kmemleak_});
         kmalloc_.set_debug({&kasan_, &kmemleak_});
+        kasan_.set_vmalloc(&vmalloc_);
     }
 
     // Kernel calls into the page allocator (fiber side). alloc_pages()
@@ -84,6 +86,8 @@ public:
     slab_allocator& slabs() { return slabs_; }
     const slab_allocator& slabs() const { return slabs_; }
     kmalloc_allocator& kmalloc() { return kmalloc_; }
+    vmalloc_allocator& vmalloc() { return vmalloc_; }
+    const vmalloc_allocator& vmalloc() const { return vmalloc_; }
     vmscan& reclaim() { return reclaim_; }
     mm::kasan& kasan() { return kasan_; }
     mm::kmemleak& kmemleak() { return kmemleak_; }
@@ -109,6 +113,7 @@ private:
     vmscan reclaim_;
     slab_allocator slabs_;
     kmalloc_allocator kmalloc_;
+    vmalloc_allocator vmalloc_;
     fork_memory fork_;
 };
 

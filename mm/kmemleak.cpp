@@ -220,7 +220,12 @@ std::size_t kmemleak::scan()
         const std::uint8_t* bytes = map_.bytes_at(o.addr);
         if (!bytes)
             continue;
+        // A vmalloc object is contiguous only page by page (its words never
+        // straddle a page: it starts on one).
+        const bool paged = is_vmalloc_addr(o.addr);
         for (std::uint64_t off = 0; off + sizeof(std::uint64_t) <= o.track->size; off += sizeof(std::uint64_t)) {
+            if (paged && off % PAGE_SIZE == 0 && !(bytes = map_.bytes_at(o.addr + off) - off))
+                break;
             std::uint64_t value;
             std::memcpy(&value, bytes + off, sizeof value);
             reference(value);

@@ -5,12 +5,16 @@
 // anonymous MAP_NORESERVE mappings: the host only commits what the simulation
 // touches, so a 64 GiB simulated machine costs the pages actually used.
 // Content reads as zero until written (that is what the host gives us).
+// It also keeps the vmalloc area's page table (which page frame each mapped
+// vmalloc page is), so that an address in either range finds its bytes;
+// vmalloc pages are contiguous only within a page.
 #pragma once
 
 #include "mm/page.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <unordered_map>
 
 namespace kmsim::mm {
 
@@ -29,11 +33,35 @@ public:
 
     // The bytes of a page frame.
     std::uint8_t* data(pfn_t pfn) { return bytes_ + (pfn << PAGE_SHIFT); }
-    // The byte at direct-map address ADDR, or nullptr where nothing is mapped.
+    // The byte at direct-map or vmalloc address ADDR, or nullptr where
+    // nothing is mapped.
     std::uint8_t* bytes_at(std::uint64_t addr)
     {
         pfn_t pfn;
-        return virt_to_pfn(addr, pfn) ? data(pfn) + (addr & (PAGE_SIZE - 1)) : nullptr;
+        if (virt_to_pfn(addr, pfn) || vmalloc_to_pfn(addr, pfn)) [[likely]]
+            return data(pfn) + (addr & (PAGE_SIZE - 1));
+        return nullptr;
+    }
+    // The bytes from ADDR that are contiguous in the host: to the end of
+    // RAM in the direct map, to the end of the page in the vmalloc area.
+    std::uint64_t contiguous_from(std::uint64_t addr) const
+    {
+        return is_vmalloc_addr(addr) ? PAGE_SIZE - (addr & (PAGE_SIZE - 1))
+                                     : (end_pfn_ << PAGE_SHIFT) - (addr - PAGE_OFFSET);
+    }
+
+    // The vmalloc area's page table: map the page at VADDR to PFN, unmap it.
+    void map_vmalloc(std::uint64_t vaddr, pfn_t pfn) { vmalloc_ptes_[vaddr >> PAGE_SHIFT] = pfn; }
+    void unmap_vmalloc(std::uint64_t vaddr) { vmalloc_ptes_.erase(vaddr >> PAGE_SHIFT); }
+    bool vmalloc_to_pfn(std::uint64_t addr, pfn_t& pfn) const
+    {
+        if (!is_vmalloc_addr(addr) || vmalloc_ptes_.empty())
+            return false;
+        auto it = vmalloc_ptes_.find(addr >> PAGE_SHIFT);
+        if (it == vmalloc_ptes_.end())
+            return false;
+        pfn = it->second;
+        return true;
     }
 
     // Simulated kernel addresses (direct map and vmemmap), and back.
@@ -53,6 +81,7 @@ private:
     std::uint8_t* bytes_ = nullptr;
     std::size_t pages_len_ = 0;
     std::size_t bytes_len_ = 0;
+    std::unordered_map<std::uint64_t, pfn_t> vmalloc_ptes_;  // by vmalloc page number
 };
 
 }  // namespace kmsim::mm

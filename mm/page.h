@@ -27,6 +27,10 @@ inline constexpr std::uint32_t NO_PAGE = UINT32_MAX;  // list terminator (a pfn 
 // x86-64 addresses, so pointers in reports look like a kernel's.
 inline constexpr std::uint64_t PAGE_OFFSET = 0xffff888000000000ULL;    // direct map
 inline constexpr std::uint64_t VMEMMAP_START = 0xffffea0000000000ULL;  // struct page array
+// The vmalloc area (x86-64, 4-level paging, no KASLR): 32 TiB.
+inline constexpr std::uint64_t VMALLOC_START = 0xffffc90000000000ULL;
+inline constexpr std::uint64_t VMALLOC_END = 0xffffe8ffffffffffULL;  // the last byte
+inline constexpr bool is_vmalloc_addr(std::uint64_t addr) { return addr >= VMALLOC_START && addr <= VMALLOC_END; }
 inline constexpr std::uint64_t STRUCT_PAGE_SIZE = 64;                  // as the kernel's
 
 // get_order() (include/asm-generic/getorder.h): the smallest order whose

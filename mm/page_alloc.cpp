@@ -482,6 +482,11 @@ void page_allocator::free_pages(std::uint64_t addr, unsigned order)
 
 void page_allocator::warn_alloc(gfp_t gfp, unsigned order)
 {
+    warn_alloc(gfp, fmt::format("page allocation failure: order:{}", order), gfp_zone(gfp));
+}
+
+void page_allocator::warn_alloc(gfp_t gfp, std::string_view what, int max_zone_idx)
+{
     if (gfp & gfp::NOWARN)
         return;
     // No managed DMA zone: the kernel keeps quiet about __GFP_DMA failures.
@@ -495,11 +500,11 @@ void page_allocator::warn_alloc(gfp_t gfp, unsigned order)
                               machine_.current_context() ? machine_.current().name() : "");
     if (!ok)
         return;
-    std::string title = fmt::format("{}: page allocation failure: order:{}, mode:{}, nodemask=(null)",
-                                    machine_.current_comm(), order, format_gfp_mode(gfp));
+    std::string title = fmt::format("{}: {}, mode:{}, nodemask=(null)", machine_.current_comm(), what,
+                                    format_gfp_mode(gfp));
     std::string text = title + "\n" +
                        (machine_.current_context() ? machine_.dump_stack(machine_.current()) : std::string()) +
-                       show_mem(gfp_zone(gfp));
+                       show_mem(max_zone_idx);
     machine_.add_report(arch::report_kind::alloc_failure, title, text, arch::log_level::warning);
     machine_.add_taint(arch::taint::warn);
 }

@@ -143,6 +143,9 @@ public:
     std::string show_mem(int max_zone_idx) const;
     // warn_alloc() for FAILED_GFP (prints nothing if rate limited or NOWARN).
     void warn_alloc(gfp_t gfp, unsigned order);
+    // The same with WHAT for "page allocation failure: order:N" (vmalloc's
+    // "vmalloc error: size N, failed to allocate pages").
+    void warn_alloc(gfp_t gfp, std::string_view what, int max_zone_idx);
 
     // The CPU time one pass of direct reclaim costs even when it finds nothing
     // (see docs/kernel-model.md).

@@ -343,7 +343,7 @@ std::uint64_t si_mem_available(const node& n, const vm_counters& v)
     return available < 0 ? 0 : static_cast<std::uint64_t>(available);
 }
 
-std::vector<meminfo_line> meminfo(const node& n, const vm_counters& v)
+std::vector<meminfo_line> meminfo(const node& n, const vm_counters& v, std::uint64_t vmalloc_pages)
 {
     using l = meminfo_line;
     const std::uint64_t cached = v[NR_FILE_PAGES];
@@ -392,7 +392,7 @@ std::vector<meminfo_line> meminfo(const node& n, const vm_counters& v)
         {"CommitLimit", K(n.totalram_pages() * 50 / 100)},
         {"Committed_AS", 0},
         {"VmallocTotal", (32ULL << 30) - 1},  // x86-64, 4-level paging: 32 TiB, in kB
-        {"VmallocUsed", 0},
+        {"VmallocUsed", K(vmalloc_pages)},
         {"VmallocChunk", 0},
         {"Percpu", 0},
         {"HardwareCorrupted", 0, l::kb5},
@@ -414,10 +414,10 @@ std::vector<meminfo_line> meminfo(const node& n, const vm_counters& v)
     };
 }
 
-std::string proc_meminfo(const node& n, const vm_counters& v)
+std::string proc_meminfo(const node& n, const vm_counters& v, std::uint64_t vmalloc_pages)
 {
     std::string o;
-    for (const meminfo_line& l : meminfo(n, v)) {
+    for (const meminfo_line& l : meminfo(n, v, vmalloc_pages)) {
         const std::string label = std::string(l.name) + ":";
         switch (l.how) {
         case meminfo_line::kb: o += fmt::format("{:<16}{:>8} kB\n", label, l.value); break;

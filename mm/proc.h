@@ -33,7 +33,8 @@ struct meminfo_line {
     style how = kb;
 };
 // Every line, in the kernel's order (meminfo_proc_show).
-std::vector<meminfo_line> meminfo(const node& n, const vm_counters& v);
+// VMALLOC_PAGES: vmalloc_nr_pages(), for VmallocUsed.
+std::vector<meminfo_line> meminfo(const node& n, const vm_counters& v, std::uint64_t vmalloc_pages = 0);
 
 // What zoneinfo needs besides the node and its counters.
 struct zoneinfo_extra {
@@ -51,7 +52,7 @@ std::vector<vmstat_line> vmstat(const node& n, const vm_counters& v);
 
 std::string proc_buddyinfo(const node& n);
 std::string proc_zoneinfo(const node& n, const vm_counters& v, zoneinfo_extra extra = {});
-std::string proc_meminfo(const node& n, const vm_counters& v);
+std::string proc_meminfo(const node& n, const vm_counters& v, std::uint64_t vmalloc_pages = 0);
 std::string proc_vmstat(const node& n, const vm_counters& v);
 // global_dirty_limits(), in pages: the background and the dirty threshold.
 std::pair<std::uint64_t, std::uint64_t> global_dirty_limits(const node& n, const vm_counters& v);

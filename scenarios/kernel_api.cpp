@@ -149,6 +149,80 @@ std::vector<kernel_call> make_table()
         {"ksize", "size_t ksize(const void *p)", {a::value}, false, r::value, ctx::any, 5, 0, false,
          "The usable size of P's chunk, which the caller may then use whole.",
          [](kernel_env& e, call_args& x) { return e.mem.kmalloc().ksize(x.v[0]); }},
+        // -- vmalloc and the kvmalloc family
+        {"vmalloc", "void *vmalloc(unsigned long size)", {a::value}, false, r::pointer, ctx::process, 500, 0, false,
+         "SIZE bytes of virtually contiguous memory in the vmalloc area (from ffffc90000000000): order-0 pages "
+         "allocated one by one with GFP_KERNEL and mapped, and a guard page after them. NULL, with \"vmalloc "
+         "error: ...\", when the pages cannot be had.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.mem.vmalloc().vmalloc(x.v[0], mm::GFP_KERNEL);
+             x.alloc = alloc_outcome{mm::GFP_KERNEL, p != 0};
+             return p;
+         }},
+        {"vzalloc", "void *vzalloc(unsigned long size)", {a::value}, false, r::pointer, ctx::process, 500, 0, false,
+         "vmalloc() with __GFP_ZERO: the memory is zeroed.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.mem.vmalloc().vmalloc(x.v[0], mm::GFP_KERNEL | mm::gfp::ZERO);
+             x.alloc = alloc_outcome{mm::GFP_KERNEL | mm::gfp::ZERO, p != 0};
+             x.bytes = p ? x.v[0] : 0;
+             return p;
+         }},
+        {"vfree", "void vfree(const void *addr)", {a::value}, false, r::none, ctx::any, 200, 0, false,
+         "Frees a vmalloc area and its pages; NULL is a no-op, any other address that starts no area WARNs "
+         "(\"Trying to vfree() nonexistent vm area\"). It may sleep, outside interrupts.",
+         [](kernel_env& e, call_args& x) {
+             e.mem.vmalloc().vfree(x.v[0]);
+             return std::uint64_t{0};
+         }},
+        {"kvmalloc", "void *kvmalloc(size_t size, gfp_t flags)", {a::value, a::gfp}, false, r::pointer, ctx::gfp, 100,
+         0, false,
+         "kmalloc() first - above PAGE_SIZE with __GFP_NOWARN|__GFP_NORETRY, so it does not reclaim hard for "
+         "contiguous pages - then vmalloc() for masks that may sleep. Free it with kvfree().",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.mem.vmalloc().kvmalloc(x.v[0], gfp(x.v[1]));
+             x.alloc = alloc_outcome{gfp(x.v[1]), p != 0};
+             return p;
+         }},
+        {"kvzalloc", "void *kvzalloc(size_t size, gfp_t flags)", {a::value, a::gfp}, false, r::pointer, ctx::gfp, 100,
+         0, false, "kvmalloc() with __GFP_ZERO.",
+         [](kernel_env& e, call_args& x) {
+             const mm::gfp_t g = gfp(x.v[1]) | mm::gfp::ZERO;
+             const std::uint64_t p = e.mem.vmalloc().kvmalloc(x.v[0], g);
+             x.alloc = alloc_outcome{g, p != 0};
+             x.bytes = p ? x.v[0] : 0;
+             return p;
+         }},
+        {"kvcalloc", "void *kvcalloc(size_t n, size_t size, gfp_t flags)", {a::value, a::value, a::gfp}, false,
+         r::pointer, ctx::gfp, 100, 0, false, "A zeroed kvmalloc() array of N elements of SIZE bytes; NULL on overflow.",
+         [](kernel_env& e, call_args& x) {
+             const mm::gfp_t g = gfp(x.v[2]) | mm::gfp::ZERO;
+             const std::uint64_t p = e.mem.vmalloc().kvmalloc_array(x.v[0], x.v[1], g);
+             x.alloc = alloc_outcome{g, p != 0};
+             return p;
+         }},
+        {"kvmalloc_array", "void *kvmalloc_array(size_t n, size_t size, gfp_t flags)", {a::value, a::value, a::gfp},
+         false, r::pointer, ctx::gfp, 100, 0, false, "A kvmalloc() array of N elements of SIZE bytes; NULL on overflow.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.mem.vmalloc().kvmalloc_array(x.v[0], x.v[1], gfp(x.v[2]));
+             x.alloc = alloc_outcome{gfp(x.v[2]), p != 0};
+             return p;
+         }},
+        {"kvrealloc", "void *kvrealloc(const void *p, size_t size, gfp_t flags)", {a::value, a::value, a::gfp}, false,
+         r::pointer, ctx::gfp, 100, 0, false,
+         "Resizes P: a vmalloc area in place while its pages suffice (else a new one, contents copied); kmalloc "
+         "memory by krealloc(), else by kvmalloc() and a copy. SIZE 0 frees P.",
+         [](kernel_env& e, call_args& x) {
+             const std::uint64_t p = e.mem.vmalloc().kvrealloc(x.v[0], x.v[1], gfp(x.v[2]));
+             if (x.v[1] != 0)
+                 x.alloc = alloc_outcome{gfp(x.v[2]), p != 0};
+             return p;
+         }},
+        {"kvfree", "void kvfree(const void *addr)", {a::value}, false, r::none, ctx::any, 50, 0, false,
+         "vfree() for a vmalloc address, else kfree().",
+         [](kernel_env& e, call_args& x) {
+             e.mem.vmalloc().kvfree(x.v[0]);
+             return std::uint64_t{0};
+         }},
         // -- slab caches
         {"kmem_cache_alloc", "void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)", {a::cache, a::gfp}, false,
          r::pointer, ctx::gfp, 100, 0, false, "An object from cache S; NULL on failure.",

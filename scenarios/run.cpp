@@ -61,7 +61,7 @@ std::optional<std::uint64_t> stat_value(const world& w, const std::string& path)
         return std::nullopt;
     }
     if (path.rfind("meminfo.", 0) == 0) {
-        for (const mm::meminfo_line& l : mm::meminfo(n, w.mem.vm()))
+        for (const mm::meminfo_line& l : mm::meminfo(n, w.mem.vm(), w.mem.vmalloc().nr_vmalloc_pages()))
             if (path.compare(8, std::string::npos, l.name) == 0)
                 return l.value;
         return std::nullopt;
