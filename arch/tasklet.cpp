@@ -22,8 +22,8 @@ void tasklets::update_hold(tasklet_struct& t)
 
 std::deque<tasklet_struct*>& tasklets::list_on(int cpu)
 {
-    if (lists_.size() <= static_cast<std::size_t>(cpu))
-        lists_.resize(static_cast<std::size_t>(cpu) + 1);
+    if (lists_.empty())  // every CPU's at once: references to one stay valid
+        lists_.resize(static_cast<std::size_t>(machine_.nr_cpus()));
     return lists_[static_cast<std::size_t>(cpu)];
 }
 
@@ -48,9 +48,11 @@ void tasklets::tasklet_action()
         tasklet_struct& t = *list.front();
         list.pop_front();
         if (t.run_) {
-            // Running on another CPU: again at the next round here.
+            // Running on another CPU: again at the next round here. The
+            // round takes time (the other CPU's tasklet needs it to end).
             mine.push_back(&t);
             machine_.this_cpu().raise_softirq(TASKLET_SOFTIRQ);
+            machine_.ndelay(100);
             continue;
         }
         t.run_ = true;

@@ -49,7 +49,7 @@ private:
     std::deque<tasklet_struct*>& list_on(int cpu);  // made on first use
 
     machine& machine_;
-    std::vector<std::deque<tasklet_struct*>> lists_;  // per CPU, as far as used
+    std::vector<std::deque<tasklet_struct*>> lists_;  // per CPU, made on first use
 };
 
 }  // namespace kmsim::arch

@@ -42,8 +42,8 @@ void timers::update_hold(timer_list& t)
 
 std::deque<timer_list*>& timers::expired_on(int cpu)
 {
-    if (expired_.size() <= static_cast<std::size_t>(cpu))
-        expired_.resize(static_cast<std::size_t>(cpu) + 1);
+    if (expired_.empty())  // every CPU's at once: references to one stay valid
+        expired_.resize(static_cast<std::size_t>(machine_.nr_cpus()));
     return expired_[static_cast<std::size_t>(cpu)];
 }
 

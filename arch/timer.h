@@ -86,7 +86,7 @@ private:
     void update_hold(timer_list& t);
 
     machine& machine_;
-    std::vector<std::deque<timer_list*>> expired_;  // per CPU, as far as used
+    std::vector<std::deque<timer_list*>> expired_;  // per CPU, made on first use
     bool warned_leak_ = false;
 };
 

@@ -721,7 +721,7 @@ bool workqueues::flush_work(work_struct& work)
     if (wq.max_active() == 1 || wq.rescuer_)
         machine_.lockdep_checks().acquire_release(wq.map_, self);
     const std::uint64_t target = queued ? work.nr_queued_ : work.nr_finished_ + work.executing_.size();
-    while (work.nr_finished_ < target)
+    while (work.nr_finished_ < std::min(target, work.nr_queued_))
         work.flushers_.wait(self, work);
     return true;
 }
@@ -746,10 +746,13 @@ bool workqueues::cancel_work_sync(work_struct& work)
         }
         work.pending_ = false;
         work.pwq_ = nullptr;
-        // The cancelled queueing never runs: it counts as done for flushes.
+        // The cancelled queueing never runs: a flush waiting for it waits
+        // for the executions before it only (as the kernel's barrier then
+        // runs after them).
         --work.nr_queued_;
         pwq.wq->in_flight_.erase(work.queue_seq_);
         pwq.wq->flushers_.wake_all();
+        work.flushers_.wake_all();
         if (!inactive)
             pwq_dec_nr_in_flight(pwq);
         was_pending = true;

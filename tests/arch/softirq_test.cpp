@@ -6,6 +6,8 @@
 #include "arch/tasklet.h"
 #include "arch/timer.h"
 
+#include <fmt/format.h>
+
 using namespace kmsim;
 using namespace kmsim::test;
 
@@ -147,4 +149,22 @@ TEST_CASE("del_timer_sync spins until the callback running on another CPU return
     }, arch::thread_options{0});
     CHECK(f.run().result == sim::outcome::completed);
     CHECK(log == std::vector<std::string>{"callback starts", "callback ends", "del_timer_sync returns"});
+}
+
+TEST_CASE("a tasklet never runs on two CPUs at once: scheduled where it runs elsewhere, it waits its turn",
+          "[arch][softirq][tasklet]")
+{
+    softirq_fixture f(2);
+    std::vector<std::string> log;
+    arch::tasklet_struct t("t", [&] {
+        log.push_back(fmt::format("starts on CPU{}", f.m.smp_processor_id()));
+        f.m.udelay(100);
+        log.push_back("ends");
+    });
+    arch::irq_line& a = f.m.request_irq(11, "a", 0, [&] { f.m.tasklets().tasklet_schedule(t); });
+    arch::irq_line& b = f.m.request_irq(12, "b", 1, [&] { f.m.tasklets().tasklet_schedule(t); });
+    a.raise_at(sim::at_ns(1000));
+    b.raise_at(sim::at_ns(20000));  // while it runs on CPU0
+    CHECK(f.run().result == sim::outcome::completed);
+    CHECK(log == std::vector<std::string>{"starts on CPU0", "ends", "starts on CPU1", "ends"});
 }

@@ -232,3 +232,28 @@ TEST_CASE("destroy_workqueue drains the queue; queueing afterwards WARNs and is 
     CHECK(f.m.log().dmesg().find("workqueue: cannot queue w on wq q") != std::string::npos);
     CHECK(runs == 1);
 }
+
+TEST_CASE("a flush waiting for a queueing that is cancelled returns once the earlier runs are done",
+          "[arch][workqueue]")
+{
+    wq_fixture f(2);
+    std::vector<std::string> log;
+    arch::work_struct w("w", [&] {
+        log.push_back("runs");
+        f.m.msleep(5);
+    });
+    f.m.create_thread("flusher", [&] {
+        f.wq().queue_work(f.wq().system_wq(), w);
+        f.m.msleep(1);  // w runs (and sleeps)
+        f.wq().queue_work(f.wq().system_wq(), w);  // pending again
+        CHECK(f.wq().flush_work(w));
+        log.push_back("flushed");
+    }, arch::thread_options{0});
+    f.m.create_thread("canceller", [&] {
+        f.m.msleep(2);
+        CHECK(f.wq().cancel_work_sync(w));  // takes the second queueing off, waits for the first run
+        log.push_back("cancelled");
+    }, arch::thread_options{1});
+    CHECK(f.run().result == sim::outcome::completed);
+    CHECK(log == std::vector<std::string>{"runs", "flushed", "cancelled"});
+}
