@@ -23,14 +23,8 @@ void irq_line::raise()
 void irq_line::update_hold()
 {
     // An endless source never holds the run.
-    const bool busy = to_come_ != UINT64_MAX && (to_come_ > 0 || (holding_ && (pending_ || in_progress_)));
-    if (busy == holding_)
-        return;
-    holding_ = busy;
-    if (busy)
-        machine_.eng().hold();
-    else
-        machine_.eng().release();
+    hold_.set(machine_.eng(),
+              to_come_ != UINT64_MAX && (to_come_ > 0 || (hold_.held() && (pending_ || in_progress_))));
 }
 
 void irq_line::raise_at(sim::time_point when)

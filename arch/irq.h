@@ -11,6 +11,7 @@
 // endless one does not, nor does raise() (a device's completion).
 #pragma once
 
+#include "sim/engine.h"
 #include "sim/event_queue.h"
 #include "sim/time.h"
 
@@ -67,7 +68,7 @@ private:
     std::uint64_t handled_ = 0;
     std::uint64_t coalesced_ = 0;
     std::uint64_t to_come_ = 0;  // UINT64_MAX: an endless source
-    bool holding_ = false;
+    sim::run_hold hold_;
     // periodic source
     sim::time_point start_{};
     sim::duration period_{};

@@ -10,15 +10,7 @@ tasklets::tasklets(machine& m) : machine_(m)
     m.softirqs().open_softirq(TASKLET_SOFTIRQ, [this] { tasklet_action(); });
 }
 
-void tasklets::update_hold(tasklet_struct& t)
-{
-    const bool busy = t.sched_ || t.run_;
-    if (busy && !t.held_)
-        machine_.eng().hold();
-    else if (!busy && t.held_)
-        machine_.eng().release();
-    t.held_ = busy;
-}
+void tasklets::update_hold(tasklet_struct& t) { t.hold_.set(machine_.eng(), t.sched_ || t.run_); }
 
 std::deque<tasklet_struct*>& tasklets::list_on(int cpu)
 {

@@ -11,6 +11,8 @@
 // Invariant: a tasklet is on a list exactly while it is scheduled.
 #pragma once
 
+#include "sim/engine.h"
+
 #include <deque>
 #include <functional>
 #include <string>
@@ -31,7 +33,8 @@ private:
     friend class tasklets;
     std::string name_;
     std::function<void()> func_;
-    bool sched_ = false, run_ = false, held_ = false;
+    bool sched_ = false, run_ = false;
+    sim::run_hold hold_;  // while scheduled or running
 };
 
 class tasklets {

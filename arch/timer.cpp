@@ -30,15 +30,7 @@ timers::timers(machine& m) : machine_(m)
     m.softirqs().open_softirq(TIMER_SOFTIRQ, [this] { run_timer_softirq(); });
 }
 
-void timers::update_hold(timer_list& t)
-{
-    const bool busy = t.pending_ || t.running_;
-    if (busy && !t.held_)
-        machine_.eng().hold();
-    else if (!busy && t.held_)
-        machine_.eng().release();
-    t.held_ = busy;
-}
+void timers::update_hold(timer_list& t) { t.hold_.set(machine_.eng(), t.pending_ || t.running_); }
 
 std::deque<timer_list*>& timers::expired_on(int cpu)
 {

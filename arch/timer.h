@@ -24,6 +24,7 @@
 
 #include "arch/lockdep.h"
 #include "sim/actor.h"
+#include "sim/engine.h"
 #include "sim/event_queue.h"
 
 #include <cstdint>
@@ -64,7 +65,7 @@ private:
     sim::event_queue::handle event_;  // armed until the tick
     context* running_ = nullptr;      // the context running the callback
     std::vector<context*> syncing_;   // spinning in del_timer_sync()
-    bool held_ = false;               // holds the engine (pending or running)
+    sim::run_hold hold_;              // while pending or running
 };
 
 class timers {

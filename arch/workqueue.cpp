@@ -607,21 +607,9 @@ void workqueues::insert_work(pool_workqueue& pwq, work_struct& work)
 
 // ---- queueing
 
-void workqueues::hold(work_struct& work)
-{
-    if (!work.held_) {
-        work.held_ = true;
-        machine_.eng().hold();
-    }
-}
+void workqueues::hold(work_struct& work) { work.hold_.set(machine_.eng(), true); }
 
-void workqueues::unhold(work_struct& work)
-{
-    if (work.held_ && !work.pending_ && !work.running()) {
-        work.held_ = false;
-        machine_.eng().release();
-    }
-}
+void workqueues::unhold(work_struct& work) { work.hold_.set(machine_.eng(), work.pending_ || work.running()); }
 
 bool workqueues::queue_work(workqueue_struct& wq, work_struct& work)
 {

@@ -46,6 +46,7 @@
 
 #include "arch/lockdep.h"
 #include "sim/actor.h"
+#include "sim/engine.h"
 #include "sim/event_queue.h"
 #include "sim/wait_queue.h"
 
@@ -115,7 +116,7 @@ private:
     std::vector<worker*> executing_;    // the workers running it now (one per pool at most)
     std::uint64_t queue_seq_ = 0;       // the sequence number of its pending queueing
     std::uint64_t nr_queued_ = 0, nr_started_ = 0, nr_finished_ = 0;
-    bool held_ = false;                 // holds the engine (pending or running)
+    sim::run_hold hold_;                // while pending or running
     sim::wait_queue flushers_;
 };
 

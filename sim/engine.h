@@ -229,4 +229,21 @@ private:
     run_result result_;
 };
 
+// One engine::hold() taken while something has work to come (a queued work
+// item, an armed timer, a scheduled tasklet) and released when it has none.
+class run_hold {
+public:
+    void set(engine& e, bool busy)
+    {
+        if (busy == held_)
+            return;
+        held_ = busy;
+        busy ? e.hold() : e.release();
+    }
+    bool held() const { return held_; }
+
+private:
+    bool held_ = false;
+};
+
 }  // namespace kmsim::sim

@@ -10,7 +10,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kmsim::test {
 
@@ -30,6 +32,25 @@ struct machine_fixture {
             if (r.title.find(text) != std::string::npos)
                 return &r;
         return nullptr;
+    }
+};
+
+// Task memory without an allocator (arch::kthreads needs some): handles
+// from a counter, or none when FAIL is set.
+struct fake_task_memory {
+    std::uint64_t next = 0xffff888000100000ULL;
+    bool fail = false;
+    int made = 0;
+    std::vector<std::uint64_t> freed;
+    arch::task_memory ops()
+    {
+        return {[this]() -> std::uint64_t {
+                    if (fail)
+                        return 0;
+                    ++made;
+                    return next += 0x4000;
+                },
+                [this](std::uint64_t t) { freed.push_back(t); }, nullptr};
     }
 };
 

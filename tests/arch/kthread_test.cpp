@@ -4,19 +4,6 @@
 using namespace kmsim;
 using namespace kmsim::test;
 
-namespace {
-// Task memory without an allocator: handles from a counter, or none.
-struct fake_task_memory {
-    std::uint64_t next = 0xffff888000100000ULL;
-    bool fail = false;
-    std::vector<std::uint64_t> freed;
-    arch::task_memory ops()
-    {
-        return {[this] { return fail ? 0 : (next += 0x4000); }, [this](std::uint64_t t) { freed.push_back(t); },
-                nullptr};
-    }
-};
-}  // namespace
 
 TEST_CASE("kthread_create runs nothing until woken; kthread_stop returns the thread's result", "[arch][kthread]")
 {

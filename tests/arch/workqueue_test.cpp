@@ -10,23 +10,6 @@ using namespace kmsim::test;
 
 namespace {
 
-// Task memory without an allocator: handles from a counter, or none.
-struct fake_task_memory {
-    std::uint64_t next = 0xffff888000100000ULL;
-    bool fail = false;
-    int made = 0;
-    arch::task_memory ops()
-    {
-        return {[this]() -> std::uint64_t {
-                    if (fail)
-                        return 0;
-                    ++made;
-                    return next += 0x4000;
-                },
-                [](std::uint64_t) {}, nullptr};
-    }
-};
-
 struct wq_fixture : machine_fixture {
     fake_task_memory mem;
     explicit wq_fixture(int cpus = 1) : machine_fixture(cpus)
