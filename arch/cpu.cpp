@@ -130,16 +130,21 @@ void cpu::emit_switch(const context* next)
     traced_curr_ = next;
 }
 
-void cpu::start_irq(irq_line& line)
+void cpu::push_interrupt(context& h, std::uint32_t offset, const char* entry, bool irqs_off)
 {
-    context& h = machine_.new_irq_context(line);
     h.cpu_ = this;
     irq_saved_flags_.push_back(irqs_disabled_);
     irq_stack_.push_back(&h);
-    add_preempt_count(HARDIRQ_OFFSET);
-    h.preempt_disabled_at_ = frame{"irq_enter_rcu", "", 0};
-    irqs_disabled_ = true;
+    add_preempt_count(offset);
+    h.preempt_disabled_at_ = frame{entry, "", 0};
+    irqs_disabled_ = irqs_off;
     h.enter(run_state::resumable);
+}
+
+void cpu::start_irq(irq_line& line)
+{
+    context& h = machine_.new_irq_context(line);
+    push_interrupt(h, HARDIRQ_OFFSET, "irq_enter_rcu", true);
     line.in_progress_ = true;
     ++irqs_handled_;
     ++line.handled_;
@@ -149,14 +154,7 @@ void cpu::start_irq(irq_line& line)
 void cpu::start_softirq()
 {
     // invoke_softirq(): __do_softirq() on the interrupted context's stack.
-    context& s = machine_.new_softirq_context();
-    s.cpu_ = this;
-    irq_saved_flags_.push_back(irqs_disabled_);
-    irq_stack_.push_back(&s);
-    add_preempt_count(SOFTIRQ_OFFSET);
-    s.preempt_disabled_at_ = frame{"__do_softirq", "", 0};
-    irqs_disabled_ = false;
-    s.enter(run_state::resumable);
+    push_interrupt(machine_.new_softirq_context(), SOFTIRQ_OFFSET, "__do_softirq", false);
 }
 
 void cpu::switch_in(context& next)

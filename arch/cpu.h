@@ -114,6 +114,9 @@ private:
     };
 
     void interrupt_top();
+    // An interrupt context H enters on top of the stack: OFFSET added to
+    // preempt_count, IRQs off or on, ENTRY where preemption was disabled.
+    void push_interrupt(context& h, std::uint32_t offset, const char* entry, bool irqs_off);
     void start_irq(irq_line& line);
     void start_softirq();
     void finish_top(context* t);
