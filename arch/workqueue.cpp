@@ -627,7 +627,7 @@ bool workqueues::queue_work(workqueue_struct& wq, work_struct& work)
     work.owner_ = this;
     // __queue_work(): this CPU's pool, unless the item still runs in
     // another one of this queue's pools, where it then waits its turn.
-    worker_pool* pool = &pool_for(wq, machine_.current_context() ? machine_.smp_processor_id() : work.timer_cpu_);
+    worker_pool* pool = &pool_for(wq, machine_.smp_processor_id());
     for (worker* w : work.executing_)
         if (w->current_pwq && w->current_pwq->wq == &wq && !w->rescue_wq)
             pool = w->pool;
@@ -660,16 +660,17 @@ bool workqueues::queue_delayed_work(workqueue_struct& wq, work_struct& work, std
     work.owner_ = this;
     work.pending_ = true;
     work.timer_wq_ = &wq;
-    work.timer_cpu_ = machine_.current_context() ? machine_.smp_processor_id() : 0;
     hold(work);
-    // delayed_work_timer_fn(), at the jiffy the timer expires.
-    work.timer_ = machine_.eng().schedule_at(machine_.jiffy_start(machine_.jiffies() + delay), [this, &work] {
-        workqueue_struct& target = *work.timer_wq_;
-        work.timer_wq_ = nullptr;
-        work.pending_ = false;
-        queue_work(target, work);
-        unhold(work);
-    });
+    if (!work.timer_)
+        work.timer_ = std::make_unique<timer_list>(work.name() + "->timer", [this, &work] {
+            // delayed_work_timer_fn(), in TIMER_SOFTIRQ: __queue_work() on this CPU.
+            workqueue_struct& target = *work.timer_wq_;
+            work.timer_wq_ = nullptr;
+            work.pending_ = false;
+            queue_work(target, work);
+            unhold(work);
+        });
+    machine_.timers().mod_timer(*work.timer_, machine_.jiffies() + delay);
     return true;
 }
 
@@ -719,7 +720,7 @@ bool workqueues::cancel_work_sync(work_struct& work)
     machine_.might_sleep("kernel/workqueue.c", 4360);
     bool was_pending = false;
     if (work.timer_wq_) {
-        machine_.eng().cancel(work.timer_);
+        machine_.timers().del_timer(*work.timer_);
         work.timer_wq_ = nullptr;
         work.pending_ = false;
         was_pending = true;

@@ -35,8 +35,10 @@
 // Simplifications: workers are never destroyed when idle too long (runs are
 // shorter than IDLE_WORKER_TIMEOUT, 300 s); there are no BH workqueues; a
 // rescuer is not bound to the pool's CPU while it rescues per-CPU work: it
-// runs where the scheduler puts it; a delayed work item's timer is an
-// event at its jiffy rather than a timer_list in softirq context.
+// runs where the scheduler puts it.
+// A delayed work item's timer is a timer_list (arch/timer.h): at its tick,
+// delayed_work_timer_fn() queues the item from TIMER_SOFTIRQ, on the CPU
+// that armed it.
 // Invariants: a work item is on at most one list (a pool's worklist, a
 // pool_workqueue's inactive list, a worker's scheduled list); pending is
 // true exactly while it is on one of them or its delay timer is armed;
@@ -45,6 +47,7 @@
 #pragma once
 
 #include "arch/lockdep.h"
+#include "arch/timer.h"
 #include "sim/actor.h"
 #include "sim/engine.h"
 #include "sim/event_queue.h"
@@ -110,8 +113,7 @@ private:
     bool pending_ = false;
     pool_workqueue* pwq_ = nullptr;     // where it is queued (pending, not on a timer)
     workqueue_struct* timer_wq_ = nullptr;  // queue_delayed_work()'s target while the timer is armed
-    sim::event_queue::handle timer_;
-    int timer_cpu_ = 0;
+    std::unique_ptr<timer_list> timer_;     // a delayed_work's, made by its first queue_delayed_work()
     worker_pool* last_pool_ = nullptr;  // the pool it last ran in
     std::vector<worker*> executing_;    // the workers running it now (one per pool at most)
     std::uint64_t queue_seq_ = 0;       // the sequence number of its pending queueing

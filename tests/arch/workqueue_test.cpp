@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include <fmt/format.h>
+
 using namespace kmsim;
 using namespace kmsim::test;
 
@@ -239,4 +241,21 @@ TEST_CASE("a flush waiting for a queueing that is cancelled returns once the ear
     }, arch::thread_options{1});
     CHECK(f.run().result == sim::outcome::completed);
     CHECK(log == std::vector<std::string>{"runs", "flushed", "cancelled"});
+}
+
+TEST_CASE("a delayed work item's timer queues it from TIMER_SOFTIRQ at its tick", "[arch][workqueue]")
+{
+    wq_fixture f;
+    std::vector<std::string> log;
+    f.m.trace().softirq_entry.attach([&](unsigned vec) {
+        log.push_back(fmt::format("{} softirq at {} us", arch::softirq_to_name[vec], f.now_us()));
+    });
+    arch::work_struct w("w", [&] { log.push_back(fmt::format("w in {} at {} us", f.comm(), f.now_us())); });
+    f.m.create_thread("t", [&] {
+        CHECK(f.wq().queue_delayed_work(f.wq().system_wq(), w, 3));
+        CHECK_FALSE(f.wq().queue_delayed_work(f.wq().system_wq(), w, 1));  // pending
+        f.m.msleep(10);
+    });
+    CHECK(f.run().result == sim::outcome::completed);
+    CHECK(log == std::vector<std::string>{"TIMER softirq at 3000 us", "w in kworker/0:0 at 3000 us"});
 }
