@@ -211,6 +211,15 @@ public:
     // Wakeup (engine or fiber side): C goes on the run queue of the CPU
     // select_task_rq() picks (arch/select_task_rq.h).
     void make_runnable(context& c);
+    // wake_up_process() of a kernel thread made stopped (thread_options::
+    // stopped): starts it if it never ran, else wakes it if it sleeps.
+    void wake_up_process(context& c)
+    {
+        if (c.state_on_cpu() == run_state::created)
+            make_runnable(c);
+        else
+            c.wake();
+    }
     // Internal: scheduling-while-atomic check, made when a context is about to wait.
     void schedule_debug(context& c);
 

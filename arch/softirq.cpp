@@ -32,11 +32,7 @@ void softirqs::wakeup_softirqd(int cpu)
 {
     if (ksoftirqd_.empty())
         return;
-    context& k = *ksoftirqd_[static_cast<std::size_t>(cpu)];
-    if (k.state_on_cpu() == run_state::created)
-        machine_.make_runnable(k);
-    else
-        k.wake();
+    machine_.wake_up_process(*ksoftirqd_[static_cast<std::size_t>(cpu)]);
 }
 
 void softirqs::raise_softirq(unsigned nr)

@@ -86,7 +86,6 @@ struct worker {
     work_struct* current_work = nullptr;
     pool_workqueue* current_pwq = nullptr;
     std::deque<work_struct*> scheduled;
-    bool started = false;  // woken at least once
     bool idle = false;     // on its pool's idle list
     bool counted = false;  // in nr_running (WORKER_NOT_RUNNING clear)
     bool sleeping = false; // wq_worker_sleeping() took it out of nr_running
@@ -298,7 +297,6 @@ bool workqueues::create_worker(worker_pool& pool)
     workers_.push_back(std::move(rec));
     pool.workers.push_back(&w);
     worker_enter_idle(w);
-    w.started = true;
     machine_.kthreads().wake_up_process(task);
     return true;
 }
@@ -338,13 +336,7 @@ bool workqueues::kick_pool(worker_pool& pool)
 {
     if (!pool.need_more_worker() || pool.idle_list.empty())
         return false;
-    worker& w = *pool.idle_list.back();
-    if (!w.started) {
-        w.started = true;
-        machine_.make_runnable(*w.task);
-    } else {
-        w.task->wake();
-    }
+    machine_.wake_up_process(*pool.idle_list.back()->task);
     return true;
 }
 
@@ -452,12 +444,7 @@ void workqueues::mayday_timeout(worker_pool& pool)
             pwq.on_mayday = true;
             pwq.wq->maydays_.push_back(&pwq);
             sent = true;
-            if (!rescuer->started) {
-                rescuer->started = true;
-                machine_.make_runnable(*rescuer->task);
-            } else {
-                rescuer->task->wake();
-            }
+            machine_.wake_up_process(*rescuer->task);
         }
     if (sent) {
         pool.mayday_last = machine_.jiffies() + mayday_interval(machine_.config().hz);
@@ -779,21 +766,8 @@ void workqueues::destroy_workqueue(workqueue_struct& wq)
         wq.flushers_.wait(self, wq);
     if (worker* r = wq.rescuer_) {
         r->stop = true;
-        if (!r->started) {
-            r->started = true;
-            machine_.make_runnable(*r->task);
-        } else {
-            r->task->wake();
-        }
+        machine_.wake_up_process(*r->task);
     }
-}
-
-std::vector<const context*> workqueues::workers() const
-{
-    std::vector<const context*> out;
-    for (const auto& w : workers_)
-        out.push_back(w->task);
-    return out;
 }
 
 }  // namespace kmsim::arch

@@ -117,7 +117,7 @@ private:
     worker_pool* last_pool_ = nullptr;  // the pool it last ran in
     std::vector<worker*> executing_;    // the workers running it now (one per pool at most)
     std::uint64_t queue_seq_ = 0;       // the sequence number of its pending queueing
-    std::uint64_t nr_queued_ = 0, nr_started_ = 0, nr_finished_ = 0;
+    std::uint64_t nr_queued_ = 0, nr_finished_ = 0;  // queueings that will run, runs done
     sim::run_hold hold_;                // while pending or running
     sim::wait_queue flushers_;
 };
@@ -196,9 +196,6 @@ public:
     // (wq_worker_running()).
     void worker_sleeping(context& task);
     void worker_running(context& task);
-
-    // The workers of every pool, for tests and reports.
-    std::vector<const context*> workers() const;
 
 private:
     friend class work_struct;
