@@ -30,6 +30,8 @@ std::string frame::format() const
     std::string s = name();
     if (file.empty())
         return s;
+    if (native)
+        return fmt::format("{} ({}:{})", s, file, line);
     s += " at ";
     s += file;
     s += ':';

@@ -87,6 +87,9 @@ struct frame {
     const void* detail = nullptr;
     std::array<std::uint64_t, 5> args{};  // as many as a kernel call takes (kmem_cache_create: 5)
     std::uint8_t nargs = 0;
+    // Compiled code (a C module's): FUNCTION is "sym+0x2a/0x60 [mod]" and
+    // the place follows in parentheses, as decode_stacktrace.sh prints it.
+    bool native = false;
 
     frame() = default;
     frame(std::string_view fn, std::string_view f, int l) : function(fn), file(f), line(l) {}
@@ -98,7 +101,7 @@ struct frame {
     bool is_entry() const { return line == entry_line && file.empty(); }
 
     std::string name() const { return render ? render(*this) : std::string(function); }  // "kmalloc(64, GFP_KERNEL)"
-    std::string format() const;  // "kmalloc(64, GFP_KERNEL) at irq-vs-process.kms:17"
+    std::string format() const;  // "kmalloc(64, GFP_KERNEL) at irq-vs-process.kms:17", "f+0x2a/0x60 [m] (m.c:12)"
     // The same frame: the same names (the same strings, not only the same
     // text), place and arguments. What the stack depot keeps once.
     bool operator==(const frame& o) const

@@ -202,6 +202,11 @@ std::size_t kmemleak::scan()
         }
     });
     auto reference = [&](std::uint64_t value) {
+        // A C module's pointer is the host address of the direct map
+        // (mm/memmap.h), and stands for the kernel address there.
+        if (value < PAGE_OFFSET)
+            if (const std::uint64_t v = map_.virt_of_host(value))
+                value = v;
         std::uint64_t start = 0;
         object_track* t = value >= PAGE_OFFSET ? scanned_object_at(value, &start) : nullptr;
         if (t && !t->is(object_track::referenced)) {

@@ -50,6 +50,19 @@ public:
                                      : (end_pfn_ << PAGE_SHIFT) - (addr - PAGE_OFFSET);
     }
 
+    // The direct map as C modules see it: they run natively, so their
+    // pointers are host addresses, and in the direct map a kernel address and
+    // its host address differ by a constant. Outside it, 0 / nullptr.
+    std::uint64_t virt_of_host(std::uintptr_t host) const
+    {
+        const std::uintptr_t base = reinterpret_cast<std::uintptr_t>(bytes_);
+        return host >= base && host - base < bytes_len_ ? PAGE_OFFSET + (host - base) : 0;
+    }
+    std::uint8_t* host_of_virt(std::uint64_t addr) const
+    {
+        return addr >= PAGE_OFFSET && addr - PAGE_OFFSET < bytes_len_ ? bytes_ + (addr - PAGE_OFFSET) : nullptr;
+    }
+
     // The vmalloc area's page table: map the page at VADDR to PFN, unmap it.
     void map_vmalloc(std::uint64_t vaddr, pfn_t pfn) { vmalloc_ptes_[vaddr >> PAGE_SHIFT] = pfn; }
     void unmap_vmalloc(std::uint64_t vaddr) { vmalloc_ptes_.erase(vaddr >> PAGE_SHIFT); }

@@ -211,10 +211,14 @@ run_result engine::run(run_limits limits)
                 actors_.size(), queue_.size(), to_ns(limits.until), limits.max_steps);
     while (!stopping_) {
         if (foreground_seen_ && foreground_alive_ == 0 && holds_ == 0 && background_idle()) {
+            if (on_idle && on_idle())
+                continue;
             stop(outcome::completed, "every thread returned");
             break;
         }
         if (queue_.empty() || only_idle_watchdog_left()) {
+            if (on_idle && on_idle())
+                continue;
             quiesce();
             break;
         }
