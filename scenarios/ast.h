@@ -222,6 +222,12 @@ struct thread_decl {
     source_pos pos;
 };
 
+// `module "PATH.c"`: a kernel module in C, loaded at boot.
+struct module_decl {
+    std::string path;  // as written: relative to the scenario file
+    source_pos pos;
+};
+
 struct irq_decl {
     std::string name;
     int line = -1;
@@ -297,6 +303,7 @@ struct scenario {
     std::vector<process_decl> processes;
     std::vector<thread_decl> threads;
     std::vector<irq_decl> irqs;
+    std::vector<module_decl> modules;
     std::vector<shrinker_decl> shrinkers;
     std::vector<workqueue_decl> workqueues;  // the system workqueues first
     std::vector<work_decl> works;

@@ -1,8 +1,16 @@
-# Writes every bundled/*.kms into a C++ table of (name, source) pairs.
+# Writes every bundled/*.kms and bundled/*.c into C++ tables of (name, source) pairs.
 file(GLOB files ${DIR}/*.kms)
 list(SORT files)
-set(body "// Generated from scenarios/bundled/*.kms by scenarios/embed.cmake. Do not edit.\n#include \"scenarios/bundled.h\"\n\nnamespace kmsim::scenarios {\nconst std::vector<bundled_scenario>& bundled_scenarios()\n{\n    static const std::vector<bundled_scenario> table = {\n")
+set(body "// Generated from scenarios/bundled/ by scenarios/embed.cmake. Do not edit.\n#include \"scenarios/bundled.h\"\n\nnamespace kmsim::scenarios {\nconst std::vector<bundled_scenario>& bundled_scenarios()\n{\n    static const std::vector<bundled_scenario> table = {\n")
 foreach(f ${files})
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} text)
+  string(APPEND body "        {\"${name}\", R\"KMS_EMBED(${text})KMS_EMBED\"},\n")
+endforeach()
+string(APPEND body "    };\n    return table;\n}\n\nconst std::vector<bundled_scenario>& bundled_modules()\n{\n    static const std::vector<bundled_scenario> table = {\n")
+file(GLOB modules ${DIR}/*.c)
+list(SORT modules)
+foreach(f ${modules})
   get_filename_component(name ${f} NAME_WE)
   file(READ ${f} text)
   string(APPEND body "        {\"${name}\", R\"KMS_EMBED(${text})KMS_EMBED\"},\n")

@@ -82,7 +82,7 @@ std::vector<expectation_result> judge(const scenario& sc, const scenario_run& ru
 int exit_code(const scenario_run& run, const std::vector<expectation_result>& verdicts)
 {
     const bool held = std::all_of(verdicts.begin(), verdicts.end(), [](const expectation_result& r) { return r.held; });
-    return held && run.assert_message.empty() ? 0 : 1;
+    return held && run.assert_message.empty() && run.insmod_error.empty() ? 0 : 1;
 }
 
 }  // namespace kmsim::scenarios

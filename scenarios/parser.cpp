@@ -40,7 +40,8 @@ const std::vector<std::string> declaration_words = {"scenario", "description", "
                                                     "boot",     "sysctl",      "lock",     "completion", "cache",
                                                     "pagecache", "anon",       "blockdev", "thread",  "irq",
                                                     "shrinker", "expect",      "global",   "func",    "waitqueue",
-                                                    "mempool",  "process", "workqueue", "work", "timer", "tasklet"};
+                                                    "mempool",  "process", "workqueue", "work", "timer", "tasklet",
+                                                    "module"};
 
 // ---------------------------------------------------------------- lexer
 
@@ -539,6 +540,17 @@ private:
             irq(word);
         } else if (w == "expect") {
             expectation(word);
+        } else if (w == "module") {
+            module_decl d;
+            d.pos = cur().pos;
+            d.path = string_lit("the module's source file");
+            if (d.path.size() < 3 || d.path.compare(d.path.size() - 2, 2, ".c") != 0)
+                error(d.pos, "a module is a C source file: its name ends in .c");
+            for (const module_decl& other : sc_.modules)
+                if (other.path == d.path)
+                    error(d.pos, fmt::format("module \"{}\" is loaded already (line {})", d.path, other.pos.line));
+            sc_.modules.push_back(d);
+            end_of_line("the module");
         } else {
             std::string near = nearest(w, declaration_words);
             error(word.pos, fmt::format("unknown declaration '{}'{}", w, near.empty() ? "" : "; did you mean '" + near + "'?"));

@@ -113,6 +113,7 @@ scenario_run run_world(world& w, const sim::run_limits& limits)
         r.stat_values.push_back(e.k == expect_decl::kind::stat ? stat_value(w, e.path) : std::nullopt);
     r.allocs = std::move(w.allocs);  // the world is done counting
     r.assert_message = w.assert_message;
+    r.insmod_error = w.insmod_error;
     return r;
 }
 

@@ -38,6 +38,7 @@ struct scenario_run {
     std::uint64_t leaks = 0;
     alloc_stats allocs;
     std::string assert_message;  // "" unless an assertion failed
+    std::string insmod_error;    // "ERROR: could not insert module ...", when a module's init failed
 
     // engine.result as the summary names it ("completed", "deadlock", ...).
     std::string outcome() const { return sim::to_string(engine.result); }

@@ -91,6 +91,7 @@ run_report run_scenario(const scenario& sc, const run_options& opts, std::ostrea
     rep.outcome = run.outcome();
     rep.expectations = judge(sc, run);
     rep.exit_code = exit_code(run, rep.expectations);
+    rep.compiler_warnings = w->module_warnings;
 
     print_summary(out, *w, run, rep.expectations, summary_style{opts.color, opts.show});
     if (ftrace) {

@@ -52,6 +52,7 @@ struct run_report {
     std::string outcome;
     std::vector<expectation_result> expectations;
     int exit_code = 0;  // 0 all held, 1 one failed or an assert did
+    std::string compiler_warnings;  // what gcc said of the scenario's modules, when it compiled them
 };
 
 // An output kmsim cannot write (--json into a directory, a full disk): bad

@@ -33,6 +33,8 @@ void print_summary(std::ostream& out, const world& w, const scenario_run& run,
                            sim::format_seconds(run.limits.until));
     if (!run.assert_message.empty())
         out << "assertion: " << run.assert_message << "\n";
+    if (!run.insmod_error.empty())
+        out << "insmod: " << run.insmod_error << "\n";
     out << fmt::format("allocations: {} calls, {} failed\n", run.allocs.calls, run.allocs.failed);
     for (const auto& [mask, st] : run.allocs.by_gfp)
         out << fmt::format("  {:<36} {:>8} calls {:>6} failed   stall max {} ns\n", mask, st.calls, st.failed,

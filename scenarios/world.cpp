@@ -1,12 +1,19 @@
 // scenarios/world.cpp - building the world a scenario declares.
 #include "scenarios/world.h"
 
+#include "scenarios/bundled.h"
+#include "scenarios/kbuild.h"
 #include "scenarios/parser.h"
 #include "scenarios/sysctl.h"
 #include "sim/error.h"
 
 #include <fmt/format.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace kmsim::scenarios {
 
@@ -268,13 +275,112 @@ void fill_reclaimable(world& w)
         });
 }
 
+// ---- modules
+
+// Builds and maps the scenario's modules, as insmod reads and the kernel
+// links them (nothing runs yet). A path is relative to the scenario file;
+// a bundled module is found by name when no file has that path.
+void load_modules(world& w)
+{
+    namespace fs = std::filesystem;
+    const scenario& sc = w.sc;
+    for (const module_decl& d : sc.modules) {
+        fs::path path = fs::path(sc.file).parent_path() / d.path;
+        std::string text;
+        if (std::error_code ec; fs::is_regular_file(path, ec)) {
+            std::ifstream f(path, std::ios::binary);
+            std::ostringstream s;
+            s << f.rdbuf();
+            text = s.str();
+        } else if (const bundled_scenario* b = find_bundled_module(fs::path(d.path).stem().string())) {
+            // The bundled source, compiled from the cache's copy of it.
+            text = b->source;
+            path = fs::temp_directory_path() / fmt::format("kmsim-{}", ::getuid()) / "bundled" / (std::string(b->name) + ".c");
+            fs::create_directories(path.parent_path());
+            std::ofstream(path, std::ios::binary) << text;
+        } else {
+            fail_at(sc, d.pos, fmt::format("module \"{}\": no such file ({})", d.path, path.string()));
+        }
+        const built_module b = kbuild(path.string(), text, kbuild_options{w.m.config().hz});
+        w.module_warnings += b.warnings;
+        w.modules.push_back(std::make_unique<module>(w, b.name, b.ko_path, d.path));
+    }
+    if (w.modules.empty())
+        return;
+    // A module's kthread runs a function of the module: natively.
+    w.objects.run_function = [&w, scenario_fn = std::move(w.objects.run_function)](std::uint64_t fn,
+                                                                                   std::uint64_t arg) {
+        module* m = module::at(fn);
+        if (!m)
+            return scenario_fn(fn, arg);
+        return m->run_thread(fn, arg);
+    };
+}
+
+// The insmod of each module, at boot: its init in do_init_module(); then the
+// scenario's threads start. An init that fails ends the load as insmod's
+// error; an init that Oopses kills insmod.
+void insmod(world& w, const std::vector<arch::context*>& threads)
+{
+    arch::context& self = w.m.current();
+    for (const auto& m : w.modules) {
+        w.m.log().printk(w.m.now(), arch::log_level::warning,
+                         fmt::format("{}: loading out-of-tree module taints kernel.", m->name()), "load_module", -1);
+        w.m.add_taint(arch::taint::oot_module);
+        arch::frame_guard f1(self, arch::frame::entry("do_init_module"));
+        arch::frame_guard f2(self, arch::frame::entry("do_one_initcall"));
+        int ret = 0;
+        try {
+            ret = m->init();
+        } catch (const arch::task_killed&) {
+            w.insmod_error = "Killed";
+            return;
+        }
+        if (ret < 0) {
+            const char* why = ret == -ENOENT  ? "Unknown symbol in module, or unknown parameter (see dmesg)"
+                              : ret == -ENOEXEC ? "Invalid module format"
+                              : ret == -EEXIST  ? "Module already in kernel"
+                                                : std::strerror(-ret);
+            w.insmod_error = fmt::format("ERROR: could not insert module {}.ko: {}", m->name(), why);
+            return;
+        }
+        if (ret > 0)
+            w.m.log().printk(w.m.now(), arch::log_level::warning,
+                             fmt::format("do_init_module: '{}'->init suspiciously returned {}, it should follow 0/-E "
+                                         "convention\n{}: loading module anyway...",
+                                         m->name(), ret, m->name()),
+                             "do_init_module", -1);
+    }
+    for (arch::context* t : threads)
+        w.m.wake_up_process(*t);
+    // rmmod, once the run would otherwise end.
+    w.eng.on_idle = [&w] {
+        w.eng.on_idle = nullptr;
+        arch::thread_options o;
+        o.start = w.m.now();
+        w.m.create_thread("rmmod", [&w] {
+            arch::frame_guard f(w.m.current(), arch::frame::entry("__do_sys_delete_module"));
+            for (auto it = w.modules.rbegin(); it != w.modules.rend(); ++it) {
+                try {
+                    (*it)->exit();
+                } catch (const arch::task_killed&) {
+                    return;
+                }
+            }
+        }, o);
+        return true;
+    };
+}
+
 void create_contexts(world& w)
 {
     const scenario& sc = w.sc;
+    std::vector<arch::context*> held;  // until the modules are loaded
     for (const auto& t : sc.threads) {
-        arch::context& c = w.m.create_thread(
-            t.name, [&w, &t] { run_body(w, t.code, t.name, t.pos.line); },
-            arch::thread_options{t.cpu, sim::at_ns(t.at_ns)});
+        arch::thread_options o{t.cpu, sim::at_ns(t.at_ns)};
+        o.stopped = !w.modules.empty();
+        arch::context& c = w.m.create_thread(t.name, [&w, &t] { run_body(w, t.code, t.name, t.pos.line); }, o);
+        held.push_back(&c);
         completers found;
         std::set<std::uint64_t> funcs_seen;
         find_completers(sc, t.code.stmts, found, funcs_seen);
@@ -283,6 +389,8 @@ void create_contexts(world& w)
         for (std::uint64_t i : found.waitqueues)
             w.objects.waitqueues[i]->expect_waker(c);
     }
+    if (!w.modules.empty())
+        w.m.create_thread("insmod", [&w, held] { insmod(w, held); });
     for (const auto& q : sc.irqs) {
         arch::irq_line& line =
             w.m.request_irq(q.line, q.name, q.cpu, [&w, &q] { run_body(w, q.code, q.name, q.pos.line); });
@@ -329,9 +437,15 @@ std::unique_ptr<world> build_world(const scenario& sc, const build_options& opts
         for (const std::vector<std::uint64_t>* vars : w.live_vars)
             for (std::uint64_t v : *vars)
                 visit(v);
+        // A module's data and bss, as the kernel scans a module's sections.
+        for (const auto& m : w.modules)
+            for (const auto& [start, end] : m->data_ranges())
+                for (std::uintptr_t p = start; p + sizeof(std::uint64_t) <= end; p += sizeof(std::uint64_t))
+                    visit(*reinterpret_cast<const std::uint64_t*>(p));
     });
 
     create_objects(w);
+    load_modules(w);
     create_blockdevs(w);
     fill_reclaimable(w);
     for (const auto& s : sc.sysctls)

@@ -17,6 +17,7 @@
 #include "mm/kernel_memory.h"
 #include "scenarios/ast.h"
 #include "scenarios/kernel_api.h"
+#include "scenarios/module.h"
 #include "sim/engine.h"
 #include "sim/error.h"
 
@@ -51,6 +52,16 @@ struct alloc_stats {
 
 struct world {
     const scenario& sc;
+    // The scenario's C modules, in load order. Declared before the engine,
+    // so destroyed after it: unfinished fibers unwind through module frames.
+    std::vector<std::unique_ptr<module>> modules;
+    // What module code made of the kernel: lock classes by the address of
+    // their C struct lock_class_key, the struct task_struct `current` points
+    // at for each context.
+    std::unordered_map<std::uintptr_t, std::unique_ptr<arch::lock_class_key>> module_lock_keys;
+    std::unordered_map<const arch::context*, std::unique_ptr<module_task_struct>> module_tasks;
+    std::string module_warnings;  // the compiler's, for standard error
+    std::string insmod_error;     // "ERROR: could not insert module ...", when an init failed
     // The variables of every body running now (each an interpreter frame on
     // its context's stack): kmemleak's roots, as the kernel's task stacks.
     // Declared before the machine, whose contexts drop theirs as they unwind.

@@ -62,11 +62,35 @@ sim::diagnostics make_diagnostics(std::string level)
 // file is read, and only up to scenarios::max_file_bytes: a directory, a
 // device or a huge file is refused before anything is parsed. A bundled
 // scenario is found by name when no regular file has that name.
-scenarios::scenario load(const std::string& arg)
+// A C module run directly (`kmsim run FILE.c`): a scenario that loads it,
+// on MACHINE ("cpus=2 memory=64M"; the scenario default without one), and
+// expects what insmod and rmmod of a good module give.
+scenarios::scenario module_scenario(const std::string& file, const std::string& machine)
+{
+    namespace fs = std::filesystem;
+    const std::string base = fs::path(file).filename().string();
+    std::string text = fmt::format("scenario \"module {}: insmod, then rmmod\"\n", base);
+    if (!machine.empty())
+        text += "machine " + machine + "\n";
+    text += fmt::format("module \"{}\"\nexpect completed\nexpect no report\nexpect no leaks\n", base);
+    return scenarios::parse_scenario(text, file);
+}
+
+bool ends_with(const std::string& s, std::string_view end)
+{
+    return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
+scenarios::scenario load(const std::string& arg, const std::string& machine = "")
 {
     namespace fs = std::filesystem;
     std::error_code ec;
     const fs::file_status st = fs::status(arg, ec);
+    if (fs::is_regular_file(st) && ends_with(arg, ".c"))
+        return module_scenario(arg, machine);
+    if (!machine.empty())
+        throw std::invalid_argument("--machine is for a C module run directly (FILE.c); a scenario has its own "
+                                    "machine line");
     if (fs::is_regular_file(st)) {
         std::ifstream f(arg, std::ios::binary);
         if (!f)
@@ -83,6 +107,8 @@ scenarios::scenario load(const std::string& arg)
     }
     if (const auto* b = scenarios::find_bundled(arg))
         return scenarios::parse_scenario(b->source, std::string(b->name) + ".kms");
+    if (const auto* b = scenarios::find_bundled_module(ends_with(arg, ".c") ? arg.substr(0, arg.size() - 2) : arg))
+        return module_scenario(std::string(b->name) + ".c", machine);
     if (fs::is_directory(st))
         throw std::invalid_argument(fmt::format("{}: is a directory, not a scenario file", arg));
     if (fs::exists(st))
@@ -131,7 +157,9 @@ int main(int argc, char** argv)
     std::string scenario_arg, until, color = "auto", show, json, seed, budget, log_level;
     bool verbose = false, quiet = false;
     CLI::App* run = app.add_subcommand("run", "Simulate a scenario and print the kernel log, reports and a summary");
-    run->add_option("SCENARIO", scenario_arg, "A .kms file, or the name of a bundled scenario")->required();
+    run->add_option("SCENARIO", scenario_arg, "A .kms file, a kernel module's .c file, or a bundled name")->required();
+    std::string machine;
+    run->add_option("--machine", machine, "The machine for a module run directly: \"cpus=N memory=SIZE\"");
     run->add_option("--seed", seed, "Seed of every random choice (default: the scenario's, else 1)");
     run->add_option("--until", until, "Stop at this simulated time (default: when every thread is done, or 600s)");
     run->add_option("--budget", budget,
@@ -170,7 +198,9 @@ int main(int argc, char** argv)
     bool keep_going = false;
     CLI::App* explore_cmd = app.add_subcommand(
         "explore", "Run a scenario under many legal schedules and injected faults; print a failing run, shrunk");
-    explore_cmd->add_option("SCENARIO", explore_arg, "A .kms file, or the name of a bundled scenario");
+    explore_cmd->add_option("SCENARIO", explore_arg, "A .kms file, a kernel module's .c file, or a bundled name");
+    std::string explore_machine;
+    explore_cmd->add_option("--machine", explore_machine, "The machine for a module explored directly");
     explore_cmd->add_option("--runs", runs, "How many runs (default 1000)");
     explore_cmd->add_option("--strategy", strategy, "pct (default) or random")
         ->check(CLI::IsMember({"pct", "random"}));
@@ -256,7 +286,7 @@ int main(int argc, char** argv)
                 return 2;
             }
             o.html_path = html_path;
-            const scenarios::scenario sc = load(scenario_arg);
+            const scenarios::scenario sc = load(scenario_arg, machine);
             std::optional<scenarios::schedule_chooser> replay;
             if (!schedule_token.empty()) {
                 std::string why;
@@ -280,6 +310,7 @@ int main(int argc, char** argv)
             std::ostream& log = json == "-" ? std::cerr : std::cout;
             scenarios::run_report r = scenarios::run_scenario(sc, o, log);
             std::cout.flush();
+            std::cerr << r.compiler_warnings;
             if (!std::cout) {
                 std::cerr << "kmsim: cannot write standard output: " << std::strerror(errno) << "\n";
                 return 2;
@@ -368,7 +399,7 @@ int main(int argc, char** argv)
             }
             eo.keep_going = keep_going;
             eo.color = ::isatty(1);
-            const scenarios::scenario sc = load(explore_arg);
+            const scenarios::scenario sc = load(explore_arg, explore_machine);
             std::ofstream json_file;
             if (!explore_json.empty() && explore_json != "-") {
                 json_file.open(explore_json, std::ios::out | std::ios::trunc);
@@ -398,6 +429,8 @@ int main(int argc, char** argv)
         if (app.got_subcommand("list")) {
             for (const auto& b : scenarios::bundled_scenarios())
                 std::cout << fmt::format("{:<28} {}\n", b.name, scenarios::bundled_title(b));
+            for (const auto& b : scenarios::bundled_modules())
+                std::cout << fmt::format("{:<28} {}\n", b.name, scenarios::bundled_module_title(b));
             return 0;
         }
         if (show_cmd->parsed()) {
@@ -423,6 +456,12 @@ int main(int argc, char** argv)
     } catch (const scenarios::scenario_error& e) {
         std::cout.flush();
         std::cerr << e.what();
+        return 2;
+    } catch (const scenarios::module_error& e) {
+        // The compiler's messages, or the kernel's "Unknown symbol" line.
+        std::cout.flush();
+        const std::string what = e.what();
+        std::cerr << what << (what.empty() || what.back() != '\n' ? "\n" : "");
         return 2;
     } catch (const std::invalid_argument& e) {
         std::cout.flush();

@@ -1,0 +1,215 @@
+// scenarios/module.cpp - loading a module into a world, running its init and exit, and finding it by address.
+#include "scenarios/module.h"
+
+#include "arch/machine.h"
+#include "arch/traps.h"
+#include "scenarios/ksymtab.h"
+#include "scenarios/world.h"
+#include "sim/error.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <link.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+namespace kmsim::scenarios {
+
+namespace {
+
+// The modules loaded in this process, by the start of their text: the
+// kernel's mod_tree, which __module_address() searches. Process-wide as the
+// host's address space is; each entry belongs to one world.
+struct module_tree {
+    std::mutex lock;
+    std::map<std::uintptr_t, module*> by_start;
+};
+module_tree& tree()
+{
+    static module_tree t;
+    return t;
+}
+
+std::string read_binary(const std::string& path)
+{
+    std::ifstream f(path, std::ios::binary);
+    std::ostringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+// The undefined symbols of the shared object at PATH (libelf).
+std::vector<std::string> undefined_symbols(const std::string& path)
+{
+    std::vector<std::string> out;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw module_error(fmt::format("kmsim: cannot read {}: {}", path, std::strerror(errno)));
+    elf_version(EV_CURRENT);
+    Elf* e = elf_begin(fd, ELF_C_READ, nullptr);
+    for (Elf_Scn* scn = e ? elf_nextscn(e, nullptr) : nullptr; scn; scn = elf_nextscn(e, scn)) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM)
+            continue;
+        Elf_Data* data = elf_getdata(scn, nullptr);
+        const std::size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+        for (std::size_t i = 1; data && i < n; ++i) {
+            GElf_Sym sym;
+            if (!gelf_getsym(data, static_cast<int>(i), &sym) || sym.st_shndx != SHN_UNDEF)
+                continue;
+            if (GELF_ST_BIND(sym.st_info) == STB_WEAK)
+                continue;
+            out.emplace_back(elf_strptr(e, sh.sh_link, sym.st_name));
+        }
+    }
+    if (e)
+        elf_end(e);
+    ::close(fd);
+    return out;
+}
+
+struct phdr_search {
+    std::uintptr_t base;
+    std::uintptr_t text_start = 0, text_end = 0;
+    std::vector<std::pair<std::uintptr_t, std::uintptr_t>> data;
+};
+
+int find_segments(dl_phdr_info* info, std::size_t, void* arg)
+{
+    auto* s = static_cast<phdr_search*>(arg);
+    if (info->dlpi_addr != s->base)
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum; ++i) {
+        const ElfW(Phdr)& p = info->dlpi_phdr[i];
+        if (p.p_type != PT_LOAD)
+            continue;
+        const std::uintptr_t start = info->dlpi_addr + p.p_vaddr, end = start + p.p_memsz;
+        if (p.p_flags & PF_X) {
+            s->text_start = s->text_start ? std::min(s->text_start, start) : start;
+            s->text_end = std::max(s->text_end, end);
+        } else if (p.p_flags & PF_W) {
+            s->data.emplace_back(start, end);
+        }
+    }
+    return 1;
+}
+
+}  // namespace
+
+void fill_task_struct(module_task_struct& t, const arch::context& c)
+{
+    t.flags = c.task_flags();
+    t.pid = c.pid();
+    t.tgid = c.pid();
+    std::memset(t.comm, 0, sizeof t.comm);
+    std::strncpy(t.comm, c.name().c_str(), sizeof t.comm - 1);
+}
+
+module::module(world& w, std::string name, const std::string& ko_path, std::string source)
+    : w_(w), name_(std::move(name)), source_(std::move(source))
+{
+    // simplify_symbols(): every undefined symbol must be an export of
+    // kmsim's; the first one that is not ends the load.
+    for (const std::string& sym : undefined_symbols(ko_path))
+        if (find_ksym(sym) < 0)
+            throw module_error(fmt::format("{}: Unknown symbol {} (err -2)", name_, sym));
+    // Each world maps its own copy, so that two worlds' modules share no
+    // data: the dynamic loader maps a file it has mapped already only once.
+    const std::string image = read_binary(ko_path);
+    memfd_ = ::memfd_create(name_.c_str(), MFD_CLOEXEC);
+    if (memfd_ < 0 || ::write(memfd_, image.data(), image.size()) != static_cast<ssize_t>(image.size()))
+        throw module_error(fmt::format("kmsim: cannot map {}: {}", ko_path, std::strerror(errno)));
+    const std::string path = fmt::format("/proc/self/fd/{}", memfd_);
+    handle_ = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle_)
+        throw module_error(fmt::format("kmsim: cannot load {}: {}", ko_path, ::dlerror()));
+    link_map* lm = nullptr;
+    ::dlinfo(handle_, RTLD_DI_LINKMAP, &lm);
+    base_ = lm->l_addr;
+    phdr_search s{base_};
+    ::dl_iterate_phdr(find_segments, &s);
+    text_start_ = s.text_start;
+    text_end_ = s.text_end;
+    data_ = std::move(s.data);
+    abi_ = static_cast<module_abi*>(::dlsym(handle_, "__kmsim_abi"));
+    KMSIM_ASSERT(abi_ && text_start_ < text_end_, "a module without kmsim's stubs");
+    const auto& t = ksymtab();
+    for (std::size_t i = 0; i < t.size(); ++i)
+        abi_->imports[i] = t[i].address;
+    init_ = reinterpret_cast<int (*)()>(::dlsym(handle_, "init_module"));
+    exit_ = reinterpret_cast<void (*)()>(::dlsym(handle_, "cleanup_module"));
+    syms_.load(ko_path, base_, name_);
+    {
+        std::lock_guard<std::mutex> g(tree().lock);
+        tree().by_start[text_start_] = this;
+    }
+}
+
+module::~module()
+{
+    {
+        std::lock_guard<std::mutex> g(tree().lock);
+        tree().by_start.erase(text_start_);
+    }
+    if (handle_)
+        ::dlclose(handle_);
+    if (memfd_ >= 0)
+        ::close(memfd_);
+}
+
+module* module::at(std::uintptr_t pc)
+{
+    std::lock_guard<std::mutex> g(tree().lock);
+    auto& m = tree().by_start;
+    auto it = m.upper_bound(pc);
+    if (it == m.begin())
+        return nullptr;
+    --it;
+    return it->second->contains_text(pc) ? it->second : nullptr;
+}
+
+void module::frames_at(std::uintptr_t pc, std::uintptr_t fp, std::vector<const arch::frame*>& out)
+{
+    out.push_back(&syms_.frame_at(pc));
+    // Each frame of module code starts with push %rbp; mov %rsp,%rbp: the
+    // caller's frame pointer at [fp], its return address at [fp + 8].
+    for (int depth = 0; fp && depth < 64; ++depth) {
+        const auto* f = reinterpret_cast<const std::uintptr_t*>(fp);
+        const std::uintptr_t ret = f[1];
+        if (!contains_text(ret))
+            break;
+        out.push_back(&syms_.frame_at(ret));
+        fp = f[0];
+    }
+}
+
+std::uint64_t module::run_thread(std::uint64_t fn, std::uint64_t arg)
+{
+    std::uint8_t* host = w_.mem.nd().map().host_of_virt(arg);
+    void* data = host ? static_cast<void*>(host) : reinterpret_cast<void*>(arg);
+    try {
+        const int r = reinterpret_cast<int (*)(void*)>(fn)(data);
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(r));
+    } catch (const arch::task_killed&) {
+        return 0;
+    }
+}
+
+int module::init() { return init_ ? init_() : 0; }
+
+void module::exit()
+{
+    if (exit_)
+        exit_();
+}
+
+}  // namespace kmsim::scenarios
