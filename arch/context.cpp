@@ -118,6 +118,7 @@ void context::wake()
 {
     if (rstate_ != run_state::sleeping)
         return;
+    ++wakeups_;
     waiting_on_ = nullptr;
     if (is_irq()) {
         // A sleeping IRQ handler never left its CPU.

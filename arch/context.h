@@ -185,6 +185,10 @@ public:
     const sim::blocker* waiting_for() const override;
     void wait(const sim::blocker& reason) override;
     void wake() override;
+    // How many times a wake() ended a sleep of this context: a front end
+    // that tests a wait's condition itself (C's wait_event()) sleeps until
+    // this changes.
+    std::uint64_t wakeups() const { return wakeups_; }
 
     // Spin (fiber side): burn CPU until the lock's owner hands it over with
     // end_spin().
@@ -225,6 +229,7 @@ private:
     bool saved_irqs_disabled_ = false;
     frame preempt_disabled_at_;              // where preempt_count left 0 (DEBUG_PREEMPT)
     std::vector<frame> frames_;
+    std::uint64_t wakeups_ = 0;
     std::vector<held_lock> lockdep_held_;
     std::vector<const lock_base*> held_;
     std::uint32_t task_flags_ = 0;

@@ -29,6 +29,8 @@ public:
 
     int line() const { return line_; }
     const std::string& name() const { return name_; }
+    // request_irq()'s name for a line bound after it was made.
+    void set_name(std::string name) { name_ = std::move(name); }
     int cpu() const { return cpu_; }
     const std::function<void()>& handler() const { return handler_; }
     bool pending() const { return pending_; }

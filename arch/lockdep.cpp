@@ -14,8 +14,11 @@ lockdep::site lockdep::here(const context& c)
     // code (its body, or a function it called), not a kernel call's.
     const auto& fs = c.frames();
     for (auto it = fs.rbegin(); it != fs.rend(); ++it)
-        if (!it->file.empty() && !it->render)
-            return site{frame{it->function, it->file, it->line}};
+        if (!it->file.empty() && !it->render) {
+            frame f{it->function, it->file, it->line};
+            f.native = it->native;
+            return site{f};
+        }
     if (const frame* loc = c.location())
         return site{frame{c.frames().front().function, loc->file, loc->line}};
     // Kernel code of kmsim's own (a kworker's process_one_work): its function.

@@ -29,7 +29,9 @@ stack_depot::site stack_depot::call_site(handle h) const
     const auto& frames = stacks_[h];
     const arch::frame& call = frames.back();
     const arch::frame& body = frames[frames.size() - 2];
-    return {std::string(body.function), call.line, std::string(call.function)};
+    // Compiled code's frame reads "l_init+0x34/0xa7 [leak]": its function.
+    const std::string_view fn = body.native ? body.function.substr(0, body.function.find('+')) : body.function;
+    return {std::string(fn), call.line, std::string(call.function)};
 }
 
 std::string stack_depot::text(handle h) const

@@ -41,7 +41,8 @@ public:
     std::string text(handle h) const;
 
     // Where a call saved from a body was made: the body's name (its
-    // context: "worker", "shrinker dcache"), the line and the call's name
+    // context: "worker", "shrinker dcache"; a C function's own name), the
+    // line and the call's name
     // ("kmalloc"), read from the two innermost frames.
     struct site {
         std::string context;

@@ -32,6 +32,7 @@ struct expr {
         global_elem,  // NAME[i] of a global array: value is its index in scenario::globals, args[0] is i
         func_call,    // a call of a scenario function: value is its index in scenario::funcs
         call_with_condition,  // a kernel call with a condition argument (wait_event): text is the condition's source
+        module_call,  // a function a module exports: text is its name, value its index in scenario::module_calls
     };
     kind k = kind::number;
     source_pos pos;
@@ -236,6 +237,7 @@ struct irq_decl {
     std::optional<std::int64_t> every_ns;
     std::uint64_t count = 0;
     std::int64_t jitter_ns = 0;
+    bool bodiless = false;  // `interrupt`: the handler is a module's (request_irq())
     body code;
     source_pos pos;
 };
@@ -304,6 +306,13 @@ struct scenario {
     std::vector<thread_decl> threads;
     std::vector<irq_decl> irqs;
     std::vector<module_decl> modules;
+    // Calls of functions the modules export, resolved when they are loaded.
+    struct module_call_site {
+        std::string name;
+        source_pos pos;
+        std::size_t args = 0;
+    };
+    std::vector<module_call_site> module_calls;
     std::vector<shrinker_decl> shrinkers;
     std::vector<workqueue_decl> workqueues;  // the system workqueues first
     std::vector<work_decl> works;

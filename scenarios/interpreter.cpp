@@ -222,6 +222,7 @@ private:
         case expr::kind::global: return w_.globals[e.value];
         case expr::kind::global_elem: return global_elem(e.value, eval(*e.args[0]), e.pos);
         case expr::kind::func_call: return call_function(e);
+        case expr::kind::module_call: return call_module(e);
         case expr::kind::jiffies: return w_.m.jiffies();
         case expr::kind::object: return e.value;
         case expr::kind::shrink_field: {
@@ -275,6 +276,19 @@ private:
             arch::page_fault_oops(w_.m, addr, write, *r.fault);
         }
         return r.bytes;
+    }
+
+    // ---- functions modules export
+    [[gnu::noinline]] std::uint64_t call_module(const expr& e)
+    {
+        std::uint64_t args[max_module_call_args]{};
+        for (std::size_t i = 0; i < e.args.size(); ++i)
+            args[i] = eval(*e.args[i]);
+        flush();
+        const std::uintptr_t fn = w_.module_call_targets[e.value];
+        module* m = module::at(fn);
+        KMSIM_ASSERT(m, "a module call without its module");
+        return m->call_export(fn, std::span<const std::uint64_t>(args, e.args.size()));
     }
 
     // ---- scenario functions

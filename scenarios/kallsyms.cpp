@@ -3,9 +3,11 @@
 
 #include "sim/error.h"
 
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -65,6 +67,59 @@ std::string kallsyms::symbol(std::uintptr_t pc)
         }
     }
     return fmt::format("{}+{:#x}/{:#x} [{}]", name, offset, sym.st_size, modname_);
+}
+
+const std::string& kallsyms::function_name(std::uintptr_t fn)
+{
+    if (auto it = names_.find(fn); it != names_.end())
+        return *it->second;
+    std::string s = symbol(fn);
+    s = s.empty() ? fmt::format("{:#x}", fn) : s.substr(0, s.find('+'));
+    return *names_.emplace(fn, &strings_.emplace_back(std::move(s))).first->second;
+}
+
+kallsyms::return_type kallsyms::returns(std::uintptr_t fn)
+{
+    return_type r;
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cu = dwfl_ ? dwfl_addrdie(dwfl_, fn, &bias) : nullptr;
+    if (!cu)
+        return r;
+    Dwarf_Die* scopes = nullptr;
+    const int n = dwarf_getscopes(cu, fn - bias, &scopes);
+    for (int i = 0; i < n; ++i) {
+        if (dwarf_tag(&scopes[i]) != DW_TAG_subprogram)
+            continue;
+        Dwarf_Attribute at;
+        Dwarf_Die type;
+        if (!dwarf_attr_integrate(&scopes[i], DW_AT_type, &at)) {
+            r.size = 0;  // void
+            break;
+        }
+        if (!dwarf_formref_die(&at, &type))
+            break;
+        // Through typedefs and qualifiers to the type itself.
+        while (dwarf_tag(&type) == DW_TAG_typedef || dwarf_tag(&type) == DW_TAG_const_type ||
+               dwarf_tag(&type) == DW_TAG_volatile_type) {
+            Dwarf_Attribute next;
+            if (!dwarf_attr_integrate(&type, DW_AT_type, &next) || !dwarf_formref_die(&next, &type))
+                break;
+        }
+        if (dwarf_tag(&type) == DW_TAG_base_type || dwarf_tag(&type) == DW_TAG_enumeration_type) {
+            Dwarf_Word size = 8, enc = 0;
+            Dwarf_Attribute a;
+            if (dwarf_attr(&type, DW_AT_byte_size, &a))
+                dwarf_formudata(&a, &size);
+            if (dwarf_attr_integrate(&type, DW_AT_encoding, &a))
+                dwarf_formudata(&a, &enc);
+            r.size = static_cast<int>(size);
+            r.is_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char ||
+                          dwarf_tag(&type) == DW_TAG_enumeration_type;
+        }
+        break;
+    }
+    free(scopes);
+    return r;
 }
 
 const arch::frame& kallsyms::frame_at(std::uintptr_t pc, bool return_address)

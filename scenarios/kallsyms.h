@@ -37,11 +37,24 @@ public:
     const arch::frame& frame_at(std::uintptr_t pc, bool return_address = true);
     // "oob_init+0x2a/0x60 [kasan_oob]"; "" when PC is in no symbol.
     std::string symbol(std::uintptr_t pc);
+    // The name of the function at FN ("stats_fn"), kept as long as the
+    // module: what a kernel call's frame shows for a function argument.
+    const std::string& function_name(std::uintptr_t fn);
+
+    // What the function at FN returns, from its DWARF type: how many bytes
+    // of the result register are its value (0 for void, 8 if unknown) and
+    // whether it is signed.
+    struct return_type {
+        int size = 8;
+        bool is_signed = false;
+    };
+    return_type returns(std::uintptr_t fn);
 
 private:
     Dwfl* dwfl_ = nullptr;
     std::string modname_;
     std::unordered_map<std::uintptr_t, arch::frame> frames_;
+    std::unordered_map<std::uintptr_t, const std::string*> names_;
     std::deque<std::string> strings_;  // what the frames' views point at
 };
 

@@ -73,6 +73,12 @@ public:
         std::size_t i = 0;
         for (const std::string* t : text)
             texts[i++] = t;
+        // An object argument is named in the call's frame, as the
+        // language's are: by the object's name.
+        static const std::string unknown_condition;  // C's condition has no text here: "..."
+        for (i = 0; i < n && i < c.args.size(); ++i)
+            if (!texts[i])
+                texts[i] = c.args[i] == arg_kind::condition ? &unknown_condition : object_name(c.args[i], args[i]);
         call_args a{std::span<const std::uint64_t>(args, n), std::span<const std::string* const>(texts, n)};
         a.condition = condition;
         return invoke(c, a);
@@ -87,6 +93,27 @@ public:
     }
 
 private:
+    // The name of the object of kind K at INDEX, for the frame; nullptr
+    // for an argument that is no object.
+    const std::string* object_name(arg_kind k, std::uint64_t i) const
+    {
+        const kernel_objects& o = w_.objects;
+        switch (k) {
+        case arg_kind::spinlock: return &o.spinlocks[i]->name();
+        case arg_kind::mutex: return &o.mutexes[i]->name();
+        case arg_kind::rwsem: return &o.rwsems[i]->name();
+        case arg_kind::completion: return &o.completions[i]->name();
+        case arg_kind::waitqueue: return &o.waitqueues[i]->name();
+        case arg_kind::mempool: return &o.mempools[i]->name();
+        case arg_kind::workqueue: return &o.workqueues[i]->name();
+        case arg_kind::work: return &o.works[i]->name();
+        case arg_kind::timer: return &o.timers[i]->name();
+        case arg_kind::tasklet: return &o.tasklets[i]->name();
+        case arg_kind::device: return &o.blockdevs[i]->name();
+        default: return nullptr;
+        }
+    }
+
     static module& module_of(void* ret)
     {
         module* m = module::at(reinterpret_cast<std::uintptr_t>(ret));
@@ -304,7 +331,7 @@ ulong x_ksize(const void* p) { ENTER; return mc.call(KCALL("ksize"), {mc.k(p)});
 void* x_kmem_cache_create(const char* name, unsigned size, unsigned align, unsigned flags, void (*ctor)(void*))
 {
     ENTER;
-    std::string n = c_string(name);
+    const std::string& n = *mc.w().module_strings.insert(c_string(name)).first;
     return mc.h(mc.call(KCALL("kmem_cache_create"), {0, size, align, flags, reinterpret_cast<std::uintptr_t>(ctor)},
                         {&n}));
 }
@@ -564,8 +591,10 @@ void x_down_write_nested(void* l, int sub)
 long x_wait_event(void* wq, long timeout)
 {
     ENTER;
-    bool woken = false;
-    const std::function<bool()> once = [&woken] { return std::exchange(woken, true); };
+    // Tested by the table's wait_event() before and after each sleep: true
+    // once anything woke the task (wake_up(), kthread_stop()).
+    const arch::context& self = mc.w().m.current();
+    const std::function<bool()> once = [&self, start = self.wakeups()] { return self.wakeups() != start; };
     const std::uint64_t q = object_index(mc, wq, object_kind::waitqueue);
     if (timeout < 0) {
         mc.call(KCALL("wait_event"), {q, 0}, {}, &once);
@@ -585,8 +614,14 @@ void* x_kthread_create_on_node(int (*fn)(void*), void* data, int, const char* na
     va_end(ap);
     if (name.size() > 15)
         name.resize(15);  // TASK_COMM_LEN - 1
-    const std::uint64_t task = mc.call(KCALL("kthread_create"), {reinterpret_cast<std::uintptr_t>(fn), mc.k(data), 0},
-                                       {nullptr, nullptr, &name});
+    const auto f = reinterpret_cast<std::uintptr_t>(fn);
+    module* owner = module::at(f);
+    const std::string* fn_name = owner ? &owner->symbols().function_name(f) : nullptr;
+    if (!fn_name)  // not the code of any module: the kernel would jump there and fault
+        arch::page_fault_oops(mc.w().m, f, false, f < mm::PAGE_SIZE ? arch::fault_kind::null_pointer
+                                                                     : arch::fault_kind::unmapped);
+    const std::string& comm = *mc.w().module_strings.insert(name).first;
+    const std::uint64_t task = mc.call(KCALL("kthread_create"), {f, mc.k(data), 0}, {fn_name, nullptr, &comm});
     if (arch::IS_ERR_VALUE(task))
         return reinterpret_cast<void*>(task);
     // What module code may read of the task (linux/sched.h), in its task_struct.
@@ -678,6 +713,216 @@ VALUE_CALL(x_smp_processor_id, int, "smp_processor_id")
 #undef VALUE_CALL
 #undef RESTORE_CALL
 bool x_in_task() { ENTER; return !mc.w().m.current().is_irq(); }
+
+// ---- interrupts, softirqs, work
+
+// request_irq(): binds HANDLER to LINE for the interrupts the scenario
+// raises there (`interrupt line=N ...`). A line no source raises is bound
+// all the same, and never fires.
+int x_request_irq(unsigned irq, void* handler, ulong flags, const char* name, void* dev)
+{
+    ENTER;
+    (void)flags;
+    if (!handler)
+        return -EINVAL;
+    world& w = mc.w();
+    if (w.module_irqs.count(static_cast<int>(irq)))
+        return -EBUSY;  // no IRQF_SHARED lines in kmsim
+    w.module_irqs[static_cast<int>(irq)] =
+        module_irq{reinterpret_cast<module_irq::handler_fn>(handler), dev, c_string(name), &mc.mod()};
+    return 0;
+}
+
+const void* x_free_irq(unsigned irq, void* dev)
+{
+    ENTER;
+    world& w = mc.w();
+    auto it = w.module_irqs.find(static_cast<int>(irq));
+    if (it == w.module_irqs.end() || it->second.dev != dev) {
+        w.m.warn(fmt::format("Trying to free already-free IRQ {}", irq), "kernel/irq/manage.c", 1945, "free_irq");
+        return nullptr;
+    }
+    const std::string& name = w.module_irq_names.emplace_back(it->second.name);
+    w.module_irqs.erase(it);
+    return name.c_str();
+}
+
+// The C tasklet_struct, timer_list and work_struct (linux/interrupt.h,
+// timer.h, workqueue.h): kmsim's object first, then the callback.
+struct c_tasklet {
+    c_object obj;
+    bool use_callback;
+    void* fn;
+    unsigned long data;
+};
+struct c_timer {
+    c_object obj;
+    void (*function)(c_timer*);
+    unsigned long expires;
+    std::uint32_t flags;
+};
+struct c_work {
+    c_object obj;
+    void (*func)(c_work*);
+};
+
+// Runs a callback of module code from a softirq or a kworker: a task that
+// dies there ends the callback only.
+template <typename F>
+void run_native(F&& f)
+{
+    try {
+        f();
+    } catch (const arch::task_killed&) {
+    }
+}
+
+std::uint64_t tasklet_index(module_call& mc, c_tasklet* t)
+{
+    if (!t)
+        arch::page_fault_oops(mc.w().m, 0, false, arch::fault_kind::null_pointer);
+    if (t->obj.id)
+        return t->obj.id - 1;
+    auto& v = mc.w().objects.tasklets;
+    v.push_back(std::make_unique<arch::tasklet_struct>(c_string(t->obj.name), [t] {
+        run_native([t] {
+            if (t->use_callback)
+                reinterpret_cast<void (*)(c_tasklet*)>(t->fn)(t);
+            else
+                reinterpret_cast<void (*)(unsigned long)>(t->fn)(t->data);
+        });
+    }));
+    t->obj.id = v.size();
+    return v.size() - 1;
+}
+void x_tasklet_schedule(c_tasklet* t) { ENTER; mc.call(KCALL("tasklet_schedule"), {tasklet_index(mc, t)}); }
+
+std::uint64_t timer_index(module_call& mc, c_timer* t)
+{
+    if (!t)
+        arch::page_fault_oops(mc.w().m, 0, false, arch::fault_kind::null_pointer);
+    if (t->obj.id)
+        return t->obj.id - 1;
+    auto& v = mc.w().objects.timers;
+    v.push_back(std::make_unique<arch::timer_list>(c_string(t->obj.name), [t] { run_native([t] { t->function(t); }); }));
+    t->obj.id = v.size();
+    return v.size() - 1;
+}
+int x_mod_timer(c_timer* t, ulong expires)
+{
+    ENTER;
+    const std::uint64_t i = timer_index(mc, t);
+    t->expires = expires;
+    return static_cast<int>(mc.call(KCALL("mod_timer"), {i, expires}));
+}
+int x_del_timer(c_timer* t) { ENTER; return static_cast<int>(mc.call(KCALL("del_timer"), {timer_index(mc, t)})); }
+int x_del_timer_sync(c_timer* t)
+{
+    ENTER;
+    return static_cast<int>(mc.call(KCALL("del_timer_sync"), {timer_index(mc, t)}));
+}
+
+std::uint64_t work_index(module_call& mc, c_work* w)
+{
+    if (!w)
+        arch::page_fault_oops(mc.w().m, 0, false, arch::fault_kind::null_pointer);
+    if (w->obj.id)
+        return w->obj.id - 1;
+    auto& v = mc.w().objects.works;
+    v.push_back(std::make_unique<arch::work_struct>(c_string(w->obj.name), [w] { run_native([w] { w->func(w); }); }));
+    w->obj.id = v.size();
+    return v.size() - 1;
+}
+
+// A struct workqueue_struct * for module code: a handle, as a struct
+// kmem_cache * is (kernel_objects): an address that maps nothing.
+constexpr std::uint64_t wq_handle_base = 0xffffffffc2000000ULL, handle_stride = 0x100;
+void* wq_handle(std::size_t index) { return reinterpret_cast<void*>(wq_handle_base + index * handle_stride); }
+std::uint64_t wq_index(module_call& mc, void* wq)
+{
+    const auto h = reinterpret_cast<std::uintptr_t>(wq);
+    const std::uint64_t i = (h - wq_handle_base) / handle_stride;
+    if (h < wq_handle_base || (h - wq_handle_base) % handle_stride || i >= mc.w().objects.workqueues.size())
+        arch::page_fault_oops(mc.w().m, h, false, h < mm::PAGE_SIZE ? arch::fault_kind::null_pointer
+                                                                    : arch::fault_kind::unmapped);
+    return i;
+}
+
+void* x_system_wq(int which) { ENTER; return wq_handle(static_cast<std::size_t>(which)); }
+void* x_alloc_workqueue(const char* fmt, unsigned flags, int max_active, ...)
+{
+    ENTER;
+    va_list ap;
+    va_start(ap, max_active);
+    const std::string name = vformat(mc, fmt, ap);
+    va_end(ap);
+    world& w = mc.w();
+    w.objects.workqueues.push_back(&w.m.workqueues().alloc_workqueue(name, flags, max_active));
+    return wq_handle(w.objects.workqueues.size() - 1);
+}
+void x_destroy_workqueue(void* wq) { ENTER; mc.call(KCALL("destroy_workqueue"), {wq_index(mc, wq)}); }
+void x_flush_workqueue(void* wq) { ENTER; mc.call(KCALL("flush_workqueue"), {wq_index(mc, wq)}); }
+bool x_queue_work(void* wq, c_work* w)
+{
+    ENTER;
+    return mc.call(KCALL("queue_work"), {wq_index(mc, wq), work_index(mc, w)}) != 0;
+}
+bool x_queue_delayed_work(void* wq, c_work* w, ulong delay)
+{
+    ENTER;
+    return mc.call(KCALL("queue_delayed_work"), {wq_index(mc, wq), work_index(mc, w), delay}) != 0;
+}
+bool x_schedule_work(c_work* w) { ENTER; return mc.call(KCALL("schedule_work"), {work_index(mc, w)}) != 0; }
+bool x_schedule_delayed_work(c_work* w, ulong delay)
+{
+    ENTER;
+    return mc.call(KCALL("schedule_delayed_work"), {work_index(mc, w), delay}) != 0;
+}
+bool x_flush_work(c_work* w) { ENTER; return mc.call(KCALL("flush_work"), {work_index(mc, w)}) != 0; }
+bool x_cancel_work_sync(c_work* w) { ENTER; return mc.call(KCALL("cancel_work_sync"), {work_index(mc, w)}) != 0; }
+
+// ---- mempools: handles as workqueues' are.
+constexpr std::uint64_t pool_handle_base = 0xffffffffc3000000ULL;
+std::uint64_t pool_index(module_call& mc, void* pool)
+{
+    const auto h = reinterpret_cast<std::uintptr_t>(pool);
+    const std::uint64_t i = (h - pool_handle_base) / handle_stride;
+    if (h < pool_handle_base || (h - pool_handle_base) % handle_stride || i >= mc.w().objects.mempools.size())
+        arch::page_fault_oops(mc.w().m, h, false, h < mm::PAGE_SIZE ? arch::fault_kind::null_pointer
+                                                                    : arch::fault_kind::unmapped);
+    return i;
+}
+void* create_pool(module_call& mc, int min_nr, ulong size, mm::kmem_cache* cache)
+{
+    world& w = mc.w();
+    auto pool = std::make_unique<mm::mempool>(w.m, w.mem.pages(), w.mem.kmalloc(), w.mem.slabs(), w.mem.kmemleak(),
+                                              fmt::format("{}", std::string(mc.mod().name())),
+                                              static_cast<std::uint64_t>(std::max(min_nr, 0)), size, cache);
+    if (!pool->fill())  // mempool_init(): the reserve, with GFP_KERNEL
+        return nullptr;
+    w.objects.mempools.push_back(std::move(pool));
+    return reinterpret_cast<void*>(pool_handle_base + (w.objects.mempools.size() - 1) * handle_stride);
+}
+void* x_mempool_create_kmalloc_pool(int min_nr, ulong size) { ENTER; return create_pool(mc, min_nr, size, nullptr); }
+void* x_mempool_create_slab_pool(int min_nr, void* cache)
+{
+    ENTER;
+    mm::kmem_cache* s = mc.w().objects.cache_at(mc.k(cache));
+    if (!s)
+        arch::page_fault_oops(mc.w().m, mc.k(cache), false,
+                              cache ? arch::fault_kind::unmapped : arch::fault_kind::null_pointer);
+    return create_pool(mc, min_nr, s->object_size, s);
+}
+void* x_mempool_alloc(void* pool, unsigned gfp)
+{
+    ENTER;
+    return mc.h(mc.call(KCALL("mempool_alloc"), {pool_index(mc, pool), gfp}));
+}
+void x_mempool_free(void* element, void* pool)
+{
+    ENTER;
+    mc.call(KCALL("mempool_free"), {mc.k(element), pool_index(mc, pool)});
+}
 
 // ---- KASAN: the outline callbacks of -fsanitize=kernel-address
 // (mm/kasan/generic.c's __asan_load##size). An address in kernel memory
@@ -836,6 +1081,27 @@ std::vector<ksym> make_ksymtab()
         K("irqs_disabled", x_irqs_disabled),
         K("preempt_count", x_preempt_count),
         K("smp_processor_id", x_smp_processor_id),
+        K("request_irq", x_request_irq),
+        K("free_irq", x_free_irq),
+        K("tasklet_schedule", x_tasklet_schedule),
+        K("mod_timer", x_mod_timer),
+        K("del_timer", x_del_timer),
+        K("del_timer_sync", x_del_timer_sync),
+        K("__kmsim_system_wq", x_system_wq),
+        K("alloc_workqueue", x_alloc_workqueue),
+        K("destroy_workqueue", x_destroy_workqueue),
+        K("flush_workqueue", x_flush_workqueue),
+        K("queue_work", x_queue_work),
+        K("queue_delayed_work", x_queue_delayed_work),
+        K("schedule_work", x_schedule_work),
+        K("schedule_delayed_work", x_schedule_delayed_work),
+        K("flush_work", x_flush_work),
+        K("cancel_work_sync", x_cancel_work_sync),
+        K("cancel_delayed_work_sync", x_cancel_work_sync),
+        K("mempool_create_kmalloc_pool", x_mempool_create_kmalloc_pool),
+        K("mempool_create_slab_pool", x_mempool_create_slab_pool),
+        K("mempool_alloc", x_mempool_alloc),
+        K("mempool_free", x_mempool_free),
         K("__asan_load1_noabort", x_asan_load1),
         K("__asan_load2_noabort", x_asan_load2),
         K("__asan_load4_noabort", x_asan_load4),

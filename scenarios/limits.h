@@ -27,6 +27,9 @@ inline constexpr std::size_t max_threads = 4096;
 
 // Arguments of one kernel call (printk's values included).
 inline constexpr std::size_t max_call_args = 64;
+// A module's exported function takes its integer and pointer arguments in
+// the six registers of the x86-64 calling convention.
+inline constexpr std::size_t max_module_call_args = 6;
 
 // Integers in one global array, and in all globals together (8 bytes each:
 // 64 MiB of the host's memory at most).

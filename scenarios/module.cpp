@@ -47,8 +47,10 @@ std::string read_binary(const std::string& path)
     return s.str();
 }
 
-// The undefined symbols of the shared object at PATH (libelf).
-std::vector<std::string> undefined_symbols(const std::string& path)
+// The undefined symbols of the ELF file at PATH, from its symbol table of
+// TYPE (SHT_DYNSYM of the module, SHT_SYMTAB of its object file), and the
+// names of its exports (its __ksymtab_NAME entries) (libelf).
+std::vector<std::string> elf_symbols(const std::string& path, unsigned type, std::vector<std::string>& exported)
 {
     std::vector<std::string> out;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -58,17 +60,22 @@ std::vector<std::string> undefined_symbols(const std::string& path)
     Elf* e = elf_begin(fd, ELF_C_READ, nullptr);
     for (Elf_Scn* scn = e ? elf_nextscn(e, nullptr) : nullptr; scn; scn = elf_nextscn(e, scn)) {
         GElf_Shdr sh;
-        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM)
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type != type)
             continue;
         Elf_Data* data = elf_getdata(scn, nullptr);
         const std::size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
         for (std::size_t i = 1; data && i < n; ++i) {
             GElf_Sym sym;
-            if (!gelf_getsym(data, static_cast<int>(i), &sym) || sym.st_shndx != SHN_UNDEF)
+            if (!gelf_getsym(data, static_cast<int>(i), &sym))
                 continue;
-            if (GELF_ST_BIND(sym.st_info) == STB_WEAK)
+            const std::string name = elf_strptr(e, sh.sh_link, sym.st_name);
+            if (sym.st_shndx != SHN_UNDEF) {
+                if (name.rfind("__ksymtab_", 0) == 0)
+                    exported.push_back(name.substr(10));
                 continue;
-            out.emplace_back(elf_strptr(e, sh.sh_link, sym.st_name));
+            }
+            if (GELF_ST_BIND(sym.st_info) != STB_WEAK && !name.empty())
+                out.push_back(name);
         }
     }
     if (e)
@@ -119,9 +126,13 @@ module::module(world& w, std::string name, const std::string& ko_path, std::stri
 {
     // simplify_symbols(): every undefined symbol must be an export of
     // kmsim's; the first one that is not ends the load.
-    for (const std::string& sym : undefined_symbols(ko_path))
-        if (find_ksym(sym) < 0)
-            throw module_error(fmt::format("{}: Unknown symbol {} (err -2)", name_, sym));
+    // The stubs define every export, so what the module still lacks is
+    // unknown; what it calls is what its object file left undefined.
+    std::vector<std::string> exported, ignored;
+    for (const std::string& sym : elf_symbols(ko_path, SHT_DYNSYM, exported))
+        throw module_error(fmt::format("{}: Unknown symbol {} (err -2)", name_, sym));
+    const std::string object = ko_path.substr(0, ko_path.size() - 3) + ".o";
+    imports_ = elf_symbols(object, SHT_SYMTAB, ignored);
     // Each world maps its own copy, so that two worlds' modules share no
     // data: the dynamic loader maps a file it has mapped already only once.
     const std::string image = read_binary(ko_path);
@@ -145,6 +156,10 @@ module::module(world& w, std::string name, const std::string& ko_path, std::stri
     const auto& t = ksymtab();
     for (std::size_t i = 0; i < t.size(); ++i)
         abi_->imports[i] = t[i].address;
+    // struct kernel_symbol { value, name } of each EXPORT_SYMBOL().
+    for (const std::string& e : exported)
+        if (const auto* ks = static_cast<const void* const*>(::dlsym(handle_, ("__ksymtab_" + e).c_str())))
+            exports_[e] = reinterpret_cast<std::uintptr_t>(ks[0]);
     init_ = reinterpret_cast<int (*)()>(::dlsym(handle_, "init_module"));
     exit_ = reinterpret_cast<void (*)()>(::dlsym(handle_, "cleanup_module"));
     syms_.load(ko_path, base_, name_);
@@ -202,6 +217,43 @@ std::uint64_t module::run_thread(std::uint64_t fn, std::uint64_t arg)
     } catch (const arch::task_killed&) {
         return 0;
     }
+}
+
+bool module::imports_any(std::initializer_list<std::string_view> names) const
+{
+    for (const std::string& i : imports_)
+        for (std::string_view n : names)
+            if (i == n)
+                return true;
+    return false;
+}
+
+std::uint64_t module::call_export(std::uintptr_t fn, std::span<const std::uint64_t> args)
+{
+    // Integer and pointer arguments in registers: a function of fewer
+    // parameters ignores the rest (the x86-64 calling convention).
+    using fn6 = std::uint64_t (*)(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t,
+                                  std::uint64_t);
+    std::uint64_t a[6]{};
+    const mm::memmap& map = w_.mem.nd().map();
+    for (std::size_t i = 0; i < args.size() && i < 6; ++i) {
+        std::uint8_t* host = map.host_of_virt(args[i]);
+        a[i] = host ? reinterpret_cast<std::uintptr_t>(host) : args[i];
+    }
+    std::uint64_t r = reinterpret_cast<fn6>(fn)(a[0], a[1], a[2], a[3], a[4], a[5]);
+    // Only the bytes of the C return type are its value.
+    const kallsyms::return_type t = syms_.returns(fn);
+    if (t.size == 0)
+        return 0;
+    if (t.size < 8) {
+        const unsigned bits = 8u * static_cast<unsigned>(t.size);
+        r &= (1ULL << bits) - 1;
+        if (t.is_signed && (r >> (bits - 1)) & 1)
+            r |= ~0ULL << bits;
+        return r;
+    }
+    const std::uint64_t k = map.virt_of_host(r);
+    return k ? k : r;
 }
 
 int module::init() { return init_ ? init_() : 0; }

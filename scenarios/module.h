@@ -30,8 +30,10 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -63,6 +65,17 @@ struct module_task_struct {
 };
 void fill_task_struct(module_task_struct& t, const arch::context& c);
 
+class module;
+
+// A handler a module bound to a line with request_irq().
+struct module_irq {
+    using handler_fn = int (*)(int irq, void* dev_id);
+    handler_fn handler = nullptr;
+    void* dev = nullptr;
+    std::string name;
+    module* owner = nullptr;
+};
+
 class module {
 public:
     // Maps the module built at KO_PATH for world W, as load_module() does:
@@ -83,9 +96,17 @@ public:
     bool has_exit() const { return exit_ != nullptr; }
     void exit();
 
+    // Calls exported function FN with integer and pointer ARGS (kernel
+    // addresses, converted both ways), from a scenario body.
+    std::uint64_t call_export(std::uintptr_t fn, std::span<const std::uint64_t> args);
+
     // A kthread's function FN of this module, run with ARG (a kernel
     // address, converted): its result; 0 for a thread that died in an Oops.
     std::uint64_t run_thread(std::uint64_t fn, std::uint64_t arg);
+
+    // The kernel functions it calls (its undefined symbols, all exports).
+    const std::vector<std::string>& imports() const { return imports_; }
+    bool imports_any(std::initializer_list<std::string_view> names) const;
 
     // EXPORT_SYMBOL()s, by name: the function's address.
     const std::map<std::string, std::uintptr_t>& exports() const { return exports_; }
@@ -117,6 +138,7 @@ private:
     int (*init_)() = nullptr;
     void (*exit_)() = nullptr;
     std::map<std::string, std::uintptr_t> exports_;
+    std::vector<std::string> imports_;
     kallsyms syms_;
 };
 

@@ -41,7 +41,7 @@ const std::vector<std::string> declaration_words = {"scenario", "description", "
                                                     "pagecache", "anon",       "blockdev", "thread",  "irq",
                                                     "shrinker", "expect",      "global",   "func",    "waitqueue",
                                                     "mempool",  "process", "workqueue", "work", "timer", "tasklet",
-                                                    "module"};
+                                                    "module", "interrupt"};
 
 // ---------------------------------------------------------------- lexer
 
@@ -304,6 +304,13 @@ public:
             sc_.workqueues.push_back(d);
         }
         find_functions();
+        // A scenario that loads modules may call the functions they export:
+        // a call of no kernel function is taken for one, and checked when
+        // the modules are loaded.
+        for (std::size_t i = 0; i + 1 < toks_.size(); ++i)
+            if (toks_[i].kind == tok::ident && toks_[i].text == "module" && toks_[i + 1].kind == tok::string &&
+                (i == 0 || toks_[i - 1].kind == tok::newline))
+                loads_modules_ = true;
         while (!at(tok::eof)) {
             if (accept_newline())
                 continue;
@@ -538,6 +545,8 @@ private:
             thread(word);
         } else if (w == "irq") {
             irq(word);
+        } else if (w == "interrupt") {
+            irq(word, true);
         } else if (w == "expect") {
             expectation(word);
         } else if (w == "module") {
@@ -1254,12 +1263,17 @@ private:
         return static_cast<int>(v);
     }
 
-    void irq(const token& word)
+    // `irq NAME ...` with its handler's body, or `interrupt ...` (BODILESS):
+    // a source only, whose handler a module binds with request_irq().
+    void irq(const token& word, bool bodiless = false)
     {
         irq_decl q;
         q.pos = cur().pos;
-        q.name = name("an IRQ handler name");
-        declare(q.name, q.pos, "irq");
+        q.bodiless = bodiless;
+        if (!bodiless) {
+            q.name = name("an IRQ handler name");
+            declare(q.name, q.pos, "irq");
+        }
         bool have_line = false;
         options("irq", [&](const token& k) {
             if (k.text == "line") {
@@ -1269,8 +1283,12 @@ private:
                     error(p, "IRQ lines are 0..1023");
                 for (const auto& other : sc_.irqs)
                     if (other.line == static_cast<int>(v))
-                        error(p, fmt::format("irq line {} is already used by {}", v, other.name));
+                        error(p, fmt::format("irq line {} is already used by {}", v,
+                                             other.bodiless ? fmt::format("the interrupt at line {}", other.pos.line)
+                                                            : other.name));
                 q.line = static_cast<int>(v);
+                if (bodiless)
+                    q.name = fmt::format("irq{}", v);
                 have_line = true;
             } else if (k.text == "cpu") {
                 q.cpu = cpu_value();
@@ -1291,11 +1309,14 @@ private:
             return true;
         });
         if (!have_line)
-            error(q.pos, "irq needs line=N");
+            error(q.pos, fmt::format("{} needs line=N", word.text));
         if (q.at_ns.has_value() == q.every_ns.has_value())
-            error(q.pos, "irq needs either at=TIME or every=TIME");
+            error(q.pos, fmt::format("{} needs either at=TIME or every=TIME", word.text));
         end_of_line("the irq's options");
-        q.code = parse_body(word, q.name);
+        if (bodiless && !loads_modules_)
+            error(q.pos, "an interrupt without a body needs a module to handle it: module \"PATH.c\" with request_irq()");
+        if (!bodiless)
+            q.code = parse_body(word, q.name);
         sc_.irqs.push_back(std::move(q));
     }
 
@@ -1967,6 +1988,33 @@ private:
         return e;
     }
 
+    // NAME(args) of a function a module exports (EXPORT_SYMBOL): integer
+    // and pointer arguments, as many as a C function takes in registers.
+    expr_ptr module_call(const token& t)
+    {
+        auto e = make(expr::kind::module_call, t.pos);
+        e->text = t.text;
+        e->value = sc_.module_calls.size();
+        expect_punct("(");
+        if (!at_punct(")"))
+            for (;;) {
+                adopt(*e, expression());
+                if (e->args.size() > max_call_args)
+                    error(t.pos, fmt::format("{}() is given more than {} arguments", t.text, max_call_args));
+                if (!at_punct(","))
+                    break;
+                take();
+            }
+        if (!at_punct(")"))
+            error_here(fmt::format("expected ',' or ')' in the call to {}(), found {}", t.text, describe(cur())));
+        take();
+        if (e->args.size() > max_module_call_args)
+            error(t.pos, fmt::format("{}() is called with {} arguments; a module's function takes at most {} here",
+                                     t.text, e->args.size(), max_module_call_args));
+        sc_.module_calls.push_back({t.text, t.pos, e->args.size()});
+        return e;
+    }
+
     // A kernel call, checked against the table (scenarios/kernel_api.h).
     expr_ptr call(const token& t)
     {
@@ -1975,6 +2023,8 @@ private:
         if (auto f = func_index_.find(t.text); f != func_index_.end())
             return func_call(t, f->second);
         const kernel_call* bi = find_kernel_call(t.text);
+        if (!bi && loads_modules_)
+            return module_call(t);
         if (!bi) {
             std::vector<std::string> names;
             for (const auto& b : kernel_calls())
@@ -2154,6 +2204,7 @@ private:
     std::map<std::string, const char*> names_;
     std::map<std::string, std::size_t> global_index_;  // into sc_.globals
     std::map<std::string, std::size_t> func_index_;    // into sc_.funcs
+    bool loads_modules_ = false;                       // a `module` line: calls may be of module exports
     std::set<std::string> runtime_threads_;            // the names kthread_run() and kthread_create() give
     body_scope* scope_ = nullptr;
     bool in_shrinker_ = false;

@@ -4,6 +4,7 @@
 #include "scenarios/bundled.h"
 #include "scenarios/kbuild.h"
 #include "scenarios/parser.h"
+#include "sim/suggest.h"
 #include "scenarios/sysctl.h"
 #include "sim/error.h"
 
@@ -182,7 +183,7 @@ void create_objects(world& w)
             w.objects.caches.push_back(w.mem.slabs().create(c.name, static_cast<std::uint32_t>(c.size),
                                                             {static_cast<std::uint32_t>(c.align), c.flags}));
         });
-    if (sc.uses_workqueues) {
+    if (w.uses_workqueues) {
         // workqueue_init(): the kworkers of every pool, the system
         // workqueues; then the scenario's queues, with their rescuers.
         arch::workqueues& wqs = w.m.workqueues();
@@ -205,7 +206,7 @@ void create_objects(world& w)
             w.objects.works.push_back(std::make_unique<arch::work_struct>(
                 d.name, [&w, &d] { run_body(w, d.code, d.name, d.pos.line); }));
     }
-    if (sc.uses_softirqs)
+    if (w.uses_softirqs)
         w.m.softirqs().init();  // ksoftirqd/N
     for (const auto& d : sc.timers)
         w.objects.timers.push_back(
@@ -305,9 +306,38 @@ void load_modules(world& w)
         w.module_warnings += b.warnings;
         w.modules.push_back(std::make_unique<module>(w, b.name, b.ko_path, d.path));
     }
+    w.uses_workqueues = sc.uses_workqueues;
+    w.uses_softirqs = sc.uses_softirqs;
+    for (const auto& m : w.modules) {
+        w.uses_workqueues |= m->imports_any({"queue_work", "queue_delayed_work", "schedule_work",
+                                             "schedule_delayed_work", "alloc_workqueue", "__kmsim_system_wq"});
+        w.uses_softirqs |= m->imports_any({"mod_timer", "tasklet_schedule", "local_bh_disable", "spin_lock_bh"});
+    }
+    // The scenario's calls of exported functions.
+    for (const auto& c : sc.module_calls) {
+        std::uintptr_t target = 0;
+        for (const auto& m : w.modules)
+            if (auto it = m->exports().find(c.name); it != m->exports().end())
+                target = it->second;
+        if (!target) {
+            std::vector<std::string> names;
+            for (const auto& m : w.modules)
+                for (const auto& [n, a] : m->exports())
+                    names.push_back(n);
+            const std::string near = sim::nearest(c.name, names);
+            fail_at(sc, c.pos, fmt::format("unknown kernel call '{}', and no module loaded exports it{}", c.name,
+                                           near.empty() ? " (a module exports a function with EXPORT_SYMBOL)"
+                                                        : "; did you mean " + near + "?"));
+        }
+        w.module_call_targets.push_back(target);
+    }
+}
+
+// A kthread runs a function of a module natively, else the scenario's.
+void bind_modules(world& w)
+{
     if (w.modules.empty())
         return;
-    // A module's kthread runs a function of the module: natively.
     w.objects.run_function = [&w, scenario_fn = std::move(w.objects.run_function)](std::uint64_t fn,
                                                                                    std::uint64_t arg) {
         module* m = module::at(fn);
@@ -372,6 +402,29 @@ void insmod(world& w, const std::vector<arch::context*>& threads)
     };
 }
 
+// An interrupt on a line without a body of its own: the handler a module
+// bound with request_irq(), or, with none, the kernel's spurious-interrupt
+// message (__common_interrupt()).
+void module_interrupt(world& w, int line)
+{
+    auto it = w.module_irqs.find(line);
+    arch::irq_line& l = w.m.irq(line);
+    if (it == w.module_irqs.end()) {
+        arch::context& c = w.m.current();
+        w.m.log().printk(w.m.now(), arch::log_level::emerg,
+                         fmt::format("__common_interrupt: {}.{} No irq handler for vector", c.on_cpu()->id(), 32 + line),
+                         "__common_interrupt", c.on_cpu()->id());
+        return;
+    }
+    if (l.name() != it->second.name)
+        l.set_name(it->second.name);
+    const module_irq h = it->second;
+    try {
+        h.handler(line, h.dev);
+    } catch (const arch::task_killed&) {
+    }
+}
+
 void create_contexts(world& w)
 {
     const scenario& sc = w.sc;
@@ -392,8 +445,10 @@ void create_contexts(world& w)
     if (!w.modules.empty())
         w.m.create_thread("insmod", [&w, held] { insmod(w, held); });
     for (const auto& q : sc.irqs) {
-        arch::irq_line& line =
-            w.m.request_irq(q.line, q.name, q.cpu, [&w, &q] { run_body(w, q.code, q.name, q.pos.line); });
+        std::function<void()> handler = [&w, &q] { run_body(w, q.code, q.name, q.pos.line); };
+        if (q.bodiless)
+            handler = [&w, line = q.line] { module_interrupt(w, line); };
+        arch::irq_line& line = w.m.request_irq(q.line, q.name, q.cpu, std::move(handler));
         if (q.at_ns)
             line.raise_at(sim::at_ns(*q.at_ns));
         else
@@ -444,8 +499,9 @@ std::unique_ptr<world> build_world(const scenario& sc, const build_options& opts
                     visit(*reinterpret_cast<const std::uint64_t*>(p));
     });
 
-    create_objects(w);
     load_modules(w);
+    create_objects(w);
+    bind_modules(w);
     create_blockdevs(w);
     fill_reclaimable(w);
     for (const auto& s : sc.sysctls)

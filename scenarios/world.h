@@ -21,10 +21,12 @@
 #include "sim/engine.h"
 #include "sim/error.h"
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -60,7 +62,18 @@ struct world {
     // at for each context.
     std::unordered_map<std::uintptr_t, std::unique_ptr<arch::lock_class_key>> module_lock_keys;
     std::unordered_map<const arch::context*, std::unique_ptr<module_task_struct>> module_tasks;
+    std::map<int, module_irq> module_irqs;       // by line: request_irq()'s bindings
+    std::deque<std::string> module_irq_names;    // what free_irq() returned, kept for module code
+    // Strings module code passed to kernel calls that keep them (a thread's
+    // name, a cache's): the stacks KASAN and kmemleak keep show them.
+    std::set<std::string> module_strings;
+    // The exported function each module call of the scenario reaches
+    // (indexed like scenario::module_calls).
+    std::vector<std::uintptr_t> module_call_targets;
     std::string module_warnings;  // the compiler's, for standard error
+    // The kworkers and ksoftirqd start at boot when the scenario or a
+    // module uses them.
+    bool uses_workqueues = false, uses_softirqs = false;
     std::string insmod_error;     // "ERROR: could not insert module ...", when an init failed
     // The variables of every body running now (each an interpreter frame on
     // its context's stack): kmemleak's roots, as the kernel's task stacks.

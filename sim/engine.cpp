@@ -216,9 +216,11 @@ run_result engine::run(run_limits limits)
             stop(outcome::completed, "every thread returned");
             break;
         }
+        // Nothing left but the hung-task watchdog: before it reports the
+        // sleepers, on_idle may start what ends their sleep (rmmod).
+        if (on_idle && (queue_.empty() || (queue_.size() == 1 && queue_.is_pending(watchdog_))) && on_idle())
+            continue;
         if (queue_.empty() || only_idle_watchdog_left()) {
-            if (on_idle && on_idle())
-                continue;
             quiesce();
             break;
         }
