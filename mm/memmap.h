@@ -8,6 +8,9 @@
 // It also keeps the vmalloc area's page table (which page frame each mapped
 // vmalloc page is), so that an address in either range finds its bytes;
 // vmalloc pages are contiguous only within a page.
+// For C modules, which dereference kernel memory natively, the same page
+// frames are also mapped at a host view of the vmalloc area (the RAM is a
+// memfd, mapped twice): enable_vmalloc_view(), host_of_virt().
 #pragma once
 
 #include "mm/page.h"
@@ -20,7 +23,9 @@ namespace kmsim::mm {
 
 class memmap {
 public:
-    explicit memmap(pfn_t end_pfn);
+    // HOST_VIEWS: the RAM as a memfd, for enable_vmalloc_view(); else
+    // anonymous memory, whose page faults cost the host less.
+    memmap(pfn_t end_pfn, bool host_views = false);
     ~memmap();
     memmap(const memmap&) = delete;
     memmap& operator=(const memmap&) = delete;
@@ -56,16 +61,37 @@ public:
     std::uint64_t virt_of_host(std::uintptr_t host) const
     {
         const std::uintptr_t base = reinterpret_cast<std::uintptr_t>(bytes_);
-        return host >= base && host - base < bytes_len_ ? PAGE_OFFSET + (host - base) : 0;
+        if (host >= base && host - base < bytes_len_)
+            return PAGE_OFFSET + (host - base);
+        const std::uintptr_t vbase = reinterpret_cast<std::uintptr_t>(vmalloc_view_);
+        return vmalloc_view_ && host >= vbase && host - vbase < vmalloc_view_len_ ? VMALLOC_START + (host - vbase) : 0;
     }
     std::uint8_t* host_of_virt(std::uint64_t addr) const
     {
-        return addr >= PAGE_OFFSET && addr - PAGE_OFFSET < bytes_len_ ? bytes_ + (addr - PAGE_OFFSET) : nullptr;
+        if (addr >= PAGE_OFFSET && addr - PAGE_OFFSET < bytes_len_)
+            return bytes_ + (addr - PAGE_OFFSET);
+        if (vmalloc_view_ && addr >= VMALLOC_START && addr - VMALLOC_START < vmalloc_view_len_)
+            return vmalloc_view_ + (addr - VMALLOC_START);
+        return nullptr;
     }
+    // Maps the host view of the vmalloc area (the first vmalloc_view_len_
+    // bytes of it) from now on, with what is mapped already. False when the
+    // host cannot (no memfd): module code then cannot touch vmalloc memory.
+    bool enable_vmalloc_view();
 
     // The vmalloc area's page table: map the page at VADDR to PFN, unmap it.
-    void map_vmalloc(std::uint64_t vaddr, pfn_t pfn) { vmalloc_ptes_[vaddr >> PAGE_SHIFT] = pfn; }
-    void unmap_vmalloc(std::uint64_t vaddr) { vmalloc_ptes_.erase(vaddr >> PAGE_SHIFT); }
+    void map_vmalloc(std::uint64_t vaddr, pfn_t pfn)
+    {
+        vmalloc_ptes_[vaddr >> PAGE_SHIFT] = pfn;
+        if (vmalloc_view_)
+            map_view(vaddr, pfn);
+    }
+    void unmap_vmalloc(std::uint64_t vaddr)
+    {
+        vmalloc_ptes_.erase(vaddr >> PAGE_SHIFT);
+        if (vmalloc_view_)
+            unmap_view(vaddr);
+    }
     bool vmalloc_to_pfn(std::uint64_t addr, pfn_t& pfn) const
     {
         if (!is_vmalloc_addr(addr) || vmalloc_ptes_.empty())
@@ -95,6 +121,11 @@ private:
     std::size_t pages_len_ = 0;
     std::size_t bytes_len_ = 0;
     std::unordered_map<std::uint64_t, pfn_t> vmalloc_ptes_;  // by vmalloc page number
+    int ram_fd_ = -1;                                         // the memfd behind bytes_, or -1
+    std::uint8_t* vmalloc_view_ = nullptr;
+    std::size_t vmalloc_view_len_ = 0;
+    void map_view(std::uint64_t vaddr, pfn_t pfn);
+    void unmap_view(std::uint64_t vaddr);
 };
 
 }  // namespace kmsim::mm

@@ -189,7 +189,7 @@ void node::build_zones(const node_config& cfg)
     pfn_t end_pfn = 0;
     for (auto& zr : r)
         end_pfn = std::max(end_pfn, zr.end);
-    map_ = std::make_unique<memmap>(end_pfn);
+    map_ = std::make_unique<memmap>(end_pfn, cfg.host_views);
 
     for (int t = 0; t < MAX_NR_ZONES; ++t) {
         auto i = static_cast<std::size_t>(t);

@@ -55,6 +55,9 @@ struct node_config {
     // is `always`): khugepaged raises min_free_kbytes at boot. The boot
     // parameter transparent_hugepage=never turns it off.
     bool transparent_hugepage = true;
+    // Native code (C modules) will touch this memory: the RAM is a memfd,
+    // so that vmalloc pages can be mapped at a host view too (mm/memmap.h).
+    bool host_views = false;
 };
 
 // Reads transparent_hugepage= from a kernel command line into OUT (always,

@@ -1604,7 +1604,8 @@ private:
                 s->exprs.push_back(std::move(e->args[1]));
                 s->exprs.push_back(expression());
             } else {
-                if (e->k != expr::kind::call && e->k != expr::kind::call_with_condition && e->k != expr::kind::func_call)
+                if (e->k != expr::kind::call && e->k != expr::kind::call_with_condition && e->k != expr::kind::func_call &&
+                    e->k != expr::kind::module_call)
                     error(first.pos, "a statement must be an assignment or a call: this value is not used");
                 s->k = stmt::kind::eval;
                 s->exprs.push_back(std::move(e));

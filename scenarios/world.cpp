@@ -101,6 +101,7 @@ mm::memory_config memory_config_of(const scenario& sc)
             s.entry->at_boot(c, s.numbers);
     c.slab = sc.boot_params;
     c.node.transparent_hugepage = sc.transparent_hugepage;
+    c.node.host_views = !sc.modules.empty();
     return c;
 }
 
@@ -338,6 +339,8 @@ void bind_modules(world& w)
 {
     if (w.modules.empty())
         return;
+    // Module code dereferences vmalloc memory at its host view.
+    w.mem.nd().map().enable_vmalloc_view();
     w.objects.run_function = [&w, scenario_fn = std::move(w.objects.run_function)](std::uint64_t fn,
                                                                                    std::uint64_t arg) {
         module* m = module::at(fn);

@@ -36,6 +36,28 @@ expect "compile error" 2 "compile-error.c:2:[0-9]+: error: .undefined_thing. und
     "$kmsim" run "$m/compile-error.c"
 expect "init fails" 1 "insmod: ERROR: could not insert module init_fails.ko: No such device" -- \
     "$kmsim" run "$m/init-fails.c"
+expect "a scenario calls a module's exports" 0 "sum 7" -- "$kmsim" run "$m/calls-into-drv.kms"
+expect "work, timer and tasklet of a module" 0 "work runs in kworker/0:0.*" -- "$kmsim" run "$m/calls-into-drv.kms"
+expect "timer in softirq" 0 "timer fires, in_softirq=1" -- "$kmsim" run "$m/calls-into-drv.kms"
+expect "a call no module exports" 2 "unknown-export.kms:4:3: .*unknown kernel call 'drv_fil', and no module loaded exports it; did you mean drv_fill\?" -- \
+    "$kmsim" run "$m/unknown-export.kms"
+expect "an interrupt needs a module" 2 "interrupt-without-module.kms:2:.*needs a module" -- \
+    "$kmsim" run "$m/interrupt-without-module.kms"
+expect "lockdep sees module locks" 1 "\(stats_lock\)\{\+\.\+\.\}-\{3:3\}, at: config_fn\+0x[0-9a-f]+/0x[0-9a-f]+ \[kthread_abba\] \(kthread-abba.c:" -- \
+    "$kmsim" run kthread-abba
+expect "explore finds the ABBA deadlock" 1 "^replay: kmsim run kthread-abba --schedule " -- \
+    "$kmsim" explore kthread-abba --runs 200
+expect "explore finds the leak on the error path" 1 "kmalloc by ring_init at leak-error-path.c:[0-9]+" -- \
+    "$kmsim" explore leak-error-path --faults alloc --runs 50
+expect "a module's interrupt handler" 0 "mydev_interrupt\+0x[0-9a-f]+/0x[0-9a-f]+ \[irq_handler_gfp_kernel\]" -- \
+    "$kmsim" run irq-handler-gfp-kernel
+expect "vmalloc memory from C, and its guard" 1 "BUG: KASAN: vmalloc-out-of-bounds in v_init\+0x[0-9a-f]+/0x[0-9a-f]+ \[vmalloc_oob\] \(vmalloc-oob.c:13\)" -- \
+    "$kmsim" run "$m/vmalloc-oob.c"
+expect "vmalloc memory reads back" 1 "vmalloc ffffc90000000000 sum 12388" -- "$kmsim" run "$m/vmalloc-oob.c"
+# The same module and seed give the same bytes.
+"$kmsim" run kthread-abba --seed 7 >"$dir/a" 2>&1
+"$kmsim" run kthread-abba --seed 7 >"$dir/b" 2>&1
+cmp -s "$dir/a" "$dir/b" || { echo "FAIL: two runs of kthread-abba differ"; diff "$dir/a" "$dir/b" | head; fail=1; }
 expect "list shows modules" 0 "mem-alloc-tutorial +\(C module\)" -- "$kmsim" list
 # Each header alone, as the kernel's header tests do.
 inc=$(ls -d "$XDG_CACHE_HOME"/kmsim/include-*)
