@@ -273,9 +273,18 @@ void gather(module_call& mc, const char* fmt, va_list ap, printk_values& out)
                 ++i;
                 continue;
             }
+            if (ext == 'G' && i + 2 < f.size() && f[i + 2] == 'g') {
+                // %pGg takes a pointer to the gfp_t, as lib/vsprintf.c does.
+                out.v.push_back(p ? *static_cast<const unsigned*>(p) : 0);
+                out.text.push_back(nullptr);
+                out.format += conv;
+                continue;
+            }
             out.v.push_back(mc.k(p));
             out.text.push_back(nullptr);
             out.format += conv;
+            if (ext == 'K')
+                ++i;  // %pK prints as %p does here (kptr_restrict 0, no_hash_pointers)
         } else if (std::strchr("diouxXc", conv)) {
             std::uint64_t x;
             if (longs)
@@ -730,6 +739,11 @@ int x_request_irq(unsigned irq, void* handler, ulong flags, const char* name, vo
         return -EBUSY;  // no IRQF_SHARED lines in kmsim
     w.module_irqs[static_cast<int>(irq)] =
         module_irq{reinterpret_cast<module_irq::handler_fn>(handler), dev, c_string(name), &mc.mod()};
+    // A line the scenario raises takes the handler's name, as
+    // /proc/interrupts shows it: its interrupt contexts are named so.
+    for (const irq_decl& q : w.sc.irqs)
+        if (q.bodiless && q.line == static_cast<int>(irq))
+            w.m.irq(q.line).set_name(c_string(name));
     return 0;
 }
 

@@ -7,11 +7,13 @@
 #include "scenarios/world.h"
 #include "sim/error.h"
 
+#include <csignal>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <link.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -82,6 +84,71 @@ std::vector<std::string> elf_symbols(const std::string& path, unsigned type, std
         elf_end(e);
     ::close(fd);
     return out;
+}
+
+// ---- a fault in module code that no KASAN callback saw first (an access
+// the compiler did not instrument, to an address the host has not mapped):
+// the signal handler makes the faulting instruction "call" module_fault(),
+// which raises the page-fault Oops in the faulting task; the Oops unwinds
+// through the module's frames as any Oops does. A fault anywhere else is
+// not a module's: the handler that was there before gets it.
+
+struct sigaction previous_segv, previous_bus;
+
+[[noreturn]] void module_fault(std::uintptr_t addr, std::uintptr_t write, std::uintptr_t fp)
+{
+    const auto pc = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+    module* m = module::at(pc);
+    KMSIM_ASSERT(m, "a module fault without its module");
+    // The faulting code's frames, for the Oops's call trace (the task dies
+    // with them: nothing pops them).
+    std::vector<const arch::frame*> chain;
+    m->frames_at(pc, fp, chain);
+    chain.front() = &m->symbols().frame_at(pc, false);  // the faulting instruction, not a return address
+    auto& frames = m->owner().m.current().frames();
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+        frames.push_back(**it);
+    const std::uint64_t kaddr = m->owner().mem.nd().map().virt_of_host(addr);
+    arch::page_fault_oops(m->owner().m, kaddr ? kaddr : addr, write != 0,
+                          addr < 0x10000 ? arch::fault_kind::null_pointer : arch::fault_kind::unmapped);
+}
+
+void on_fault(int sig, siginfo_t* info, void* uc_void)
+{
+    auto* uc = static_cast<ucontext_t*>(uc_void);
+    greg_t* r = uc->uc_mcontext.gregs;
+    const auto pc = static_cast<std::uintptr_t>(r[REG_RIP]);
+    if (module::at(pc)) {
+        // As if the faulting instruction called module_fault(addr, write).
+        r[REG_RSP] -= 8;
+        *reinterpret_cast<std::uintptr_t*>(r[REG_RSP]) = pc;
+        r[REG_RDI] = static_cast<greg_t>(reinterpret_cast<std::uintptr_t>(info->si_addr));
+        r[REG_RSI] = (r[REG_ERR] & 2) ? 1 : 0;  // X86_PF_WRITE
+        r[REG_RDX] = r[REG_RBP];
+        r[REG_RIP] = static_cast<greg_t>(reinterpret_cast<std::uintptr_t>(&module_fault));
+        return;
+    }
+    const struct sigaction& prev = sig == SIGSEGV ? previous_segv : previous_bus;
+    if (prev.sa_flags & SA_SIGINFO) {
+        prev.sa_sigaction(sig, info, uc_void);
+    } else if (prev.sa_handler != SIG_IGN && prev.sa_handler != SIG_DFL) {
+        prev.sa_handler(sig);
+    } else {
+        ::signal(sig, SIG_DFL);  // returning re-runs the access, which now kills as it would have
+    }
+}
+
+void catch_module_faults()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction sa {};
+        sa.sa_sigaction = on_fault;
+        sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGSEGV, &sa, &previous_segv);
+        ::sigaction(SIGBUS, &sa, &previous_bus);
+    });
 }
 
 struct phdr_search {
@@ -167,6 +234,7 @@ module::module(world& w, std::string name, const std::string& ko_path, std::stri
         std::lock_guard<std::mutex> g(tree().lock);
         tree().by_start[text_start_] = this;
     }
+    catch_module_faults();
 }
 
 module::~module()

@@ -31,6 +31,12 @@ expect "allocated by the module's function" 1 "oob_init\+0x[0-9a-f]+/0x[0-9a-f]+
     "$kmsim" run kasan-oob
 expect "NULL dereference is an Oops" 1 "BUG: kernel NULL pointer dereference, address: 000000000000000c" -- \
     "$kmsim" run "$m/null-deref.c"
+expect "a wild pointer the compiler did not check is an Oops too" 1 "BUG: unable to handle page fault for address: 0000000012345678" -- \
+    "$kmsim" run "$m/wild-pointer.c"
+expect "and names the faulting line" 1 "w_init\+0x[0-9a-f]+/0x[0-9a-f]+ \[wild_pointer\] \(wild-pointer.c:6\)" -- \
+    "$kmsim" run "$m/wild-pointer.c"
+expect "an Oops in a module's interrupt handler panics" 0 "panic +nulldev +CPU0 +Kernel panic - not syncing: Fatal exception in interrupt" -- \
+    "$kmsim" run "$m/irqnull.kms"
 expect "unknown symbol" 2 "^unknown_symbol: Unknown symbol my_helper \(err -2\)$" -- "$kmsim" run "$m/unknown-symbol.c"
 expect "compile error" 2 "compile-error.c:2:[0-9]+: error: .undefined_thing. undeclared" -- \
     "$kmsim" run "$m/compile-error.c"
