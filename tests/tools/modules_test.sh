@@ -37,6 +37,12 @@ expect "and names the faulting line" 1 "w_init\+0x[0-9a-f]+/0x[0-9a-f]+ \[wild_p
     "$kmsim" run "$m/wild-pointer.c"
 expect "an Oops in a module's interrupt handler panics" 0 "panic +nulldev +CPU0 +Kernel panic - not syncing: Fatal exception in interrupt" -- \
     "$kmsim" run "$m/irqnull.kms"
+expect "every function the headers declare is exported" 0 "every: sum 6, insmod/100, [0-9]+ exports, HZ 1000" -- \
+    "$kmsim" run "$m/every-export.c"
+expect "HZ is the machine's" 0 "HZ 250" -- "$kmsim" run "$m/every-export.c" --machine "cpus=2 memory=128M hz=250"
+expect "WARN_ON in a module" 1 "WARNING: CPU: 0 PID: 100 at .*warn-then-bug.c:6 wb_init\+0x[0-9a-f]+/0x[0-9a-f]+ \[warn_then_bug\]" -- \
+    "$kmsim" run "$m/warn-then-bug.c"
+expect "BUG_ON in a module" 1 "kernel BUG at .*warn-then-bug.c:8!" -- "$kmsim" run "$m/warn-then-bug.c"
 expect "unknown symbol" 2 "^unknown_symbol: Unknown symbol my_helper \(err -2\)$" -- "$kmsim" run "$m/unknown-symbol.c"
 expect "compile error" 2 "compile-error.c:2:[0-9]+: error: .undefined_thing. undeclared" -- \
     "$kmsim" run "$m/compile-error.c"
