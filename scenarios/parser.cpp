@@ -1946,6 +1946,24 @@ private:
         return n;
     }
 
+    // (ARGS) of a call of E->text, every one an expression: into E->args.
+    void value_arguments(expr& e, const token& t)
+    {
+        expect_punct("(");
+        if (!at_punct(")"))
+            for (;;) {
+                adopt(e, expression());
+                if (e.args.size() > max_call_args)
+                    error(t.pos, fmt::format("{}() is given more than {} arguments", e.text, max_call_args));
+                if (!at_punct(","))
+                    break;
+                take();
+            }
+        if (!at_punct(")"))
+            error_here(fmt::format("expected ',' or ')' in the call to {}(), found {}", e.text, describe(cur())));
+        take();
+    }
+
     // A call of a scenario function: NAME(ARGS), as many as it has parameters.
     expr_ptr func_call(const token& t, std::size_t index)
     {
@@ -1953,19 +1971,7 @@ private:
         auto e = make(expr::kind::func_call, t.pos);
         e->value = index;
         e->text = f.name;
-        expect_punct("(");
-        if (!at_punct(")"))
-            for (;;) {
-                adopt(*e, expression());
-                if (e->args.size() > max_call_args)
-                    error(t.pos, fmt::format("{}() is given more than {} arguments", f.name, max_call_args));
-                if (!at_punct(","))
-                    break;
-                take();
-            }
-        if (!at_punct(")"))
-            error_here(fmt::format("expected ',' or ')' in the call to {}(), found {}", f.name, describe(cur())));
-        take();
+        value_arguments(*e, t);
         if (e->args.size() != f.params)
             error(t.pos, fmt::format("{}() takes {} argument{}, not {}", f.name, f.params, f.params == 1 ? "" : "s",
                                      e->args.size()));
@@ -1996,19 +2002,7 @@ private:
         auto e = make(expr::kind::module_call, t.pos);
         e->text = t.text;
         e->value = sc_.module_calls.size();
-        expect_punct("(");
-        if (!at_punct(")"))
-            for (;;) {
-                adopt(*e, expression());
-                if (e->args.size() > max_call_args)
-                    error(t.pos, fmt::format("{}() is given more than {} arguments", t.text, max_call_args));
-                if (!at_punct(","))
-                    break;
-                take();
-            }
-        if (!at_punct(")"))
-            error_here(fmt::format("expected ',' or ')' in the call to {}(), found {}", t.text, describe(cur())));
-        take();
+        value_arguments(*e, t);
         if (e->args.size() > max_module_call_args)
             error(t.pos, fmt::format("{}() is called with {} arguments; a module's function takes at most {} here",
                                      t.text, e->args.size(), max_module_call_args));

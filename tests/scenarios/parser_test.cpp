@@ -356,3 +356,34 @@ TEST_CASE("version 2 mistakes are errors at their line and column", "[scenarios]
         CHECK(d.col == c.col);
     }
 }
+
+TEST_CASE("modules: module lines, bodiless interrupts and calls of exports", "[scenarios][parser]")
+{
+    const scenario sc = parse_scenario("module \"drv.c\"\ninterrupt line=5 every=1ms count=3\n"
+                                       "thread t\n  n = drv_fill(100, 2)\n  drv_reset()\nend\n",
+                                       "dir/t.kms");
+    REQUIRE(sc.modules.size() == 1);
+    CHECK(sc.modules[0].path == "drv.c");
+    REQUIRE(sc.irqs.size() == 1);
+    CHECK(sc.irqs[0].bodiless);
+    CHECK(sc.irqs[0].line == 5);
+    CHECK(sc.irqs[0].count == 3);
+    // Resolved when the modules are loaded, not here.
+    REQUIRE(sc.module_calls.size() == 2);
+    CHECK(sc.module_calls[0].name == "drv_fill");
+    CHECK(sc.module_calls[0].args == 2);
+    CHECK(sc.module_calls[1].pos.line == 5);
+
+    CHECK(error_of("module \"drv.ko\"\n").message == "a module is a C source file: its name ends in .c");
+    CHECK(error_of("module \"a.c\"\nmodule \"a.c\"\n").message == "module \"a.c\" is loaded already (line 1)");
+    CHECK(error_of("interrupt line=5 at=1ms\n").message ==
+          "an interrupt without a body needs a module to handle it: module \"PATH.c\" with request_irq()");
+    CHECK(error_of("module \"a.c\"\ninterrupt line=5\n").message == "interrupt needs either at=TIME or every=TIME");
+    CHECK(error_of("module \"a.c\"\ninterrupt line=5 at=1ms\ninterrupt line=5 at=2ms\n").message ==
+          "irq line 5 is already used by the interrupt at line 2");
+    const diagnostic d = error_of("module \"a.c\"\nthread t\n  f(1, 2, 3, 4, 5, 6, 7)\nend\n");
+    CHECK(d.line == 3);
+    CHECK(d.message == "f() is called with 7 arguments; a module's function takes at most 6 here");
+    // Without a module, an unknown name is still an unknown kernel call.
+    CHECK(error_of("thread t\n  drv_fill(1)\nend\n").message.rfind("unknown kernel call 'drv_fill'", 0) == 0);
+}
