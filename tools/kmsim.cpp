@@ -224,10 +224,10 @@ int main(int argc, char** argv)
     CLI::App* check = app.add_subcommand("check", "Parse and validate scenarios; simulate nothing");
     check->add_option("SCENARIO", check_args, "Scenario files or bundled names")->required();
 
-    app.add_subcommand("list", "List the bundled scenarios: name and title");
+    app.add_subcommand("list", "List the bundled scenarios and modules: name and title");
 
     std::string show_name;
-    CLI::App* show_cmd = app.add_subcommand("show", "Print a bundled scenario's source");
+    CLI::App* show_cmd = app.add_subcommand("show", "Print a bundled scenario's or module's source");
     show_cmd->add_option("NAME", show_name, "A bundled scenario")->required();
 
     std::string gfp_expr;
@@ -435,6 +435,8 @@ int main(int argc, char** argv)
         }
         if (show_cmd->parsed()) {
             const auto* b = scenarios::find_bundled(show_name);
+            if (!b)
+                b = scenarios::find_bundled_module(show_name);
             if (!b) {
                 std::cerr << fmt::format("kmsim show: no bundled scenario '{}' (see kmsim list)\n", show_name);
                 return 2;

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * irq-handler-gfp-kernel: an interrupt handler that allocates with GFP_KERNEL.
  *

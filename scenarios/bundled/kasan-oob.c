@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * kasan-oob: a write one element past a kmalloc'd array, in module code.
  *

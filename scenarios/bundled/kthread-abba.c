@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * kthread-abba: two kernel threads take two mutexes in opposite orders.
  *

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * leak-error-path: an error path that frees too little.
  *

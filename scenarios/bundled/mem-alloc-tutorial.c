@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * mem-alloc-tutorial: the kernel memory allocation tutorial's module, as a
  * module author writes it: kmalloc, kzalloc and kcalloc in module_init, a

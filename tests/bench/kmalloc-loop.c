@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * The C module path's speed: 1,000,000 kmalloc/kfree pairs, as
  * kmalloc-loop.kms makes them.
