@@ -203,6 +203,9 @@ public:
     std::string dump_stack(const context& c) const;
     std::string taint_string() const;
     void add_taint(taint t) { taint_mask_ |= 1u << static_cast<unsigned>(t); }
+    // A module loaded: print_modules()'s "Modules linked in:" lists it,
+    // with its taint flags ("kasan_oob(O)").
+    void module_loaded(std::string name_and_flags) { modules_linked_in_ += " " + name_and_flags; }
     // kernel.hung_task_timeout_secs (0 disables the detector).
     void set_hung_task_timeout(std::uint64_t secs) { hung_tasks_.set_timeout(secs); }
     // Record a report raised by the running context (or by the machine).
@@ -270,6 +273,7 @@ private:
     int dispatching_ = 0;  // > 0 while some cpu::run() is on the stack
     int next_pid_ = 100;  // scenario threads: 100, 101, ... (low pids belong to boot-time kthreads)
     unsigned taint_mask_ = 0;
+    std::string modules_linked_in_;  // " a(O) b(O)", in load order
     std::uint64_t might_sleep_prev_jiffy_ = 0;
     bool might_sleep_ever_ = false;
     sim::named_wait halted_{"panic()"};

@@ -181,7 +181,7 @@ void machine::schedule_debug(context& c)
                                     p.preempt_count() + PREEMPT_OFFSET);
     std::string text = title + "\n";
     text += held_locks_text(c);
-    text += "Modules linked in:\n";
+    text += "Modules linked in:" + modules_linked_in_ + "\n";
     text += fmt::format("Preemption disabled at:\n[<0000000000000000>] {}\n", c.preempt_disabled_at_.format());
     text += dump_stack(c);
     add_report(report_kind::atomic_sleep, title, text);
@@ -200,7 +200,7 @@ void machine::warn(std::string_view first_line, const char* kernel_file, int ker
     if (!first_line.empty())
         text += std::string(first_line) + "\n";
     text += warning + "\n";
-    text += "Modules linked in:\n";
+    text += "Modules linked in:" + modules_linked_in_ + "\n";
     text += dump_stack(c);
     text += "---[ end trace 0000000000000000 ]---\n";
     add_report(report_kind::warning, first_line.empty() ? warning : std::string(first_line), text, log_level::warning);

@@ -360,6 +360,7 @@ void insmod(world& w, const std::vector<arch::context*>& threads)
         w.m.log().printk(w.m.now(), arch::log_level::warning,
                          fmt::format("{}: loading out-of-tree module taints kernel.", m->name()), "load_module", -1);
         w.m.add_taint(arch::taint::oot_module);
+        w.m.module_loaded(m->name() + "(O)");
         arch::frame_guard f1(self, arch::frame::entry("do_init_module"));
         arch::frame_guard f2(self, arch::frame::entry("do_one_initcall"));
         int ret = 0;
