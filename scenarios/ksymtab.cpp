@@ -635,8 +635,10 @@ void* x_kthread_create_on_node(int (*fn)(void*), void* data, int, const char* na
         return reinterpret_cast<void*>(task);
     // What module code may read of the task (linux/sched.h), in its task_struct.
     auto* t = static_cast<module_task_struct*>(mc.h(task));
-    if (const arch::context* c = mc.w().m.kthreads().task_of(task))
+    if (const arch::context* c = mc.w().m.kthreads().task_of(task)) {
         fill_task_struct(*t, *c);
+        mc.w().module_threads.insert(c);
+    }
     return t;
 }
 int x_wake_up_process(void* t) { ENTER; return static_cast<int>(mc.call(KCALL("wake_up_process"), {mc.k(t)})); }

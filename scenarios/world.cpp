@@ -387,8 +387,14 @@ void insmod(world& w, const std::vector<arch::context*>& threads)
     }
     for (arch::context* t : threads)
         w.m.wake_up_process(*t);
-    // rmmod, once the run would otherwise end.
+    // rmmod, once the machine is quiet: every thread but the module's own
+    // has returned, nothing is queued or armed, and each of the module's
+    // kthreads sleeps (in msleep(), wait_event(), on a lock) or has returned.
     w.eng.on_idle = [&w] {
+        for (const sim::actor* a : w.eng.actors())
+            if (a->role() == sim::actor_role::foreground && !a->is_done() &&
+                !(a->waiting_for() && w.module_threads.count(a)))
+                return false;
         w.eng.on_idle = nullptr;
         arch::thread_options o;
         o.start = w.m.now();

@@ -210,16 +210,12 @@ run_result engine::run(run_limits limits)
     diag_.debug("t={}ns run starts: {} actors, {} events queued, until t={}ns, budget {} steps", to_ns(now_),
                 actors_.size(), queue_.size(), to_ns(limits.until), limits.max_steps);
     while (!stopping_) {
+        if (on_idle && holds_ == 0)
+            on_idle();
         if (foreground_seen_ && foreground_alive_ == 0 && holds_ == 0 && background_idle()) {
-            if (on_idle && on_idle())
-                continue;
             stop(outcome::completed, "every thread returned");
             break;
         }
-        // Nothing left but the hung-task watchdog: before it reports the
-        // sleepers, on_idle may start what ends their sleep (rmmod).
-        if (on_idle && (queue_.empty() || (queue_.size() == 1 && queue_.is_pending(watchdog_))) && on_idle())
-            continue;
         if (queue_.empty() || only_idle_watchdog_left()) {
             quiesce();
             break;

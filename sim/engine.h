@@ -186,9 +186,9 @@ public:
     std::vector<std::function<void(const deadlock_info&)>> on_deadlock;
     // Called once an actor's body has returned.
     std::vector<std::function<void(actor&)>> on_actor_exit;
-    // Called when the run would end by itself - every foreground actor
-    // returned, or nothing is left to happen - before it ends: returns true
-    // if it started more work (a module's rmmod), and the run goes on.
+    // While set, called before each event when no hold is taken, and before
+    // the run would end by itself: it may start more work (a module's rmmod,
+    // once the machine is quiet), and says whether it did.
     std::function<bool()> on_idle;
     // Called when the run stops because its budget ran out, before run()
     // returns: the machine explains who spent it.

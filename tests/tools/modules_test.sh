@@ -43,6 +43,7 @@ expect "HZ is the machine's" 0 "HZ 250" -- "$kmsim" run "$m/every-export.c" --ma
 expect "WARN_ON in a module" 1 "WARNING: CPU: 0 PID: 100 at .*warn-then-bug.c:6 wb_init\+0x[0-9a-f]+/0x[0-9a-f]+ \[warn_then_bug\]" -- \
     "$kmsim" run "$m/warn-then-bug.c"
 expect "BUG_ON in a module" 1 "kernel BUG at .*warn-then-bug.c:8!" -- "$kmsim" run "$m/warn-then-bug.c"
+expect "rmmod stops a kthread that sleeps in a loop" 0 "ticker stopped after 1 ticks: 1" -- "$kmsim" run "$m/kthread-loop.c"
 expect "unknown symbol" 2 "^unknown_symbol: Unknown symbol my_helper \(err -2\)$" -- "$kmsim" run "$m/unknown-symbol.c"
 expect "compile error" 2 "compile-error.c:2:[0-9]+: error: .undefined_thing. undeclared" -- \
     "$kmsim" run "$m/compile-error.c"
