@@ -238,11 +238,11 @@ void gather(module_call& mc, const char* fmt, va_list ap, printk_values& out)
             out.format += f[i++];
             star();
         }
+        // A long, size_t or ptrdiff_t is 64 bits; the rest come as int
+        // (vsprintf narrows %h and %hh itself).
         int longs = 0;
-        bool half = false;
         while (i < f.size() && std::strchr("hlzjt", f[i])) {
             longs += f[i] == 'l' || f[i] == 'z' || f[i] == 'j' || f[i] == 't';
-            half |= f[i] == 'h';
             out.format += f[i++];
         }
         if (i >= f.size())
@@ -291,7 +291,6 @@ void gather(module_call& mc, const char* fmt, va_list ap, printk_values& out)
                 x = std::strchr("di", conv) ? u(va_arg(ap, long)) : va_arg(ap, unsigned long);
             else
                 x = std::strchr("di", conv) ? u(va_arg(ap, int)) : va_arg(ap, unsigned int);
-            (void)half;
             out.v.push_back(x);
             out.text.push_back(nullptr);
             out.format += conv;
@@ -488,7 +487,7 @@ int x_printk(const char* fmt, ...)
 void x_warn(const char* file, int line, int once, const char* fmt, ...)
 {
     ENTER;
-    (void)once;
+    (void)once;  // WARN_ON_ONCE keeps its flag in the module, at its site
     std::string text;
     if (fmt) {
         va_list ap;
@@ -505,7 +504,7 @@ void x_dump_stack()
 {
     ENTER;
     arch::context& c = mc.w().m.current();
-    mc.w().m.log().printk(mc.w().m.now(), arch::log_level::warning, mc.w().m.dump_stack(c).substr(0),
+    mc.w().m.log().printk(mc.w().m.now(), arch::log_level::warning, mc.w().m.dump_stack(c),
                           c.frames().back().function, c.on_cpu() ? c.on_cpu()->id() : -1);
 }
 

@@ -7,8 +7,10 @@
 #define _LINUX_BUG_H
 
 #include <linux/compiler.h>
+#include <linux/types.h>
 
 void __noreturn __kmsim_bug(const char *file, int line);
+/* The WARNING itself; the _ONCE forms keep their own flag at each site. */
 void __kmsim_warn(const char *file, int line, int once, const char *fmt, ...) __printf(4, 5);
 
 #define BUG() __kmsim_bug(__FILE__, __LINE__)
@@ -27,15 +29,21 @@ void __kmsim_warn(const char *file, int line, int once, const char *fmt, ...) __
 	unlikely(__ret_warn_on);					\
 })
 #define WARN_ON_ONCE(condition) ({					\
+	static bool __warned;						\
 	int __ret_warn_on = !!(condition);				\
-	if (unlikely(__ret_warn_on))					\
+	if (unlikely(__ret_warn_on) && !__warned) {			\
+		__warned = true;					\
 		__kmsim_warn(__FILE__, __LINE__, 1, NULL);		\
+	}								\
 	unlikely(__ret_warn_on);					\
 })
 #define WARN_ONCE(condition, format...) ({				\
+	static bool __warned;						\
 	int __ret_warn_on = !!(condition);				\
-	if (unlikely(__ret_warn_on))					\
+	if (unlikely(__ret_warn_on) && !__warned) {			\
+		__warned = true;					\
 		__kmsim_warn(__FILE__, __LINE__, 1, format);		\
+	}								\
 	unlikely(__ret_warn_on);					\
 })
 
