@@ -341,8 +341,8 @@ void bind_modules(world& w)
         return;
     // Module code dereferences vmalloc memory at its host view.
     w.mem.nd().map().enable_vmalloc_view();
-    w.objects.run_function = [&w, scenario_fn = std::move(w.objects.run_function)](std::uint64_t fn,
-                                                                                   std::uint64_t arg) {
+    w.objects.run_function = [scenario_fn = std::move(w.objects.run_function)](std::uint64_t fn,
+                                                                              std::uint64_t arg) {
         module* m = module::at(fn);
         if (!m)
             return scenario_fn(fn, arg);
