@@ -44,6 +44,17 @@ bool mempool::fill()
     return true;
 }
 
+void mempool::destroy()
+{
+    // while (pool->curr_nr) pool->free(remove_element(pool), pool->pool_data);
+    while (!elements_.empty()) {
+        const std::uint64_t e = elements_.back();
+        elements_.pop_back();
+        free_element(e);
+    }
+    destroyed_ = true;
+}
+
 std::uint64_t mempool::alloc(gfp_t gfp_mask)
 {
     pa_.might_alloc(gfp_mask);

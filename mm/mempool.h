@@ -49,6 +49,11 @@ public:
     // mempool_init(): fills the reserve with GFP_KERNEL allocations; false
     // (-ENOMEM) when they do not all succeed.
     bool fill();
+    // mempool_exit() of mempool_destroy(): frees every reserved element.
+    // The pool is not used again (its users must not: in the kernel it is
+    // freed memory).
+    void destroy();
+    bool destroyed() const { return destroyed_; }
 
     // Fiber side.
     std::uint64_t alloc(gfp_t gfp_mask);
@@ -73,6 +78,7 @@ private:
     std::uint64_t size_;
     kmem_cache* cache_;
     std::vector<std::uint64_t> elements_;
+    bool destroyed_ = false;
     sim::wait_queue waiters_;
 };
 

@@ -902,7 +902,8 @@ std::uint64_t pool_index(module_call& mc, void* pool)
 {
     const auto h = reinterpret_cast<std::uintptr_t>(pool);
     const std::uint64_t i = (h - pool_handle_base) / handle_stride;
-    if (h < pool_handle_base || (h - pool_handle_base) % handle_stride || i >= mc.w().objects.mempools.size())
+    if (h < pool_handle_base || (h - pool_handle_base) % handle_stride || i >= mc.w().objects.mempools.size() ||
+        mc.w().objects.mempools[i]->destroyed())
         arch::page_fault_oops(mc.w().m, h, false, h < mm::PAGE_SIZE ? arch::fault_kind::null_pointer
                                                                     : arch::fault_kind::unmapped);
     return i;
@@ -932,6 +933,13 @@ void* x_mempool_alloc(void* pool, unsigned gfp)
 {
     ENTER;
     return mc.h(mc.call(KCALL("mempool_alloc"), {pool_index(mc, pool), gfp}));
+}
+void x_mempool_destroy(void* pool)
+{
+    ENTER;
+    if (!pool)
+        return;  // mempool_destroy(NULL) is a no-op
+    mc.w().objects.mempools[pool_index(mc, pool)]->destroy();
 }
 void x_mempool_free(void* element, void* pool)
 {
@@ -1117,6 +1125,7 @@ std::vector<ksym> make_ksymtab()
         K("mempool_create_slab_pool", x_mempool_create_slab_pool),
         K("mempool_alloc", x_mempool_alloc),
         K("mempool_free", x_mempool_free),
+        K("mempool_destroy", x_mempool_destroy),
         K("__asan_load1_noabort", x_asan_load1),
         K("__asan_load2_noabort", x_asan_load2),
         K("__asan_load4_noabort", x_asan_load4),

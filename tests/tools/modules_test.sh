@@ -45,6 +45,7 @@ expect "WARN_ON in a module" 1 "WARNING: CPU: 0 PID: 100 at .*warn-then-bug.c:6 
 expect "BUG_ON in a module" 1 "kernel BUG at .*warn-then-bug.c:8!" -- "$kmsim" run "$m/warn-then-bug.c"
 expect "rmmod stops a kthread that sleeps in a loop" 0 "ticker stopped after 1 ticks: 1" -- "$kmsim" run "$m/kthread-loop.c"
 expect "WARN_ON_ONCE warns once" 1 "^reports: 1$" -- "$kmsim" run "$m/warn-once.c"
+expect "a module's mempool, destroyed at exit" 0 "PASS  line 3: expect no leaks" -- "$kmsim" run "$m/pool.kms"
 expect "unknown symbol" 2 "^unknown_symbol: Unknown symbol my_helper \(err -2\)$" -- "$kmsim" run "$m/unknown-symbol.c"
 expect "compile error" 2 "compile-error.c:2:[0-9]+: error: .undefined_thing. undeclared" -- \
     "$kmsim" run "$m/compile-error.c"

@@ -30,6 +30,6 @@ static int __init d_init(void) {
 	e = mempool_alloc(pool, GFP_KERNEL); mempool_free(e, pool);
 	return 0;
 }
-static void __exit d_exit(void) { flush_work(&w); del_timer_sync(&t); kfree(buf); }
+static void __exit d_exit(void) { flush_work(&w); del_timer_sync(&t); kfree(buf); mempool_destroy(pool); mempool_destroy(NULL); }
 module_init(d_init);
 module_exit(d_exit);

@@ -53,7 +53,7 @@ static void *const every[] = {
 	del_timer_sync, alloc_workqueue, destroy_workqueue, flush_workqueue, __kmsim_system_wq, queue_work,
 	queue_delayed_work, schedule_work, schedule_delayed_work, flush_work, cancel_work_sync,
 	cancel_delayed_work_sync, mempool_create_kmalloc_pool, mempool_create_slab_pool, mempool_alloc,
-	mempool_free,
+	mempool_free, mempool_destroy,
 };
 
 static DEFINE_SPINLOCK(stats_lock);
