@@ -153,17 +153,41 @@ struct c_object {
     void* key;
 };
 
-enum class object_kind { spinlock, mutex, rwsem, completion, waitqueue };
+enum class object_kind { spinlock, mutex, rwsem, completion, waitqueue, tasklet, timer, work };
+
+// The name of a C object being made: its initialiser's, unless the id
+// shows the memory was never initialised (then the name is no string).
+std::string new_object_name(const c_object& o)
+{
+    return o.id == 0 && o.name ? std::string(o.name, strnlen(o.name, 64)) : "(uninitialised)";
+}
+
+// The id a C object holds is kmsim's only if this world gave it to that
+// address for that kind: memory that was never initialised, or that held
+// something else, may hold any bits there.
+bool valid_id(module_call& mc, const c_object* o, object_kind kind)
+{
+    if (!o->id)
+        return false;
+    const auto& ids = mc.w().module_object_ids;
+    auto it = ids.find(reinterpret_cast<std::uintptr_t>(o));
+    return it != ids.end() && it->second.first == static_cast<int>(kind) && it->second.second == o->id;
+}
+void set_id(module_call& mc, c_object* o, object_kind kind, std::uint64_t index)
+{
+    o->id = index + 1;
+    mc.w().module_object_ids[reinterpret_cast<std::uintptr_t>(o)] = {static_cast<int>(kind), o->id};
+}
 
 std::uint64_t object_index(module_call& mc, void* p, object_kind kind)
 {
     if (!p)
         arch::page_fault_oops(mc.w().m, 0, true, arch::fault_kind::null_pointer);
     auto* o = static_cast<c_object*>(p);
-    if (o->id)
+    if (valid_id(mc, o, kind))
         return o->id - 1;
     world& w = mc.w();
-    const std::string name = o->name ? o->name : "(unnamed)";
+    const std::string name = new_object_name(*o);
     kernel_objects& obj = w.objects;
     std::uint64_t index = 0;
     if (kind == object_kind::completion) {
@@ -188,7 +212,7 @@ std::uint64_t object_index(module_call& mc, void* p, object_kind kind)
         obj.rwsems.push_back(kind == object_kind::rwsem ? std::make_unique<arch::rw_semaphore>(w.m, name, key)
                                                         : nullptr);
     }
-    o->id = index + 1;
+    set_id(mc, o, kind, index);
     return index;
 }
 
@@ -781,13 +805,18 @@ struct c_work {
     void (*func)(c_work*);
 };
 
-// Runs a callback of module code from a softirq or a kworker: a task that
-// dies there ends the callback only.
+// Runs callback FN of module code from a softirq or a kworker, through
+// CALL: a task that dies there ends the callback only. An address that is
+// no module's code faults, as jumping there would.
 template <typename F>
-void run_native(F&& f)
+void run_native(world& w, const void* fn, F&& call)
 {
     try {
-        f();
+        const auto pc = reinterpret_cast<std::uintptr_t>(fn);
+        if (!module::at(pc))
+            arch::page_fault_oops(w.m, pc, false, pc < 0x10000 ? arch::fault_kind::null_pointer
+                                                                : arch::fault_kind::unmapped);
+        call();
     } catch (const arch::task_killed&) {
     }
 }
@@ -796,18 +825,18 @@ std::uint64_t tasklet_index(module_call& mc, c_tasklet* t)
 {
     if (!t)
         arch::page_fault_oops(mc.w().m, 0, false, arch::fault_kind::null_pointer);
-    if (t->obj.id)
+    if (valid_id(mc, &t->obj, object_kind::tasklet))
         return t->obj.id - 1;
     auto& v = mc.w().objects.tasklets;
-    v.push_back(std::make_unique<arch::tasklet_struct>(c_string(t->obj.name), [t] {
-        run_native([t] {
+    v.push_back(std::make_unique<arch::tasklet_struct>(new_object_name(t->obj), [&w = mc.w(), t] {
+        run_native(w, t->fn, [t] {
             if (t->use_callback)
                 reinterpret_cast<void (*)(c_tasklet*)>(t->fn)(t);
             else
                 reinterpret_cast<void (*)(unsigned long)>(t->fn)(t->data);
         });
     }));
-    t->obj.id = v.size();
+    set_id(mc, &t->obj, object_kind::tasklet, v.size() - 1);
     return v.size() - 1;
 }
 void x_tasklet_schedule(c_tasklet* t) { ENTER; mc.call(KCALL("tasklet_schedule"), {tasklet_index(mc, t)}); }
@@ -816,11 +845,13 @@ std::uint64_t timer_index(module_call& mc, c_timer* t)
 {
     if (!t)
         arch::page_fault_oops(mc.w().m, 0, false, arch::fault_kind::null_pointer);
-    if (t->obj.id)
+    if (valid_id(mc, &t->obj, object_kind::timer))
         return t->obj.id - 1;
     auto& v = mc.w().objects.timers;
-    v.push_back(std::make_unique<arch::timer_list>(c_string(t->obj.name), [t] { run_native([t] { t->function(t); }); }));
-    t->obj.id = v.size();
+    v.push_back(std::make_unique<arch::timer_list>(new_object_name(t->obj), [&w = mc.w(), t] {
+        run_native(w, reinterpret_cast<const void*>(t->function), [t] { t->function(t); });
+    }));
+    set_id(mc, &t->obj, object_kind::timer, v.size() - 1);
     return v.size() - 1;
 }
 int x_mod_timer(c_timer* t, ulong expires)
@@ -841,11 +872,13 @@ std::uint64_t work_index(module_call& mc, c_work* w)
 {
     if (!w)
         arch::page_fault_oops(mc.w().m, 0, false, arch::fault_kind::null_pointer);
-    if (w->obj.id)
+    if (valid_id(mc, &w->obj, object_kind::work))
         return w->obj.id - 1;
     auto& v = mc.w().objects.works;
-    v.push_back(std::make_unique<arch::work_struct>(c_string(w->obj.name), [w] { run_native([w] { w->func(w); }); }));
-    w->obj.id = v.size();
+    v.push_back(std::make_unique<arch::work_struct>(new_object_name(w->obj), [&wld = mc.w(), w] {
+        run_native(wld, reinterpret_cast<const void*>(w->func), [w] { w->func(w); });
+    }));
+    set_id(mc, &w->obj, object_kind::work, v.size() - 1);
     return v.size() - 1;
 }
 

@@ -430,6 +430,10 @@ void module_interrupt(world& w, int line)
         l.set_name(it->second.name);
     const module_irq h = it->second;
     try {
+        const auto pc = reinterpret_cast<std::uintptr_t>(h.handler);
+        if (!module::at(pc))  // a handler that is no module's code: the jump there faults
+            arch::page_fault_oops(w.m, pc, false, pc < 0x10000 ? arch::fault_kind::null_pointer
+                                                                : arch::fault_kind::unmapped);
         h.handler(line, h.dev);
     } catch (const arch::task_killed&) {
     }

@@ -64,6 +64,9 @@ struct world {
     std::unordered_map<const arch::context*, std::unique_ptr<module_task_struct>> module_tasks;
     std::map<int, module_irq> module_irqs;       // by line: request_irq()'s bindings
     std::set<const sim::actor*> module_threads;  // the kthreads module code made
+    // The kind and id kmsim gave each C lock, wait queue, completion,
+    // tasklet, timer and work item, by its address (scenarios/ksymtab.cpp).
+    std::unordered_map<std::uintptr_t, std::pair<int, std::uint64_t>> module_object_ids;
     std::deque<std::string> module_irq_names;    // what free_irq() returned, kept for module code
     // Strings module code passed to kernel calls that keep them (a thread's
     // name, a cache's): the stacks KASAN and kmemleak keep show them.

@@ -46,6 +46,8 @@ expect "BUG_ON in a module" 1 "kernel BUG at .*warn-then-bug.c:8!" -- "$kmsim" r
 expect "rmmod stops a kthread that sleeps in a loop" 0 "ticker stopped after 1 ticks: 1" -- "$kmsim" run "$m/kthread-loop.c"
 expect "WARN_ON_ONCE warns once" 1 "^reports: 1$" -- "$kmsim" run "$m/warn-once.c"
 expect "a module's mempool, destroyed at exit" 0 "PASS  line 3: expect no leaks" -- "$kmsim" run "$m/pool.kms"
+expect "uninitialised locks and work items are the module's bug, not kmsim's crash" 1 "BUG: unable to handle page fault for address: 5a5a5a5a5a5a5a5a" -- \
+    "$kmsim" run "$m/uninitialised.c"
 expect "unknown symbol" 2 "^unknown_symbol: Unknown symbol my_helper \(err -2\)$" -- "$kmsim" run "$m/unknown-symbol.c"
 expect "compile error" 2 "compile-error.c:2:[0-9]+: error: .undefined_thing. undeclared" -- \
     "$kmsim" run "$m/compile-error.c"
