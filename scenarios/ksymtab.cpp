@@ -31,11 +31,7 @@ class module_call {
 public:
     explicit module_call(void* ret) : mod_(module_of(ret)), w_(mod_.owner()), ctx_(w_.m.current())
     {
-        mod_.frames_at(reinterpret_cast<std::uintptr_t>(ret), mod_.abi().fp, chain_);
-        // Outermost first, as a stack grows.
-        for (auto it = chain_.rbegin(); it != chain_.rend(); ++it)
-            ctx_.frames().push_back(**it);
-        pushed_ = chain_.size();
+        pushed_ = mod_.push_frames(ctx_, reinterpret_cast<std::uintptr_t>(ret), mod_.abi().fp);
     }
     ~module_call() { ctx_.frames().resize(ctx_.frames().size() - pushed_); }
     module_call(const module_call&) = delete;
@@ -124,7 +120,6 @@ private:
     module& mod_;
     world& w_;
     arch::context& ctx_;
-    std::vector<const arch::frame*> chain_;
     std::size_t pushed_ = 0;
 };
 

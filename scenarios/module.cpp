@@ -102,12 +102,7 @@ struct sigaction previous_segv, previous_bus;
     KMSIM_ASSERT(m, "a module fault without its module");
     // The faulting code's frames, for the Oops's call trace (the task dies
     // with them: nothing pops them).
-    std::vector<const arch::frame*> chain;
-    m->frames_at(pc, fp, chain);
-    chain.front() = &m->symbols().frame_at(pc, false);  // the faulting instruction, not a return address
-    auto& frames = m->owner().m.current().frames();
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it)
-        frames.push_back(**it);
+    m->push_frames(m->owner().m.current(), pc, fp, true);
     const std::uint64_t kaddr = m->owner().mem.nd().map().virt_of_host(addr);
     arch::page_fault_oops(m->owner().m, kaddr ? kaddr : addr, write != 0,
                           addr < 0x10000 ? arch::fault_kind::null_pointer : arch::fault_kind::unmapped);
@@ -260,19 +255,25 @@ module* module::at(std::uintptr_t pc)
     return it->second->contains_text(pc) ? it->second : nullptr;
 }
 
-void module::frames_at(std::uintptr_t pc, std::uintptr_t fp, std::vector<const arch::frame*>& out)
+std::size_t module::push_frames(arch::context& c, std::uintptr_t pc, std::uintptr_t fp, bool fault)
 {
-    out.push_back(&syms_.frame_at(pc));
+    constexpr std::size_t max_depth = 64;
+    const arch::frame* chain[max_depth + 1];  // innermost first
+    std::size_t n = 0;
+    chain[n++] = &syms_.frame_at(pc, !fault);
     // Each frame of module code starts with push %rbp; mov %rsp,%rbp: the
     // caller's frame pointer at [fp], its return address at [fp + 8].
-    for (int depth = 0; fp && depth < 64; ++depth) {
+    while (fp && n <= max_depth) {
         const auto* f = reinterpret_cast<const std::uintptr_t*>(fp);
         const std::uintptr_t ret = f[1];
         if (!contains_text(ret))
             break;
-        out.push_back(&syms_.frame_at(ret));
+        chain[n++] = &syms_.frame_at(ret);
         fp = f[0];
     }
+    for (std::size_t i = n; i-- > 0;)  // outermost first, as a stack grows
+        c.frames().push_back(*chain[i]);
+    return n;
 }
 
 std::uint64_t module::run_thread(std::uint64_t fn, std::uint64_t arg)

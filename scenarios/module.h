@@ -118,10 +118,11 @@ public:
     module_abi& abi() { return *abi_; }
     kallsyms& symbols() { return syms_; }
 
-    // The frames of the module code that called out at return address PC
-    // with frame pointer FP, innermost first, walking the saved frame
-    // pointers while they stay in the module.
-    void frames_at(std::uintptr_t pc, std::uintptr_t fp, std::vector<const arch::frame*>& out);
+    // Pushes onto C's stack the frames of the module code at PC with frame
+    // pointer FP - a return address, or with FAULT the faulting instruction
+    // itself - walking the saved frame pointers while they stay in the
+    // module; how many it pushed.
+    std::size_t push_frames(arch::context& c, std::uintptr_t pc, std::uintptr_t fp, bool fault = false);
 
     // __module_address(): the module whose code holds PC, in any world; nullptr if none.
     static module* at(std::uintptr_t pc);
